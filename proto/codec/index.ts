@@ -1,0 +1,14 @@
+export { decodeFrame } from './decode.ts';
+export { encodeFrame } from './encode.ts';
+export { type DecodeResult, FrameError, type FrameErrorCode } from './errors.ts';
+export {
+  MAX_RESET_REASON_BYTES,
+  MAX_STREAM_ID_BYTES,
+  RELAY_FRAME_VERSION,
+  type RelayDataBody,
+  type RelayFrame,
+  type RelayFrameBody,
+  type RelayFrameKind,
+} from './frame.ts';
+export { type FrameHeader, peekHeader } from './peek.ts';
+export { validateFrame, validateHeader } from './validate.ts';

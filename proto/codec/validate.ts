@@ -1,0 +1,72 @@
+import { FrameError } from './errors.ts';
+import {
+  MAX_RESET_REASON_BYTES,
+  MAX_STREAM_ID_BYTES,
+  RELAY_FRAME_VERSION,
+  type RelayFrame,
+} from './frame.ts';
+
+const utf8 = new TextEncoder();
+
+/** Checks the header rules of DESIGN.md §2 that the rendezvous also needs. */
+export function validateHeader(version: number, streamId: string): FrameError | undefined {
+  if (version !== RELAY_FRAME_VERSION) {
+    return new FrameError('bad_version', `frame version must be 1, got ${version}`);
+  }
+  if (streamId.length === 0) {
+    return new FrameError('empty_stream_id', 'stream_id must not be empty');
+  }
+  if (streamId.trim() !== streamId) {
+    return new FrameError('untrimmed_stream_id', 'stream_id must not have leading or trailing whitespace');
+  }
+  const bytes = utf8.encode(streamId).length;
+  if (bytes > MAX_STREAM_ID_BYTES) {
+    return new FrameError(
+      'stream_id_too_long',
+      `stream_id is ${bytes} bytes, the limit is ${MAX_STREAM_ID_BYTES}`,
+    );
+  }
+  return undefined;
+}
+
+/** Checks every rule of DESIGN.md §2; returns the first broken one. */
+export function validateFrame(frame: RelayFrame): FrameError | undefined {
+  const headerError = validateHeader(frame.version, frame.streamId);
+  if (headerError) return headerError;
+  const body = frame.body;
+  switch (body.case) {
+    case 'data': {
+      const d = body.value;
+      if (d.seq < 1) return new FrameError('seq_zero', 'data seq must be at least 1');
+      if (d.segmentCount < 1) {
+        return new FrameError('segment_count_zero', 'data segment_count must be at least 1');
+      }
+      if (d.segmentIndex >= d.segmentCount) {
+        return new FrameError(
+          'segment_index_out_of_range',
+          `data segment_index ${d.segmentIndex} is not below segment_count ${d.segmentCount}`,
+        );
+      }
+      if (d.payload.length === 0) return new FrameError('empty_payload', 'data payload must not be empty');
+      return undefined;
+    }
+    case 'reset': {
+      const reason = body.value.reason;
+      if (reason.length === 0) return new FrameError('empty_reset_reason', 'reset reason must not be empty');
+      const bytes = utf8.encode(reason).length;
+      if (bytes > MAX_RESET_REASON_BYTES) {
+        return new FrameError(
+          'reset_reason_too_long',
+          `reset reason is ${bytes} bytes, the limit is ${MAX_RESET_REASON_BYTES}`,
+        );
+      }
+      return undefined;
+    }
+    case 'ackFrame':
+    case 'resume':
+    case 'heartbeat':
+      return undefined;
+    default:
+      return new FrameError('missing_body', 'frame has no body');
+  }
+}

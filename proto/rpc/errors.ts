@@ -1,0 +1,22 @@
+/** JSON-RPC error codes of the exec-server dialect (DESIGN.md §5). */
+export const RpcErrorCode = {
+  /** Malformed JSON or not a JSON-RPC object (answered with id -1). */
+  ParseError: -32700,
+  /** Out-of-order lifecycle, duplicate ids, unknown session, … */
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  /** OS-level failure; the message carries the OS reason. */
+  InternalError: -32603,
+  /** A path that does not exist. */
+  NotFound: -32004,
+  /** The session to resume is attached to another connection. */
+  SessionAttachedElsewhere: -32010,
+  /** A reader asked for output that fell out of the retained window. */
+  OutputGap: -32011,
+} as const;
+
+export type RpcErrorCodeValue = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
+
+/** The id used when the request's own id cannot be read. */
+export const MALFORMED_REQUEST_ID = -1;

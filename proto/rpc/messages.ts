@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { MALFORMED_REQUEST_ID, RpcErrorCode } from './errors.ts';
+
+/**
+ * JSON-RPC envelopes without the `"jsonrpc"` member (accepted if present).
+ * Ids are numbers or strings.
+ */
+export type RequestId = number | string;
+
+export interface RpcRequest {
+  id: RequestId;
+  method: string;
+  params?: unknown;
+}
+export interface RpcNotification {
+  method: string;
+  params?: unknown;
+}
+export interface RpcErrorObject {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+export interface RpcSuccess {
+  id: RequestId;
+  result: unknown;
+}
+export interface RpcFailure {
+  id: RequestId;
+  error: RpcErrorObject;
+}
+export type RpcResponse = RpcSuccess | RpcFailure;
+export type RpcMessage = RpcRequest | RpcNotification | RpcResponse;
+
+const requestId = z.union([z.number(), z.string()]);
+const jsonrpcTag = { jsonrpc: z.literal('2.0').optional() };
+
+const requestSchema = z.object({ ...jsonrpcTag, id: requestId, method: z.string(), params: z.unknown().optional() });
+const notificationSchema = z.object({ ...jsonrpcTag, method: z.string(), params: z.unknown().optional() });
+const successSchema = z.object({ ...jsonrpcTag, id: requestId, result: z.unknown() });
+const failureSchema = z.object({
+  ...jsonrpcTag,
+  id: requestId,
+  error: z.object({ code: z.number().int(), message: z.string(), data: z.unknown().optional() }),
+});
+
+export type ParsedMessage =
+  | { kind: 'request'; message: RpcRequest }
+  | { kind: 'notification'; message: RpcNotification }
+  | { kind: 'response'; message: RpcResponse }
+  | { kind: 'invalid'; error: RpcFailure };
+
+function invalid(code: number, message: string): ParsedMessage {
+  return { kind: 'invalid', error: { id: MALFORMED_REQUEST_ID, error: { code, message } } };
+}
+
+function strip<T extends { jsonrpc?: unknown; params?: unknown }>(m: T): Omit<T, 'jsonrpc'> {
+  const { jsonrpc: _ignored, ...rest } = m;
+  if (rest.params === undefined) delete rest.params;
+  return rest;
+}
+
+/** Classifies one inbound JSON-RPC message (text). Malformed input → an error with id -1. */
+export function parseMessage(text: string): ParsedMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return invalid(RpcErrorCode.ParseError, `malformed JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return invalid(RpcErrorCode.InvalidRequest, 'a JSON-RPC message must be a JSON object');
+  }
+  const obj = value as Record<string, unknown>;
+  if ('method' in obj) {
+    if ('id' in obj) {
+      const r = requestSchema.safeParse(obj);
+      if (r.success) return { kind: 'request', message: strip(r.data) };
+      return invalid(RpcErrorCode.InvalidRequest, `malformed request: ${z.prettifyError(r.error)}`);
+    }
+    const n = notificationSchema.safeParse(obj);
+    if (n.success) return { kind: 'notification', message: strip(n.data) };
+    return invalid(RpcErrorCode.InvalidRequest, `malformed notification: ${z.prettifyError(n.error)}`);
+  }
+  if ('error' in obj) {
+    const f = failureSchema.safeParse(obj);
+    if (f.success) {
+      const { jsonrpc: _ignored, ...rest } = f.data;
+      return { kind: 'response', message: rest as RpcFailure };
+    }
+    return invalid(RpcErrorCode.InvalidRequest, `malformed error response: ${z.prettifyError(f.error)}`);
+  }
+  if ('result' in obj) {
+    const s = successSchema.safeParse(obj);
+    if (s.success) {
+      const { jsonrpc: _ignored, ...rest } = s.data;
+      return { kind: 'response', message: rest as RpcSuccess };
+    }
+    return invalid(RpcErrorCode.InvalidRequest, `malformed response: ${z.prettifyError(s.error)}`);
+  }
+  return invalid(RpcErrorCode.InvalidRequest, 'message has neither method, result nor error');
+}
+
+export function isFailure(response: RpcResponse): response is RpcFailure {
+  return 'error' in response;
+}
