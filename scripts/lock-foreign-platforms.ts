@@ -17,8 +17,32 @@ interface LockEntry {
   optionalDependencies?: Record<string, string>;
 }
 
-const OSES = ['android', 'darwin', 'freebsd', 'linux', 'netbsd', 'openbsd', 'openharmony', 'sunos', 'win32', 'aix', 'cygwin'];
-const CPUS = ['arm64', 'armv7', 'arm', 'x64', 'ia32', 'ppc64', 's390x', 'riscv64', 'loong64', 'mips64el', 'wasm32'];
+const OSES = [
+  'android',
+  'darwin',
+  'freebsd',
+  'linux',
+  'netbsd',
+  'openbsd',
+  'openharmony',
+  'sunos',
+  'win32',
+  'aix',
+  'cygwin',
+];
+const CPUS = [
+  'arm64',
+  'armv7',
+  'arm',
+  'x64',
+  'ia32',
+  'ppc64',
+  's390x',
+  'riscv64',
+  'loong64',
+  'mips64el',
+  'wasm32',
+];
 
 /** Reads os, cpu and libc from names like `@biomejs/cli-linux-x64-musl` or `@esbuild/win32-arm64`. */
 function platformOf(name: string): Pick<LockEntry, 'os' | 'cpu' | 'libc'> | undefined {
@@ -52,6 +76,12 @@ for (const [path, entry] of Object.entries(lock.packages)) {
     added.push(name);
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
+);
 writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
-console.log(added.length ? `added ${added.length} foreign-platform entries: ${added.join(', ')}` : 'lock file already complete');
+console.log(
+  added.length
+    ? `added ${added.length} foreign-platform entries: ${added.join(', ')}`
+    : 'lock file already complete',
+);

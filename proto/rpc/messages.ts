@@ -35,7 +35,12 @@ export type RpcMessage = RpcRequest | RpcNotification | RpcResponse;
 const requestId = z.union([z.number(), z.string()]);
 const jsonrpcTag = { jsonrpc: z.literal('2.0').optional() };
 
-const requestSchema = z.object({ ...jsonrpcTag, id: requestId, method: z.string(), params: z.unknown().optional() });
+const requestSchema = z.object({
+  ...jsonrpcTag,
+  id: requestId,
+  method: z.string(),
+  params: z.unknown().optional(),
+});
 const notificationSchema = z.object({ ...jsonrpcTag, method: z.string(), params: z.unknown().optional() });
 const successSchema = z.object({ ...jsonrpcTag, id: requestId, result: z.unknown() });
 const failureSchema = z.object({

@@ -1,8 +1,8 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RelayMessageFrameSchema } from '../../proto/gen/codex/exec_server/relay/v1/relay_pb.ts';
 import { decodeFrame, encodeFrame, peekHeader, type RelayFrame } from '../../proto/codec/index.ts';
+import { RelayMessageFrameSchema } from '../../proto/gen/codex/exec_server/relay/v1/relay_pb.ts';
 import { goldenFrames, malformedFrames } from '../fixtures/frames.ts';
 import { fromHex, toHex } from '../fixtures/hex.ts';
 
@@ -17,9 +17,15 @@ const frameArb: fc.Arbitrary<RelayFrame> = fc.record({
     fc.record({
       case: fc.constant('data' as const),
       value: fc
-        .record({ seq: fc.integer({ min: 1, max: 0xfffffffe }), count: fc.integer({ min: 1, max: 1000 }), payload: fc.uint8Array({ minLength: 1, maxLength: 300 }) })
+        .record({
+          seq: fc.integer({ min: 1, max: 0xfffffffe }),
+          count: fc.integer({ min: 1, max: 1000 }),
+          payload: fc.uint8Array({ minLength: 1, maxLength: 300 }),
+        })
         .chain(({ seq, count, payload }) =>
-          fc.integer({ min: 0, max: count - 1 }).map((segmentIndex) => ({ seq, segmentIndex, segmentCount: count, payload })),
+          fc
+            .integer({ min: 0, max: count - 1 })
+            .map((segmentIndex) => ({ seq, segmentIndex, segmentCount: count, payload })),
         ),
     }),
     fc.constant({ case: 'ackFrame' as const, value: {} }),
@@ -65,8 +71,20 @@ describe('relay frame codec', () => {
     }
 
     it('refuses a stream_id over 128 bytes and a reset reason over 256 bytes', () => {
-      const longId: RelayFrame = { version: 1, streamId: 'x'.repeat(129), ack: 0, ackBits: 0, body: { case: 'heartbeat', value: {} } };
-      const longReason: RelayFrame = { version: 1, streamId: 's', ack: 0, ackBits: 0, body: { case: 'reset', value: { reason: 'r'.repeat(257) } } };
+      const longId: RelayFrame = {
+        version: 1,
+        streamId: 'x'.repeat(129),
+        ack: 0,
+        ackBits: 0,
+        body: { case: 'heartbeat', value: {} },
+      };
+      const longReason: RelayFrame = {
+        version: 1,
+        streamId: 's',
+        ack: 0,
+        ackBits: 0,
+        body: { case: 'reset', value: { reason: 'r'.repeat(257) } },
+      };
       const a = decodeFrame(encodeFrame(longId));
       const b = decodeFrame(encodeFrame(longReason));
       expect(!a.ok && a.error.code).toBe('stream_id_too_long');
@@ -133,7 +151,11 @@ describe('relay frame codec', () => {
     it('reads version, stream_id and body kind of every golden frame', () => {
       for (const golden of goldenFrames) {
         const peeked = peekHeader(fromHex(golden.hex));
-        expect(peeked.ok && peeked.value).toEqual({ version: 1, streamId: golden.frame.streamId, kind: golden.frame.body.case });
+        expect(peeked.ok && peeked.value).toEqual({
+          version: 1,
+          streamId: golden.frame.streamId,
+          kind: golden.frame.body.case,
+        });
       }
     });
 
@@ -141,14 +163,26 @@ describe('relay frame codec', () => {
       fc.assert(
         fc.property(frameArb, (frame) => {
           const peeked = peekHeader(encodeFrame(frame));
-          expect(peeked.ok && peeked.value).toEqual({ version: 1, streamId: frame.streamId, kind: frame.body.case });
+          expect(peeked.ok && peeked.value).toEqual({
+            version: 1,
+            streamId: frame.streamId,
+            kind: frame.body.case,
+          });
         }),
         { numRuns: 500 },
       );
     });
 
     it('refuses every malformed header the full decoder refuses at the header level', () => {
-      const headerCodes = new Set(['truncated', 'bad_wire_type', 'bad_version', 'empty_stream_id', 'untrimmed_stream_id', 'bad_utf8', 'missing_body']);
+      const headerCodes = new Set([
+        'truncated',
+        'bad_wire_type',
+        'bad_version',
+        'empty_stream_id',
+        'untrimmed_stream_id',
+        'bad_utf8',
+        'missing_body',
+      ]);
       for (const bad of malformedFrames) {
         if (!headerCodes.has(bad.code) || bad.name.includes('data.seq')) continue;
         const peeked = peekHeader(fromHex(bad.hex));
@@ -158,7 +192,13 @@ describe('relay frame codec', () => {
 
     it('skips a 60 KiB payload without reading it', () => {
       const payload = new Uint8Array(60 * 1024).fill(7);
-      const frame: RelayFrame = { version: 1, streamId: 'big', ack: 1, ackBits: 0, body: { case: 'data', value: { seq: 2, segmentIndex: 0, segmentCount: 1, payload } } };
+      const frame: RelayFrame = {
+        version: 1,
+        streamId: 'big',
+        ack: 1,
+        ackBits: 0,
+        body: { case: 'data', value: { seq: 2, segmentIndex: 0, segmentCount: 1, payload } },
+      };
       const peeked = peekHeader(encodeFrame(frame));
       expect(peeked.ok && peeked.value.kind).toBe('data');
     });

@@ -13,7 +13,10 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 describe('generated protobuf code', () => {
   it('is exactly what `npm run gen` produces from relay.proto', () => {
     // Same plugin and options as buf.gen.yaml, written to a temporary folder.
-    const template = readFileSync(join(root, 'buf.gen.yaml'), 'utf8').replace('out: proto/gen', `out: ${outDir}`);
+    const template = readFileSync(join(root, 'buf.gen.yaml'), 'utf8').replace(
+      'out: proto/gen',
+      `out: ${outDir}`,
+    );
     const templatePath = join(outDir, 'buf.gen.yaml');
     writeFileSync(templatePath, template);
     execFileSync(join(root, 'node_modules/.bin/buf'), ['generate', '--template', templatePath], {

@@ -11,7 +11,10 @@ describe('JSON-RPC messages', () => {
       kind: 'notification',
       message: { method: 'initialized' },
     });
-    expect(parseMessage('{"id":"a","result":{"ok":true}}')).toEqual({ kind: 'response', message: { id: 'a', result: { ok: true } } });
+    expect(parseMessage('{"id":"a","result":{"ok":true}}')).toEqual({
+      kind: 'response',
+      message: { id: 'a', result: { ok: true } },
+    });
     expect(parseMessage('{"id":2,"error":{"code":-32601,"message":"nope"}}')).toEqual({
       kind: 'response',
       message: { id: 2, error: { code: -32601, message: 'nope' } },
@@ -19,7 +22,14 @@ describe('JSON-RPC messages', () => {
   });
 
   it('answers malformed input with an error carrying id -1', () => {
-    for (const text of ['not json', '[1,2]', '42', '{"id":{},"method":"x"}', '{"hello":1}', '{"id":1,"method":7}']) {
+    for (const text of [
+      'not json',
+      '[1,2]',
+      '42',
+      '{"id":{},"method":"x"}',
+      '{"hello":1}',
+      '{"id":1,"method":7}',
+    ]) {
       const parsed = parseMessage(text);
       expect(parsed.kind, text).toBe('invalid');
       if (parsed.kind === 'invalid') {
@@ -32,7 +42,24 @@ describe('JSON-RPC messages', () => {
 
 describe('method params', () => {
   it('knows every method of the exec-server dialect', () => {
-    for (const m of ['initialize', 'process/start', 'process/read', 'process/write', 'process/closeStdin', 'process/resize', 'process/signal', 'process/terminate', 'fs/readFile', 'fs/writeFile', 'fs/readDirectory', 'fs/getMetadata', 'fs/createDirectory', 'fs/remove', 'fs/copy', 'environment/info']) {
+    for (const m of [
+      'initialize',
+      'process/start',
+      'process/read',
+      'process/write',
+      'process/closeStdin',
+      'process/resize',
+      'process/signal',
+      'process/terminate',
+      'fs/readFile',
+      'fs/writeFile',
+      'fs/readDirectory',
+      'fs/getMetadata',
+      'fs/createDirectory',
+      'fs/remove',
+      'fs/copy',
+      'environment/info',
+    ]) {
       expect(isRequestMethod(m), m).toBe(true);
     }
     expect(isRequestMethod('process/explode')).toBe(false);
@@ -40,7 +67,9 @@ describe('method params', () => {
   });
 
   it('accepts valid params and names the bad field otherwise', () => {
-    expect(validateParams('process/start', { processId: 'p1', argv: ['echo', 'hi'], tty: false }).ok).toBe(true);
+    expect(validateParams('process/start', { processId: 'p1', argv: ['echo', 'hi'], tty: false }).ok).toBe(
+      true,
+    );
     const empty = validateParams('process/start', { processId: 'p1', argv: [], tty: false });
     expect(!empty.ok && empty.message).toMatch(/argv/);
     const missing = validateParams('process/start', { argv: ['x'], tty: false });

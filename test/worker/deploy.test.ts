@@ -10,11 +10,15 @@ describe('wrangler configuration', () => {
   it('bundles the worker and its Durable Object binding with `wrangler deploy --dry-run`, offline', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'relaykit-dry-run-'));
     try {
-      const output = execFileSync(join(root, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', outdir], {
-        cwd: root,
-        encoding: 'utf8',
-        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_API_TOKEN: '' },
-      });
+      const output = execFileSync(
+        join(root, 'node_modules/.bin/wrangler'),
+        ['deploy', '--dry-run', '--outdir', outdir],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_API_TOKEN: '' },
+        },
+      );
       expect(output).toMatch(/EXECUTOR_RELAY \(ExecutorRelay\)\s+Durable Object/);
       expect(existsSync(join(outdir, 'index.js'))).toBe(true);
     } finally {
