@@ -1,11 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.ts';
+import { tokenCommand } from './token.ts';
 
 const program = new Command('relaykit')
   .description('Build, run and break a remote-execution relay.')
   .version(process.env.npm_package_version ?? '0.1.0')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
+
+program.addCommand(tokenCommand());
 
 try {
   await program.parseAsync(process.argv);

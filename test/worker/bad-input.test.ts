@@ -1,0 +1,174 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { encodeFrame } from '../../proto/codec/index.ts';
+import { dataFrame, frameOfSize, resetReason, resumeFrame } from '../support/relay-frames.ts';
+import { eventually, openExecutor, openHarness } from '../support/relay-session.ts';
+import { type RelaySocket, UpgradeRejected } from '../support/relay-socket.ts';
+import { startWorker, type WorkerUnderTest } from '../support/worker-harness.ts';
+
+const MiB = 1024 * 1024;
+let worker: WorkerUnderTest;
+const sockets: RelaySocket[] = [];
+
+function track(socket: RelaySocket): RelaySocket {
+  sockets.push(socket);
+  return socket;
+}
+
+beforeAll(async () => {
+  worker = await startWorker();
+});
+
+afterEach(async () => {
+  await Promise.all(sockets.splice(0).map((s) => s.close()));
+});
+
+afterAll(async () => {
+  await worker?.dispose();
+});
+
+/** An executor, a victim harness that misbehaves and a bystander harness with one stream. */
+async function scene() {
+  const executorId = `exec-${randomUUID()}`;
+  const executor = track(await openExecutor(worker, executorId));
+  const victim = track(await openHarness(worker, executorId));
+  const bystander = track(await openHarness(worker, executorId));
+  const stream = randomUUID();
+  bystander.send(resumeFrame(stream));
+  expect(await executor.nextFrame()).toEqual(resumeFrame(stream));
+  /** Proves the object is up and routes both ways for the bystander. */
+  const stillRoutes = async () => {
+    const up = dataFrame(stream, 1);
+    bystander.send(up);
+    expect(await executor.nextFrame()).toEqual(up);
+    const down = dataFrame(stream, 1);
+    executor.send(down);
+    expect(await bystander.nextFrame()).toEqual(down);
+  };
+  return { executorId, executor, victim, bystander, stillRoutes };
+}
+
+describe('bad input on relay sockets', () => {
+  it('closes a socket that sends a text frame with 1003 and keeps routing for the others', async () => {
+    const { executorId, victim, stillRoutes } = await scene();
+    victim.send('{"jsonrpc":"2.0"}');
+    expect((await victim.closed).code).toBe(1003);
+    await stillRoutes();
+    expect((await worker.stats(executorId)).drops.text_frame).toBe(1);
+  });
+
+  it('closes a socket that sends a frame over 1 MiB with 1009, and routes a frame of exactly 1 MiB', async () => {
+    const { executorId, executor, victim, stillRoutes } = await scene();
+    const largest = frameOfSize(randomUUID(), MiB);
+    victim.send(largest);
+    expect(await executor.nextFrame()).toEqual(largest);
+
+    victim.send(frameOfSize(randomUUID(), MiB + 1));
+    expect((await victim.closed).code).toBe(1009);
+    await stillRoutes();
+    expect((await worker.stats(executorId)).drops.oversize_frame).toBe(1);
+  });
+
+  it('drops and counts garbage bytes and invalid frames by reason without closing the socket', async () => {
+    const { executorId, executor, victim, stillRoutes } = await scene();
+    const invalid = [
+      randomBytes(64),
+      Uint8Array.of(0x08),
+      encodeFrame({ version: 2, streamId: 's', ack: 0, ackBits: 0, body: { case: 'heartbeat', value: {} } }),
+      encodeFrame({ version: 1, streamId: '', ack: 0, ackBits: 0, body: { case: 'heartbeat', value: {} } }),
+      encodeFrame({
+        version: 1,
+        streamId: 'x'.repeat(10_000),
+        ack: 0,
+        ackBits: 0,
+        body: { case: 'heartbeat', value: {} },
+      }),
+      new Uint8Array(0),
+    ];
+    for (const bytes of invalid) victim.send(bytes);
+    const own = resumeFrame(randomUUID());
+    victim.send(own);
+    // The victim's socket still works, and none of its invalid frames went through first.
+    expect(await executor.nextFrame()).toEqual(own);
+    await stillRoutes();
+
+    const { drops } = await worker.stats(executorId);
+    const invalidDrops = Object.entries(drops).filter(([reason]) => reason.startsWith('invalid_frame:'));
+    expect(invalidDrops.reduce((n, [, count]) => n + count, 0)).toBe(invalid.length);
+    expect(drops['invalid_frame:stream_id_too_long']).toBe(1);
+    expect(drops['invalid_frame:bad_version']).toBe(1);
+    expect(drops['invalid_frame:empty_stream_id']).toBe(1);
+  });
+
+  it('caps the streams of one socket that opens thousands, answering the rest with a reset', async () => {
+    const { executorId, executor, victim, stillRoutes } = await scene();
+    const attempts = 3000;
+    const limit = 128;
+    const ids = Array.from({ length: attempts }, () => randomUUID());
+    for (const id of ids) victim.send(resumeFrame(id));
+
+    const forwarded = new Set<string>();
+    for (let i = 0; i < limit; i++) forwarded.add(Buffer.from(await executor.nextFrame()).toString('hex'));
+    expect(forwarded).toEqual(
+      new Set(ids.slice(0, limit).map((id) => Buffer.from(resumeFrame(id)).toString('hex'))),
+    );
+    for (let i = limit; i < attempts; i++)
+      expect(resetReason(await victim.nextFrame())).toBe('too_many_streams');
+
+    await stillRoutes();
+    const stats = await worker.stats(executorId);
+    expect(stats.drops.stream_limit).toBe(attempts - limit);
+    expect(stats.streams).toBe(limit + 1);
+    expect(executor.pending()).toBe(0);
+  });
+
+  it('keeps routing the claimed streams of a socket after refusing it one stream too many', async () => {
+    const { executor, victim } = await scene();
+    const ids = Array.from({ length: 129 }, () => randomUUID());
+    for (const id of ids) victim.send(resumeFrame(id));
+    for (let i = 0; i < 128; i++) await executor.nextFrame();
+    expect(resetReason(await victim.nextFrame())).toBe('too_many_streams');
+    const again = dataFrame(ids[0] as string, 1);
+    victim.send(again);
+    expect(await executor.nextFrame()).toEqual(again);
+  });
+});
+
+describe('configurable limits', () => {
+  let limited: WorkerUnderTest;
+
+  beforeAll(async () => {
+    limited = await startWorker({ vars: { MAX_STREAMS_PER_HARNESS_SOCKET: '2', MAX_HARNESS_SOCKETS: '2' } });
+  });
+
+  afterAll(async () => {
+    await limited?.dispose();
+  });
+
+  it('refuses a harness socket beyond MAX_HARNESS_SOCKETS with 429 until one closes', async () => {
+    const id = `exec-${randomUUID()}`;
+    const first = track(await openHarness(limited, id));
+    track(await openHarness(limited, id));
+    const refused = await openHarness(limited, id).then(
+      (socket) => track(socket) && undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(UpgradeRejected);
+    expect((refused as UpgradeRejected).status).toBe(429);
+
+    await first.close();
+    await eventually(async () => (await limited.stats(id)).sockets.harness === 1);
+    track(await openHarness(limited, id));
+  });
+
+  it('applies MAX_STREAMS_PER_HARNESS_SOCKET', async () => {
+    const id = `exec-${randomUUID()}`;
+    const executor = track(await openExecutor(limited, id));
+    const harness = track(await openHarness(limited, id));
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    for (const stream of ids) harness.send(resumeFrame(stream));
+    expect(await executor.nextFrame()).toEqual(resumeFrame(ids[0] as string));
+    expect(await executor.nextFrame()).toEqual(resumeFrame(ids[1] as string));
+    expect(resetReason(await harness.nextFrame())).toBe('too_many_streams');
+  });
+});

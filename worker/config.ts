@@ -1,0 +1,39 @@
+/** Deployment settings read from the worker's environment (wrangler `[vars]` or secrets). */
+
+export interface Env {
+  EXECUTOR_RELAY: DurableObjectNamespace;
+  SIGNING_KEY: string;
+  /** Streams one harness socket may claim (default 128). */
+  MAX_STREAMS_PER_HARNESS_SOCKET?: string;
+  /** Harness sockets one executor id accepts at once (default 64). */
+  MAX_HARNESS_SOCKETS?: string;
+  /** Lifetime of a WebSocket ticket in seconds (default 60). */
+  TICKET_TTL_SECONDS?: string;
+}
+
+export interface RelayLimits {
+  maxStreamsPerHarnessSocket: number;
+  maxHarnessSockets: number;
+  /** Frames larger than this close the sending socket with 1009. */
+  maxFrameBytes: number;
+}
+
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+}
+
+export function relayLimits(env: Env): RelayLimits {
+  return {
+    maxStreamsPerHarnessSocket: positiveInt(env.MAX_STREAMS_PER_HARNESS_SOCKET, 128),
+    maxHarnessSockets: positiveInt(env.MAX_HARNESS_SOCKETS, 64),
+    maxFrameBytes: MAX_FRAME_BYTES,
+  };
+}
+
+export function ticketTtlSeconds(env: Env): number {
+  return positiveInt(env.TICKET_TTL_SECONDS, 60);
+}
