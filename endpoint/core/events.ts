@@ -1,0 +1,34 @@
+import type { StreamState } from '../api.ts';
+
+export type StreamEvent =
+  | { type: 'state'; state: StreamState }
+  | { type: 'reset'; reason: string; byPeer: boolean }
+  | { type: 'writable' };
+
+/** What one stream produced since the last drain. */
+export interface StreamOutput {
+  /** Encoded frames to put on the wire, in order. */
+  frames: Uint8Array[];
+  /** Application messages, in order, each exactly once. */
+  messages: Uint8Array[];
+  events: StreamEvent[];
+}
+
+/** Counters for tests and benchmarks. */
+export interface StreamStats {
+  dataFramesCut: number;
+  dataTransmissions: number;
+  timeoutRetransmissions: number;
+  fastRetransmissions: number;
+  resumeRetransmissions: number;
+  acksSent: number;
+  duplicatesReceived: number;
+  messagesDelivered: number;
+}
+
+export class MessageTooLargeError extends RangeError {
+  constructor(size: number, limit: number) {
+    super(`message of ${size} bytes exceeds the limit of ${limit} bytes`);
+    this.name = 'MessageTooLargeError';
+  }
+}

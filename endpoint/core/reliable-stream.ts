@@ -1,0 +1,469 @@
+import {
+  encodeFrame,
+  RELAY_FRAME_VERSION,
+  type RelayDataBody,
+  type RelayFrame,
+  type RelayFrameBody,
+} from '../../proto/codec/index.ts';
+import type { StreamState } from '../api.ts';
+import { StreamClosedError } from '../api.ts';
+import { AckState } from './ack-state.ts';
+import type { StreamConfig } from './config.ts';
+import { MessageTooLargeError, type StreamEvent, type StreamOutput, type StreamStats } from './events.ts';
+import { Reassembler } from './reassembler.ts';
+import { RtoEstimator } from './rto.ts';
+import { Segmenter } from './segmenter.ts';
+import { type InFlightFrame, SendWindow } from './send-window.ts';
+
+export interface ReliableStreamOptions {
+  /** Whether the physical link is up when the stream is created. */
+  linkUp: boolean;
+  /** True on the accepting side, where the stream is born from a peer's frame. */
+  heardFromPeer?: boolean;
+}
+
+/**
+ * One `stream_id`, both directions, as a pure state machine (DESIGN.md §3).
+ * Every input takes `now` (ms); outputs accumulate until `drain()`. It never
+ * reads a clock or arms a timer: the caller calls `tick(now)` at
+ * `nextDeadline()`.
+ */
+export class ReliableStream {
+  readonly streamId: string;
+  private readonly config: StreamConfig;
+  private readonly window: SendWindow;
+  private readonly segmenter: Segmenter;
+  private readonly rto: RtoEstimator;
+  private readonly received = new AckState();
+  private readonly reorder = new Map<number, RelayDataBody>();
+  private reorderBytes = 0;
+  private readonly reassembler: Reassembler;
+
+  private out: StreamOutput = { frames: [], messages: [], events: [] };
+  private resetReason: string | undefined;
+  private linkUp: boolean;
+  private peerSilent = false;
+  private heardFromPeer: boolean;
+  private lastHeardAt: number;
+  private lastSentAt: number;
+  private txCounter = 0;
+  private ackDeadline: number | undefined;
+  private framesSinceAck = 0;
+  /** Set after we sent a resume: the first ack state heard triggers resends. */
+  private awaitingResumeAck = false;
+  /** Transmission counter at our latest resume: later transmissions need no resend. */
+  private resumeTx = 0;
+  private resumeDeadline: number | undefined;
+  private lastState: StreamState;
+  private wasWritable = true;
+
+  readonly stats: StreamStats = {
+    dataFramesCut: 0,
+    dataTransmissions: 0,
+    timeoutRetransmissions: 0,
+    fastRetransmissions: 0,
+    resumeRetransmissions: 0,
+    acksSent: 0,
+    duplicatesReceived: 0,
+    messagesDelivered: 0,
+  };
+
+  constructor(streamId: string, config: StreamConfig, now: number, options: ReliableStreamOptions) {
+    this.streamId = streamId;
+    this.config = config;
+    this.window = new SendWindow(config.windowFrames, config.windowBytes);
+    this.segmenter = new Segmenter(config.segmentBytes);
+    this.rto = new RtoEstimator(config.rto);
+    this.reassembler = new Reassembler(config.maxMessageBytes);
+    this.linkUp = options.linkUp;
+    this.heardFromPeer = options.heardFromPeer ?? false;
+    this.lastHeardAt = now;
+    this.lastSentAt = now;
+    this.lastState = this.state;
+  }
+
+  get state(): StreamState {
+    if (this.resetReason !== undefined) return 'reset';
+    return this.linkUp && !this.peerSilent ? 'open' : 'suspended';
+  }
+
+  get reason(): string | undefined {
+    return this.resetReason;
+  }
+
+  /** True while a new message would go straight into the send window. */
+  get writable(): boolean {
+    return this.resetReason === undefined && this.segmenter.empty && !this.window.full;
+  }
+
+  /** Data frames in the window (sent, not cumulatively acked). */
+  get inFlightFrames(): number {
+    return this.window.size;
+  }
+
+  /** Payload bytes in the window. */
+  get inFlightBytes(): number {
+    return this.window.windowBytes;
+  }
+
+  /** Encoded frame bytes cached for resends. */
+  get cachedBytes(): number {
+    return this.window.cachedBytes;
+  }
+
+  /** Out-of-order payload bytes held by the receiver. */
+  get reorderBufferBytes(): number {
+    return this.reorderBytes;
+  }
+
+  /** Bytes accepted from the application but not yet cut into frames. */
+  get pendingBytes(): number {
+    return this.segmenter.pendingBytes;
+  }
+
+  get smoothedRtt(): number | undefined {
+    return this.rto.smoothedRtt;
+  }
+
+  /**
+   * Takes one application message (always, up to the size limit). Returns
+   * `writable` afterwards: false means the caller should pause its producer
+   * until a `writable` event.
+   */
+  send(message: Uint8Array, now: number): boolean {
+    if (this.resetReason !== undefined) throw new StreamClosedError(this.streamId, this.resetReason);
+    if (message.length > this.config.maxMessageBytes) {
+      throw new MessageTooLargeError(message.length, this.config.maxMessageBytes);
+    }
+    if (message.length === 0)
+      throw new RangeError('an empty message cannot be sent: data payloads are non-empty');
+    this.segmenter.push(message);
+    this.pump(now);
+    this.noteChanges();
+    return this.writable;
+  }
+
+  /** One inbound frame for this stream, already decoded and validated by the codec. */
+  receive(frame: RelayFrame, now: number): void {
+    if (this.resetReason !== undefined) return;
+    const body = frame.body;
+    if (body.case === 'reset') {
+      this.terminate(body.value.reason, true);
+      return;
+    }
+    this.lastHeardAt = now;
+    this.heardFromPeer = true;
+    this.peerSilent = false;
+
+    const outcome = this.window.applyAck(frame.ack, frame.ackBits);
+    if (outcome.error !== undefined) {
+      this.protocolError(outcome.error, now);
+      return;
+    }
+    this.takeRttSample(outcome.newlyAcked, now);
+
+    if (body.case === 'data') {
+      this.receiveData(body.value, now);
+    } else if (body.case === 'resume') {
+      const highest = this.received.highest();
+      if (highest > 0 && highest >= body.value.nextSeq) {
+        this.protocolError('resume_behind_received', now);
+        return;
+      }
+      this.resendUnacked(now);
+      this.awaitingResumeAck = false;
+      this.resumeDeadline = undefined;
+      this.emit({ case: 'ackFrame', value: {} }, now);
+      this.stats.acksSent += 1;
+    }
+    if (this.resetReason !== undefined) return;
+
+    if (this.awaitingResumeAck) {
+      this.awaitingResumeAck = false;
+      this.resumeDeadline = undefined;
+      this.resendUnacked(now, this.resumeTx);
+    } else if (outcome.newlyAcked.length > 0) {
+      this.fastRetransmit(now);
+    }
+    this.pump(now);
+    this.noteChanges();
+  }
+
+  /** Runs whatever fell due at `now`: delayed acks, retransmissions, heartbeats, silence. */
+  tick(now: number): void {
+    if (this.resetReason !== undefined) return;
+    if (this.linkUp) {
+      if (this.ackDeadline !== undefined && now >= this.ackDeadline) {
+        this.emit({ case: 'ackFrame', value: {} }, now);
+        this.stats.acksSent += 1;
+      }
+      if (this.resumeDeadline !== undefined && now >= this.resumeDeadline) {
+        this.rto.onTimeout();
+        this.sendResume(now);
+      }
+      let timedOut = false;
+      for (const frame of this.window.unacked()) {
+        if (frame.deadline !== undefined && now >= frame.deadline) {
+          if (!timedOut) this.rto.onTimeout();
+          timedOut = true;
+          this.transmit(frame, now);
+          this.stats.timeoutRetransmissions += 1;
+        }
+      }
+      if (this.established && now >= this.lastSentAt + this.config.heartbeatMs) {
+        this.emit({ case: 'heartbeat', value: {} }, now);
+      }
+      if (
+        this.established &&
+        !this.peerSilent &&
+        now >= this.lastHeardAt + this.config.silentIntervals * this.config.heartbeatMs
+      ) {
+        this.peerSilent = true;
+      }
+    }
+    this.noteChanges();
+  }
+
+  /** The physical link is gone: frames in flight are lost, nothing is sent until `linkRestored`. */
+  linkLost(_now: number): void {
+    if (this.resetReason !== undefined) return;
+    this.linkUp = false;
+    this.awaitingResumeAck = false;
+    this.resumeDeadline = undefined;
+    this.noteChanges();
+  }
+
+  /**
+   * The physical link is back. A stream the peer has heard of sends
+   * `resume{next_seq}`; one that never heard its peer resends its frames
+   * instead (all seqs ≤ 32, so they open the stream on the accepting side).
+   */
+  linkRestored(now: number): void {
+    if (this.resetReason !== undefined) return;
+    this.linkUp = true;
+    this.peerSilent = false;
+    this.lastHeardAt = now;
+    if (this.heardFromPeer) {
+      this.sendResume(now);
+      for (const frame of this.window.unacked()) {
+        if (frame.txCount === 0) this.transmit(frame, now);
+        else frame.deadline = undefined;
+      }
+    } else {
+      for (const frame of this.window.unacked()) this.transmit(frame, now);
+    }
+    this.pump(now);
+    this.noteChanges();
+  }
+
+  /** Resets the stream from this side: sends `reset{reason}` and stops. */
+  reset(reason: string, now: number): void {
+    if (this.resetReason !== undefined) return;
+    this.emitFrame({ case: 'reset', value: { reason } }, now, false);
+    this.terminate(reason, false);
+  }
+
+  /** A frame for this stream broke the protocol: reset with `protocol_error:<code>`. */
+  protocolError(code: string, now: number): void {
+    this.reset(`protocol_error:${code}`, now);
+  }
+
+  /** The earliest time `tick` has work to do, if any. */
+  nextDeadline(): number | undefined {
+    if (this.resetReason !== undefined || !this.linkUp) return undefined;
+    let next = Number.POSITIVE_INFINITY;
+    if (this.ackDeadline !== undefined) next = Math.min(next, this.ackDeadline);
+    if (this.resumeDeadline !== undefined) next = Math.min(next, this.resumeDeadline);
+    for (const frame of this.window.unacked()) {
+      if (frame.deadline !== undefined) next = Math.min(next, frame.deadline);
+    }
+    if (this.established) {
+      next = Math.min(next, this.lastSentAt + this.config.heartbeatMs);
+      if (!this.peerSilent) {
+        next = Math.min(next, this.lastHeardAt + this.config.silentIntervals * this.config.heartbeatMs);
+      }
+    }
+    return Number.isFinite(next) ? next : undefined;
+  }
+
+  drain(): StreamOutput {
+    const out = this.out;
+    this.out = { frames: [], messages: [], events: [] };
+    return out;
+  }
+
+  private get established(): boolean {
+    return this.heardFromPeer || this.window.highestSent > 0;
+  }
+
+  private receiveData(data: RelayDataBody, now: number): void {
+    this.scheduleAck(now);
+    const seq = data.seq;
+    const kind = this.received.classify(seq);
+    if (kind === 'duplicate') {
+      this.stats.duplicatesReceived += 1;
+      return;
+    }
+    if (kind === 'beyond_window') {
+      this.protocolError('seq_beyond_window', now);
+      return;
+    }
+    const before = this.received.ack;
+    if (seq !== before + 1) {
+      if (this.reorderBytes + data.payload.length > this.config.windowBytes) {
+        this.protocolError('receive_buffer_overflow', now);
+        return;
+      }
+      this.reorderBytes += data.payload.length;
+    }
+    this.reorder.set(seq, data);
+    const after = this.received.record(seq);
+    for (let s = before + 1; s <= after; s += 1) {
+      const next = this.reorder.get(s) as RelayDataBody;
+      this.reorder.delete(s);
+      if (s !== seq) this.reorderBytes -= next.payload.length;
+      const result = this.reassembler.push(s, next);
+      if (!result.ok) {
+        this.protocolError(result.code, now);
+        return;
+      }
+      if (result.message !== undefined) {
+        this.out.messages.push(result.message);
+        this.stats.messagesDelivered += 1;
+      }
+    }
+  }
+
+  /**
+   * Owes the peer an ack: within `ackDelayMs`, or at once after `ackEveryFrames`
+   * data frames, so one lost standalone ack never leaves a whole burst to its RTO.
+   */
+  private scheduleAck(now: number): void {
+    this.framesSinceAck += 1;
+    if (this.ackDeadline === undefined) this.ackDeadline = now + this.config.ackDelayMs;
+    if (this.framesSinceAck >= this.config.ackEveryFrames) this.ackDeadline = now;
+  }
+
+  /** Cuts queued messages into frames while the window has room, sending them when the link is up. */
+  private pump(now: number): void {
+    while (this.resetReason === undefined) {
+      const size = this.segmenter.peekSize();
+      if (size === undefined || !this.window.hasRoomFor(size)) break;
+      const seq = this.window.nextSeq;
+      if (seq >= this.config.seqLimit) {
+        this.reset('seq_exhausted', now);
+        break;
+      }
+      const segment = this.segmenter.take() as NonNullable<ReturnType<Segmenter['take']>>;
+      const body: RelayFrameBody = {
+        case: 'data',
+        value: {
+          seq,
+          segmentIndex: segment.segmentIndex,
+          segmentCount: segment.segmentCount,
+          payload: segment.payload,
+        },
+      };
+      const encoded = encodeFrame(this.frame(body));
+      this.clearAckOwed();
+      const frame = this.window.add(seq, segment.payload.length, encoded);
+      this.stats.dataFramesCut += 1;
+      if (this.linkUp) this.transmit(frame, now);
+    }
+  }
+
+  private transmit(frame: InFlightFrame, now: number): void {
+    if (frame.encoded === undefined) return;
+    this.out.frames.push(frame.encoded);
+    if (frame.txCount === 0) frame.firstSentAt = now;
+    frame.txCount += 1;
+    this.txCounter += 1;
+    frame.lastTx = this.txCounter;
+    frame.deadline = now + this.rto.current();
+    this.window.markSent(frame);
+    this.stats.dataTransmissions += 1;
+    this.lastSentAt = now;
+  }
+
+  /** Resends every unacked frame (or only those last sent at or before transmission `upToTx`). */
+  private resendUnacked(now: number, upToTx = Number.POSITIVE_INFINITY): void {
+    for (const frame of this.window.unacked()) {
+      if (frame.lastTx > upToTx) continue;
+      if (frame.txCount > 0) this.stats.resumeRetransmissions += 1;
+      this.transmit(frame, now);
+    }
+  }
+
+  private fastRetransmit(now: number): void {
+    for (const frame of this.window.fastRetransmitCandidates(this.config.fastRetransmitThreshold)) {
+      this.transmit(frame, now);
+      this.stats.fastRetransmissions += 1;
+    }
+  }
+
+  /** Karn: sample only frames transmitted once; the latest such frame gives the freshest RTT. */
+  private takeRttSample(acked: InFlightFrame[], now: number): void {
+    let best: InFlightFrame | undefined;
+    for (const frame of acked) {
+      if (frame.txCount === 1 && (best === undefined || frame.lastTx > best.lastTx)) best = frame;
+    }
+    if (best !== undefined) this.rto.sample(now - best.firstSentAt);
+  }
+
+  private sendResume(now: number): void {
+    this.emit({ case: 'resume', value: { nextSeq: this.window.nextSeq } }, now);
+    this.awaitingResumeAck = true;
+    this.resumeTx = this.txCounter;
+    this.resumeDeadline = now + this.rto.current();
+  }
+
+  private frame(body: RelayFrameBody): RelayFrame {
+    const carriesAck = body.case !== 'reset';
+    return {
+      version: RELAY_FRAME_VERSION,
+      streamId: this.streamId,
+      ack: carriesAck ? this.received.ack : 0,
+      ackBits: carriesAck ? this.received.bits : 0,
+      body,
+    };
+  }
+
+  /** Emits a non-data frame carrying the current ack state. */
+  private emit(body: RelayFrameBody, now: number): void {
+    this.emitFrame(body, now, true);
+  }
+
+  private emitFrame(body: RelayFrameBody, now: number, carriesAck: boolean): void {
+    this.out.frames.push(encodeFrame(this.frame(body)));
+    this.lastSentAt = now;
+    if (carriesAck) this.clearAckOwed();
+  }
+
+  private clearAckOwed(): void {
+    this.framesSinceAck = 0;
+    this.ackDeadline = undefined;
+  }
+
+  private terminate(reason: string, byPeer: boolean): void {
+    this.resetReason = reason;
+    this.window.clear();
+    this.reorder.clear();
+    this.reorderBytes = 0;
+    this.ackDeadline = undefined;
+    this.resumeDeadline = undefined;
+    this.out.events.push({ type: 'reset', reason, byPeer });
+    this.noteChanges();
+  }
+
+  /** Emits state and writability transitions once each. */
+  private noteChanges(): void {
+    const state = this.state;
+    if (state !== this.lastState) {
+      this.lastState = state;
+      if (state !== 'reset') this.out.events.push({ type: 'state', state } satisfies StreamEvent);
+    }
+    const writable = this.writable;
+    if (writable && !this.wasWritable) this.out.events.push({ type: 'writable' });
+    this.wasWritable = writable;
+  }
+}

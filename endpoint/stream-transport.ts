@@ -1,0 +1,37 @@
+import type { MessageStream } from './api.ts';
+import type { MessageTransport } from './message-transport.ts';
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8');
+
+/**
+ * One relay stream as a JSON-RPC MessageTransport: each message is one
+ * UTF-8 JSON relay message; `writable` mirrors the stream's send window;
+ * `onClose` fires once when the stream is reset (by either side).
+ */
+export function streamTransport(stream: MessageStream): MessageTransport {
+  const closeListeners = new Set<(reason: string) => void>();
+  let closedWith: string | undefined;
+  stream.onReset((reason) => {
+    if (closedWith !== undefined) return;
+    closedWith = reason;
+    for (const listener of [...closeListeners]) listener(reason);
+  });
+  return {
+    send(message: object): void {
+      stream.send(utf8Encoder.encode(JSON.stringify(message)));
+    },
+    get writable(): boolean {
+      return stream.writable;
+    },
+    onWritable: (listener) => stream.onWritable(listener),
+    onMessage: (listener) => stream.onMessage((bytes) => listener(utf8Decoder.decode(bytes))),
+    onClose(listener: (reason: string) => void): () => void {
+      closeListeners.add(listener);
+      return () => closeListeners.delete(listener);
+    },
+    close(reason = 'closed'): void {
+      stream.reset(reason);
+    },
+  };
+}

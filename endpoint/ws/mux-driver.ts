@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import type { MessageStream } from '../api.ts';
+import type { StreamConfig } from '../core/config.ts';
+import { StreamMux } from '../mux/stream-mux.ts';
+import { LiveMessageStream, type StreamHost } from './live-stream.ts';
+import type { RelayLogger } from './logger.ts';
+
+export interface MuxDriverOptions {
+  accept: boolean;
+  maxStreams?: number;
+  stream?: Partial<StreamConfig>;
+  logger?: RelayLogger;
+}
+
+/**
+ * Runs a StreamMux in real time: one timer armed at the mux's next deadline,
+ * frames out to whichever socket is current, output dispatched to the live
+ * MessageStream objects.
+ */
+export class MuxDriver implements StreamHost {
+  private readonly mux: StreamMux;
+  private readonly live = new Map<string, LiveMessageStream>();
+  private readonly streamListeners = new Set<(stream: MessageStream) => void>();
+  private readonly logger: RelayLogger | undefined;
+  private sink: ((frame: Uint8Array) => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private flushing = false;
+  private flushAgain = false;
+  private readonly origin = performance.now();
+
+  constructor(options: MuxDriverOptions) {
+    this.mux = new StreamMux(
+      { accept: options.accept, maxStreams: options.maxStreams, stream: options.stream },
+      false,
+    );
+    this.logger = options.logger;
+  }
+
+  /** Milliseconds on a monotonic clock. */
+  now(): number {
+    return performance.now() - this.origin;
+  }
+
+  onStream(listener: (stream: MessageStream) => void): () => void {
+    this.streamListeners.add(listener);
+    return () => this.streamListeners.delete(listener);
+  }
+
+  openStream(streamId: string = randomUUID()): MessageStream {
+    const core = this.mux.open(streamId, this.now());
+    const stream = new LiveMessageStream(streamId, this, core.state);
+    this.live.set(streamId, stream);
+    this.flush();
+    return stream;
+  }
+
+  get streamCount(): number {
+    return this.mux.size;
+  }
+
+  /** A socket is open: frames go to `sink`, and every live stream resumes. */
+  linkUp(sink: (frame: Uint8Array) => void): void {
+    this.sink = sink;
+    this.mux.linkRestored(this.now());
+    this.flush();
+  }
+
+  linkDown(): void {
+    this.sink = undefined;
+    this.mux.linkLost(this.now());
+    this.flush();
+  }
+
+  receive(bytes: Uint8Array): void {
+    this.mux.receive(bytes, this.now());
+    this.flush();
+  }
+
+  /** Resets every stream with `reason` (sent if a socket is up). */
+  resetAll(reason: string): void {
+    const now = this.now();
+    for (const id of this.mux.ids()) this.mux.get(id)?.reset(reason, now);
+    this.flush();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  send(streamId: string, message: Uint8Array): boolean {
+    const core = this.mux.get(streamId);
+    if (core === undefined) return false;
+    const writable = core.send(message, this.now());
+    this.flush();
+    return writable;
+  }
+
+  writable(streamId: string): boolean {
+    return this.mux.get(streamId)?.writable ?? false;
+  }
+
+  reset(streamId: string, reason: string): void {
+    this.mux.get(streamId)?.reset(reason, this.now());
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushing = true;
+    try {
+      do {
+        this.flushAgain = false;
+        const out = this.mux.drain();
+        if (this.sink !== undefined) for (const frame of out.frames) this.sink(frame);
+        const born: LiveMessageStream[] = [];
+        for (const id of out.opened) {
+          const core = this.mux.get(id);
+          const stream = new LiveMessageStream(id, this, core?.state ?? 'reset');
+          this.live.set(id, stream);
+          born.push(stream);
+        }
+        for (const stream of born) for (const listener of [...this.streamListeners]) listener(stream);
+        for (const s of out.streams) {
+          const stream = this.live.get(s.streamId);
+          if (stream === undefined) continue;
+          if (s.events.some((e) => e.type === 'reset')) this.live.delete(s.streamId);
+          try {
+            stream.dispatch(s.messages, s.events);
+          } catch (err) {
+            this.logger?.error?.({ err, streamId: s.streamId }, 'stream listener threw');
+          }
+        }
+        if (out.frames.length > 0 || out.streams.length > 0 || out.opened.length > 0) this.flushAgain = true;
+      } while (this.flushAgain);
+    } finally {
+      this.flushing = false;
+    }
+    this.arm();
+  }
+
+  /** Keeps exactly one timer, at the earliest deadline of any stream. */
+  private arm(): void {
+    const deadline = this.mux.nextDeadline();
+    if (deadline === undefined) {
+      this.stop();
+      return;
+    }
+    if (this.timer !== undefined && this.timerAt <= deadline) return;
+    this.stop();
+    this.timerAt = deadline;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.mux.tick(this.now());
+        this.flush();
+      },
+      Math.max(0, Math.ceil(deadline - this.now())),
+    );
+    this.timer.unref();
+  }
+}

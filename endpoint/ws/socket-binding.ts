@@ -1,0 +1,68 @@
+import type WebSocket from 'ws';
+import type { RelayLogger } from './logger.ts';
+import type { MuxDriver } from './mux-driver.ts';
+
+export interface KeepaliveOptions {
+  /** WebSocket ping interval (default 30 s). */
+  pingIntervalMs: number;
+  /** No pong for this long → the socket is dead (default 60 s). */
+  pongTimeoutMs: number;
+}
+
+export const DEFAULT_KEEPALIVE: KeepaliveOptions = { pingIntervalMs: 30_000, pongTimeoutMs: 60_000 };
+
+/** Close code for a text message, which the relay protocol does not allow. */
+export const CLOSE_UNSUPPORTED_DATA = 1003;
+
+function toBytes(data: WebSocket.RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}
+
+/**
+ * Wires one open WebSocket to a driver: binary messages in, frames out,
+ * pings with a pong deadline. Calls `onClosed` once when the socket is gone.
+ */
+export function bindSocket(
+  ws: WebSocket,
+  driver: MuxDriver,
+  keepalive: KeepaliveOptions,
+  logger: RelayLogger | undefined,
+  onClosed: (code: number, reason: string) => void,
+): void {
+  let lastPong = Date.now();
+  let ended = false;
+  const pinger = setInterval(() => {
+    if (Date.now() - lastPong > keepalive.pongTimeoutMs) {
+      logger?.warn?.({ pongTimeoutMs: keepalive.pongTimeoutMs }, 'no pong in time: socket is dead');
+      ws.terminate();
+      return;
+    }
+    ws.ping();
+  }, keepalive.pingIntervalMs);
+  pinger.unref();
+
+  ws.on('pong', () => {
+    lastPong = Date.now();
+  });
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) {
+      logger?.warn?.({}, 'text message on a relay socket: closing it');
+      ws.close(CLOSE_UNSUPPORTED_DATA, 'binary frames only');
+      return;
+    }
+    driver.receive(toBytes(data));
+  });
+  ws.on('error', (err) => logger?.warn?.({ err }, 'relay socket error'));
+  ws.on('close', (code, reason) => {
+    if (ended) return;
+    ended = true;
+    clearInterval(pinger);
+    driver.linkDown();
+    onClosed(code, reason.toString());
+  });
+  driver.linkUp((frame) => {
+    if (ws.readyState === ws.OPEN) ws.send(frame, { binary: true });
+  });
+}

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { StreamLimitError, StreamMux } from '../../endpoint/mux/stream-mux.ts';
+import { encodeFrame } from '../../proto/codec/index.ts';
+import { bytes, data, decodeAll, frameOf, patterned } from './helpers.ts';
+import { SimWorld } from './sim-world.ts';
+import { checkWindows, expectSameMessages, producer } from './transfer-scenario.ts';
+
+function answers(mux: StreamMux): Array<[string, string]> {
+  return decodeAll(mux.drain().frames).map((f) => [
+    f.streamId,
+    f.body.case === 'reset' ? f.body.value.reason : f.body.case,
+  ]);
+}
+
+describe('stream creation on the accepting side', () => {
+  it('opens a stream on data with seq up to 32 and on resume with next_seq up to 1', () => {
+    const mux = new StreamMux({ accept: true }, true);
+    mux.receive(encodeFrame(data('a', 32, bytes(1))), 0);
+    mux.receive(encodeFrame(frameOf('b', { case: 'resume', value: { nextSeq: 1 } })), 0);
+    mux.receive(encodeFrame(frameOf('c', { case: 'resume', value: { nextSeq: 0 } })), 0);
+    expect(mux.drain().opened).toEqual(['a', 'b', 'c']);
+  });
+
+  it('answers reset{unknown_stream} to any other frame for an unknown stream', () => {
+    const mux = new StreamMux({ accept: true }, true);
+    mux.receive(encodeFrame(data('a', 33, bytes(1))), 0);
+    mux.receive(encodeFrame(frameOf('b', { case: 'resume', value: { nextSeq: 2 } })), 0);
+    mux.receive(encodeFrame(frameOf('c', { case: 'heartbeat', value: {} })), 0);
+    mux.receive(encodeFrame(frameOf('d', { case: 'ackFrame', value: {} })), 0);
+    mux.receive(encodeFrame(frameOf('e', { case: 'reset', value: { reason: 'closed' } })), 0);
+    expect(answers(mux)).toEqual([
+      ['a', 'unknown_stream'],
+      ['b', 'unknown_stream'],
+      ['c', 'unknown_stream'],
+      ['d', 'unknown_stream'],
+    ]);
+    expect(mux.size).toBe(0);
+  });
+
+  it('never opens streams on the initiating side', () => {
+    const mux = new StreamMux({ accept: false }, true);
+    mux.receive(encodeFrame(data('a', 1, bytes(1))), 0);
+    expect(answers(mux)).toEqual([['a', 'unknown_stream']]);
+  });
+
+  it('refuses streams beyond the limit on both sides', () => {
+    const acceptor = new StreamMux({ accept: true, maxStreams: 1 }, true);
+    acceptor.receive(encodeFrame(data('a', 1, bytes(1))), 0);
+    acceptor.receive(encodeFrame(data('b', 1, bytes(1))), 0);
+    expect(answers(acceptor)).toContainEqual(['b', 'stream_limit']);
+    const initiator = new StreamMux({ accept: false, maxStreams: 1 }, true);
+    initiator.open('x', 0);
+    expect(() => initiator.open('y', 0)).toThrow(StreamLimitError);
+  });
+
+  it('answers late frames for an ended stream with its reset reason instead of reopening it', () => {
+    const mux = new StreamMux({ accept: true }, true);
+    mux.receive(encodeFrame(data('a', 1, bytes(1))), 0);
+    mux.get('a')?.reset('closed', 1);
+    mux.drain();
+    mux.receive(encodeFrame(data('a', 2, bytes(2))), 2);
+    const out = mux.drain();
+    expect(out.opened).toEqual([]);
+    expect(decodeAll(out.frames).map((f) => f.body)).toEqual([
+      { case: 'reset', value: { reason: 'closed' } },
+    ]);
+  });
+});
+
+describe('isolation', () => {
+  it('completes one stream untouched while another on the same mux is reset midway under faults', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const a = new StreamMux({ accept: false, stream: { segmentBytes: 2048, windowBytes: 32_768 } }, true);
+      const b = new StreamMux({ accept: true, stream: { segmentBytes: 2048, windowBytes: 32_768 } }, true);
+      const faults = { loss: 0.15, duplicate: 0.1, reorder: 0.15, delayMs: 15, jitterMs: 10 };
+      const world = new SimWorld(seed, a, b, faults, faults);
+      const keep = Array.from({ length: 60 }, (_, i) => patterned(1 + ((i * 977) % 9000), seed * 100 + i));
+      const doomed = Array.from({ length: 60 }, (_, i) => patterned(1 + ((i * 131) % 9000), seed * 300 + i));
+      a.open('keep', 0);
+      a.open('doomed', 0);
+      const feedKeep = producer(a, 'keep', keep);
+      const feedDoomed = producer(a, 'doomed', doomed);
+      world.onIdle = (w) => {
+        feedKeep(w.now);
+        feedDoomed(w.now);
+        if ((w.logB.messages.get('doomed')?.length ?? 0) >= 20)
+          b.get('doomed')?.reset('session_expired', w.now);
+      };
+      world.check = (w) => {
+        checkWindows(w.a);
+        checkWindows(w.b);
+      };
+      const done = () => (world.logB.messages.get('keep')?.length ?? 0) >= keep.length;
+      expect(world.runUntil(done, 30 * 60_000)).toBe(true);
+      world.runFor(5000);
+      const got = world.logB.messages.get('keep') ?? [];
+      expectSameMessages(got, keep);
+      expect(world.logA.events.get('keep')?.filter((e) => e.type === 'reset') ?? []).toEqual([]);
+      expect(world.logA.events.get('doomed')).toContainEqual({
+        type: 'reset',
+        reason: 'session_expired',
+        byPeer: true,
+      });
+      const doomedGot = world.logB.messages.get('doomed') ?? [];
+      expect(doomedGot.length).toBeGreaterThanOrEqual(20);
+      expect(doomedGot.length).toBeLessThan(doomed.length);
+      expectSameMessages(doomedGot, doomed.slice(0, doomedGot.length));
+      expect(a.get('doomed')).toBeUndefined();
+    }
+  });
+
+  it('resets only the stream whose frame is invalid, leaving the others open', () => {
+    const mux = new StreamMux({ accept: true }, true);
+    mux.receive(encodeFrame(data('a', 1, bytes(1))), 0);
+    mux.receive(encodeFrame(data('b', 1, bytes(1))), 0);
+    mux.receive(encodeFrame(frameOf('a', { case: 'ackFrame', value: {} }, 0, 1)), 1);
+    const out = mux.drain();
+    expect(out.streams.find((s) => s.streamId === 'a')?.events).toContainEqual({
+      type: 'reset',
+      reason: 'protocol_error:ack_bit0_set',
+      byPeer: false,
+    });
+    expect(mux.ids()).toEqual(['b']);
+  });
+});

@@ -1,0 +1,220 @@
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import {
+  type ConnectionState,
+  connectRelay,
+  FatalConnectError,
+  type MessageStream,
+  type RelayEndpoint,
+  streamTransport,
+} from '../../endpoint/index.ts';
+import { patterned } from './helpers.ts';
+
+/** A stand-in rendezvous: forwards binary frames between one executor and one harness socket, and can kill both. */
+class TinyRelay {
+  readonly server: WebSocketServer;
+  private executor: WebSocket | undefined;
+  private harness: WebSocket | undefined;
+  connections = 0;
+
+  private constructor(server: WebSocketServer) {
+    this.server = server;
+    server.on('connection', (ws, req) => {
+      this.connections += 1;
+      const role = new URL(req.url ?? '/', 'http://x').searchParams.get('role');
+      if (role === 'executor') this.executor = ws;
+      else this.harness = ws;
+      ws.on('message', (data, isBinary) => {
+        const to = role === 'executor' ? this.harness : this.executor;
+        if (to?.readyState === WebSocket.OPEN) to.send(data as Buffer, { binary: isBinary });
+      });
+    });
+  }
+
+  static async start(autoPong = true): Promise<TinyRelay> {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, autoPong });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    return new TinyRelay(server);
+  }
+
+  url(role: string): string {
+    return `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}/?role=${role}`;
+  }
+
+  sendText(role: string, text: string): void {
+    (role === 'executor' ? this.executor : this.harness)?.send(text);
+  }
+
+  killAll(): void {
+    for (const ws of this.server.clients) ws.terminate();
+  }
+
+  close(): Promise<void> {
+    this.killAll();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const fast = {
+  backoff: { initialMs: 20, maxMs: 200 },
+  stream: {
+    rto: { mode: 'adaptive' as const, initialMs: 200, minMs: 50, maxMs: 1000 },
+    segmentBytes: 16 * 1024,
+  },
+};
+
+let relay: TinyRelay | undefined;
+const endpoints: RelayEndpoint[] = [];
+
+afterEach(async () => {
+  await Promise.all(endpoints.splice(0).map((e) => e.close()));
+  await relay?.close();
+  relay = undefined;
+});
+
+function endpoint(
+  role: 'executor' | 'harness',
+  resolveUrl?: () => Promise<string>,
+  keepalive?: { pingIntervalMs: number; pongTimeoutMs: number },
+): RelayEndpoint {
+  const r = relay as TinyRelay;
+  const e = connectRelay({ role, resolveUrl: resolveUrl ?? (async () => r.url(role)), keepalive, ...fast });
+  endpoints.push(e);
+  return e;
+}
+
+describe('ws relay endpoint', () => {
+  it('resumes after repeated socket kills and delivers every message exactly once, in order, both ways', async () => {
+    relay = await TinyRelay.start();
+    const executor = endpoint('executor');
+    const harness = endpoint('harness');
+    const atExecutor: Uint8Array[] = [];
+    executor.onStream((stream) => {
+      stream.onMessage((m) => {
+        atExecutor.push(m);
+        stream.send(m);
+      });
+    });
+    await until(() => executor.connectionState === 'open' && harness.connectionState === 'open');
+
+    const messages = Array.from({ length: 120 }, (_, i) => patterned(i % 10 === 0 ? 100_000 : 1 + i * 37, i));
+    const echoed: Uint8Array[] = [];
+    const stream = harness.openStream();
+    stream.onMessage((m) => echoed.push(m));
+    let next = 0;
+    const pump = () => {
+      while (next < messages.length && stream.writable) stream.send(messages[next++] as Uint8Array);
+    };
+    stream.onWritable(pump);
+    pump();
+
+    let kills = 0;
+    while (echoed.length < messages.length) {
+      if (kills < 3 && echoed.length >= (kills + 1) * 25) {
+        relay.killAll();
+        kills += 1;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+      pump();
+      if (relay.connections > 50) throw new Error('reconnect storm');
+    }
+    expect(kills).toBe(3);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(atExecutor.length).toBe(messages.length);
+    expect(echoed.length).toBe(messages.length);
+    messages.forEach((m, i) => {
+      expect(Buffer.from(atExecutor[i] as Uint8Array).equals(Buffer.from(m))).toBe(true);
+      expect(Buffer.from(echoed[i] as Uint8Array).equals(Buffer.from(m))).toBe(true);
+    });
+    expect(stream.state).toBe('open');
+  });
+
+  it('calls resolveUrl before every connect and stops with the error on a FatalConnectError', async () => {
+    relay = await TinyRelay.start();
+    let calls = 0;
+    const states: Array<[ConnectionState, string | undefined]> = [];
+    const r = relay;
+    const harness = endpoint('harness', async () => {
+      calls += 1;
+      if (calls >= 3) throw new FatalConnectError('token rejected');
+      return r.url('harness');
+    });
+    harness.onConnectionState((state, error) => states.push([state, error?.message]));
+    await until(() => harness.connectionState === 'open');
+    r.killAll();
+    await until(() => calls >= 2 && harness.connectionState === 'open');
+    r.killAll();
+    await until(() => harness.connectionState === 'closed');
+    expect(states.at(-1)).toEqual(['closed', 'token rejected']);
+    expect(calls).toBe(3);
+  });
+
+  it('carries JSON messages through a stream transport and reports the peer reset as close', async () => {
+    relay = await TinyRelay.start();
+    const executor = endpoint('executor');
+    const harness = endpoint('harness');
+    let serverSide: MessageStream | undefined;
+    const received: string[] = [];
+    executor.onStream((stream) => {
+      serverSide = stream;
+      stream.onMessage((m) => received.push(new TextDecoder().decode(m)));
+    });
+    await until(() => executor.connectionState === 'open' && harness.connectionState === 'open');
+    const transport = streamTransport(harness.openStream('transport-1'));
+    const closes: string[] = [];
+    transport.onClose((reason) => closes.push(reason));
+    expect(transport.writable).toBe(true);
+    transport.send({ id: 1, method: 'initialize', params: { clientName: 'ünï' } });
+    await until(() => received.length === 1);
+    expect(JSON.parse(received[0] as string)).toEqual({
+      id: 1,
+      method: 'initialize',
+      params: { clientName: 'ünï' },
+    });
+    serverSide?.reset('session_expired');
+    await until(() => closes.length === 1);
+    expect(closes).toEqual(['session_expired']);
+  });
+
+  it('answers a stream unknown to the executor with reset unknown_stream', async () => {
+    relay = await TinyRelay.start();
+    const executor = endpoint('executor');
+    const harness = endpoint('harness');
+    await until(() => executor.connectionState === 'open' && harness.connectionState === 'open');
+    const raw = new WebSocket(relay.url('harness'));
+    await new Promise((resolve) => raw.once('open', resolve));
+    const answers: Buffer[] = [];
+    raw.on('message', (d) => answers.push(d as Buffer));
+    // heartbeat (field 9) for stream "zz"
+    raw.send(Uint8Array.of(0x08, 0x01, 0x12, 0x02, 0x7a, 0x7a, 0x4a, 0x00), { binary: true });
+    await until(() => answers.length > 0);
+    expect(answers[0]?.toString('latin1')).toContain('unknown_stream');
+    raw.terminate();
+  });
+
+  it('declares a socket dead when pongs stop, and reconnects', async () => {
+    relay = await TinyRelay.start(false);
+    const harness = endpoint('harness', undefined, { pingIntervalMs: 30, pongTimeoutMs: 100 });
+    const states: ConnectionState[] = [];
+    harness.onConnectionState((state) => states.push(state));
+    await until(() => relay !== undefined && relay.connections >= 2);
+    expect(states).toContain('connecting');
+  });
+
+  it('closes a socket that carries a text message and reconnects', async () => {
+    relay = await TinyRelay.start();
+    const executor = endpoint('executor');
+    await until(() => executor.connectionState === 'open');
+    relay.sendText('executor', 'not a frame');
+    await until(() => relay !== undefined && relay.connections >= 2 && executor.connectionState === 'open');
+  });
+});
