@@ -9,6 +9,9 @@ const program = new Command('relaykit')
   .exitOverride();
 
 program.addCommand(tokenCommand());
+program.addCommand((await import('../executor/command.ts')).executorCommand());
+program.addCommand((await import('../harness/commands/exec.ts')).execCommand());
+program.addCommand((await import('../harness/commands/shell.ts')).shellCommand());
 
 try {
   await program.parseAsync(process.argv);

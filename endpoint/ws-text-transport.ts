@@ -1,0 +1,97 @@
+import type { RawData, WebSocket } from 'ws';
+import type { MessageTransport } from './message-transport.ts';
+
+/** Above this many bytes queued in the socket, the transport reports itself backed up. */
+export const DEFAULT_HIGH_WATER_BYTES = 1024 * 1024;
+/** How often a backed-up socket is checked for having drained (ws has no drain event). */
+const DRAIN_POLL_MS = 5;
+
+export interface WsTextTransportOptions {
+  highWaterBytes?: number;
+}
+
+function rawToText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}
+
+/**
+ * Local-mode JSON-RPC over a WebSocket: one JSON message per text frame.
+ * Binary frames are a protocol error (close 1003).
+ */
+export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions = {}): MessageTransport {
+  const highWater = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
+  const messageListeners = new Set<(text: string) => void>();
+  const closeListeners = new Set<(reason: string) => void>();
+  const writableListeners = new Set<() => void>();
+  let closedReason: string | null = null;
+  let drainTimer: NodeJS.Timeout | null = null;
+
+  const isOpen = () => ws.readyState === ws.OPEN;
+  const writable = () => isOpen() && ws.bufferedAmount <= highWater;
+
+  const watchDrain = () => {
+    if (drainTimer || !isOpen()) return;
+    drainTimer = setInterval(() => {
+      if (!isOpen()) {
+        if (drainTimer) clearInterval(drainTimer);
+        drainTimer = null;
+        return;
+      }
+      if (ws.bufferedAmount > highWater) return;
+      if (drainTimer) clearInterval(drainTimer);
+      drainTimer = null;
+      for (const l of [...writableListeners]) l();
+    }, DRAIN_POLL_MS);
+  };
+
+  const finish = (reason: string) => {
+    if (closedReason !== null) return;
+    closedReason = reason;
+    if (drainTimer) clearInterval(drainTimer);
+    drainTimer = null;
+    for (const l of [...closeListeners]) l(reason);
+  };
+
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) {
+      ws.close(1003, 'text frames only');
+      return;
+    }
+    const text = rawToText(data);
+    for (const l of [...messageListeners]) l(text);
+  });
+  ws.on('close', (code, reason) => finish(reason.length > 0 ? reason.toString() : `closed (${code})`));
+  ws.on('error', (err) => finish(`error: ${err.message}`));
+
+  return {
+    send(message: object): void {
+      if (!isOpen()) return;
+      ws.send(JSON.stringify(message));
+      if (ws.bufferedAmount > highWater) watchDrain();
+    },
+    get writable() {
+      return writable();
+    },
+    onWritable(listener) {
+      writableListeners.add(listener);
+      return () => writableListeners.delete(listener);
+    },
+    onMessage(listener) {
+      messageListeners.add(listener);
+      return () => messageListeners.delete(listener);
+    },
+    onClose(listener) {
+      if (closedReason !== null) {
+        const reason = closedReason;
+        queueMicrotask(() => listener(reason));
+      } else closeListeners.add(listener);
+      return () => closeListeners.delete(listener);
+    },
+    close(reason = 'closed'): void {
+      if (ws.readyState === ws.CLOSED || ws.readyState === ws.CLOSING) return;
+      ws.close(1000, reason.slice(0, 120));
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Logger } from 'pino';
+import { CliError } from '../cli/errors.ts';
+import { FatalConnectError } from '../endpoint/api.ts';
+import { startLocalExecutor } from './local-executor.ts';
+import { parseListenUrl } from './local-server.ts';
+import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts';
+import { startRemoteExecutor } from './remote-executor.ts';
+import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS } from './session-registry.ts';
+
+interface ExecutorFlags {
+  listen?: string;
+  registry?: string;
+  executorId?: string;
+  token?: string;
+  logLevel: LogLevel;
+  sessionTtlMs: number;
+  retainBytes: number;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+/** Resolves once SIGINT or SIGTERM arrives. */
+function untilSignal(logger: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      logger.info({ signal }, 'shutting down');
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+async function runLocal(flags: ExecutorFlags & { listen: string }, logger: Logger): Promise<void> {
+  let listen: { host: string; port: number };
+  try {
+    listen = parseListenUrl(flags.listen);
+  } catch (err) {
+    throw new CliError((err as Error).message, 2);
+  }
+  const executor = await startLocalExecutor(listen, logger, {
+    sessionTtlMs: flags.sessionTtlMs,
+    retainBytes: flags.retainBytes,
+  }).catch((err: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot listen on ${flags.listen}: ${err.code ?? err.message}`);
+  });
+  process.stdout.write(`relaykit executor listening on ${executor.url}\n`);
+  logger.info({ url: executor.url }, 'listening');
+  await untilSignal(logger);
+  await executor.close();
+}
+
+async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Logger): Promise<void> {
+  if (!flags.executorId) throw new CliError('--executor-id is required with --registry', 2);
+  const token = flags.token ?? process.env.RELAYKIT_EXECUTOR_TOKEN;
+  if (!token) throw new CliError('an executor token is required: --token or RELAYKIT_EXECUTOR_TOKEN', 2);
+  try {
+    new URL(flags.registry);
+  } catch {
+    throw new CliError(`--registry must be an http(s) URL, got ${flags.registry}`, 2);
+  }
+  const executor = await startRemoteExecutor({
+    registryUrl: flags.registry,
+    executorId: flags.executorId,
+    token,
+    logger,
+    sessionTtlMs: flags.sessionTtlMs,
+    retainBytes: flags.retainBytes,
+  }).catch((err: Error) => {
+    throw new CliError(err instanceof FatalConnectError ? err.message : `cannot register: ${err.message}`);
+  });
+  process.stdout.write(`relaykit executor ${flags.executorId} registered with ${flags.registry}\n`);
+  const gaveUp = new Promise<Error>((resolve) => {
+    executor.endpoint.onConnectionState((state, error) => {
+      if (state === 'closed' && error) resolve(error);
+    });
+  });
+  const outcome = await Promise.race([untilSignal(logger), gaveUp]);
+  await executor.close();
+  if (outcome instanceof Error) throw new CliError(outcome.message);
+}
+
+export function executorCommand(): Command {
+  return new Command('executor')
+    .description('Run the exec-server: local WebSocket mode (--listen) or remote relay mode (--registry).')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .option('--listen <url>', 'local mode: serve JSON-RPC on ws://127.0.0.1:PORT (0 picks a free port)')
+    .option('--registry <url>', 'remote mode: registry base URL')
+    .option('--executor-id <id>', 'remote mode: executor id to register as')
+    .option('--token <token>', 'remote mode: executor token (default: $RELAYKIT_EXECUTOR_TOKEN)')
+    .addOption(
+      new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS).default('info'),
+    )
+    .option(
+      '--session-ttl-ms <ms>',
+      'how long a detached session is kept',
+      positiveInteger,
+      DEFAULT_SESSION_TTL_MS,
+    )
+    .option('--retain-bytes <n>', 'retained output per process', positiveInteger, DEFAULT_RETAIN_BYTES)
+    .action(async (flags: ExecutorFlags) => {
+      if (flags.listen && flags.registry)
+        throw new CliError('use either --listen or --registry, not both', 2);
+      const logger = createLogger(flags.logLevel);
+      if (flags.listen) await runLocal({ ...flags, listen: flags.listen }, logger);
+      else if (flags.registry) await runRemote({ ...flags, registry: flags.registry }, logger);
+      else throw new CliError('one of --listen ws://127.0.0.1:PORT or --registry URL is required', 2);
+      process.exit(0);
+    });
+}

@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import { type LocalServer, startLocalServer } from './local-server.ts';
+import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS, SessionRegistry } from './session-registry.ts';
+
+export interface ExecutorTuning {
+  /** Detached-session lifetime (default 30 s). */
+  sessionTtlMs?: number;
+  /** Retained output per process (default 1 MiB). */
+  retainBytes?: number;
+}
+
+export interface LocalExecutor {
+  readonly url: string;
+  readonly registry: SessionRegistry;
+  /** Kills every process group and closes the server. */
+  close(): Promise<void>;
+}
+
+export function createRegistry(logger: Logger, tuning: ExecutorTuning = {}): SessionRegistry {
+  return new SessionRegistry({
+    sessionTtlMs: tuning.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+    retainBytes: tuning.retainBytes ?? DEFAULT_RETAIN_BYTES,
+    logger,
+  });
+}
+
+/** Starts a local-mode executor (loopback WebSocket, plain JSON-RPC). */
+export async function startLocalExecutor(
+  listen: { host: string; port: number },
+  logger: Logger,
+  tuning: ExecutorTuning = {},
+): Promise<LocalExecutor> {
+  const registry = createRegistry(logger, tuning);
+  const server: LocalServer = await startLocalServer(listen, registry, logger);
+  return {
+    url: server.url,
+    registry,
+    close: async () => {
+      registry.shutdown();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import type { OutputStream, ProcessReadResult, WriteStatus } from '../../proto/rpc/index.ts';
+import type { ProcessDriver } from './driver.ts';
+import { type LoggedChunk, OutputLog } from './output-log.ts';
+
+export type ProcessEvent =
+  | { kind: 'output'; seq: number; stream: OutputStream; data: Buffer }
+  | { kind: 'exited'; seq: number; exitCode: number | null; signal: string | null }
+  | { kind: 'closed'; seq: number };
+
+/** Remembered writeIds per process, so a retried write is not applied twice. */
+const WRITE_ID_MEMORY = 4096;
+
+/** Grace between SIGTERM and SIGKILL when a process group is terminated. */
+export const TERMINATE_GRACE_MS = 2000;
+
+function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One started process: its driver, its seq-numbered output log and the
+ * state `process/read` reports. Events go to a single listener (the session).
+ */
+export class ManagedProcess {
+  readonly processId: string;
+  readonly #driver: ProcessDriver;
+  readonly #log: OutputLog;
+  readonly #writeIds = new Set<string>();
+  #exited: { exitCode: number | null; signal: string | null } | null = null;
+  #closedSeq = 0;
+  #paused = false;
+  #waiters = new Set<() => void>();
+  #killTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    processId: string,
+    driver: ProcessDriver,
+    retainBytes: number,
+    onEvent: (process: ManagedProcess, event: ProcessEvent) => void,
+  ) {
+    this.processId = processId;
+    this.#driver = driver;
+    this.#log = new OutputLog(retainBytes);
+    driver.onData((stream, data) => {
+      const chunk: LoggedChunk = this.#log.appendOutput(stream, data);
+      this.#wake();
+      onEvent(this, { kind: 'output', seq: chunk.seq, stream, data });
+    });
+    driver.onExit((exitCode, signal) => {
+      this.#exited = { exitCode, signal };
+      const seq = this.#log.takeSeq();
+      this.#wake();
+      onEvent(this, { kind: 'exited', seq, exitCode, signal });
+    });
+    driver.onClose(() => {
+      if (this.#killTimer) clearTimeout(this.#killTimer);
+      this.#closedSeq = this.#log.takeSeq();
+      this.#wake();
+      onEvent(this, { kind: 'closed', seq: this.#closedSeq });
+    });
+  }
+
+  get pid(): number {
+    return this.#driver.pid;
+  }
+  get running(): boolean {
+    return this.#exited === null;
+  }
+  get closed(): boolean {
+    return this.#closedSeq > 0;
+  }
+  get log(): OutputLog {
+    return this.#log;
+  }
+
+  write(data: Buffer, writeId: string): WriteStatus {
+    if (this.#writeIds.has(writeId)) return 'accepted';
+    if (!this.#driver.stdinOpen || !this.running) return 'stdinClosed';
+    this.#writeIds.add(writeId);
+    if (this.#writeIds.size > WRITE_ID_MEMORY) {
+      this.#writeIds.delete(this.#writeIds.values().next().value as string);
+    }
+    this.#driver.write(data);
+    return 'accepted';
+  }
+
+  closeStdin(): void {
+    this.#driver.closeStdin();
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.running) this.#driver.resize(cols, rows);
+  }
+
+  /** Signals the whole process group. */
+  signal(signal: NodeJS.Signals): void {
+    if (!killGroup(this.pid, signal) && this.running) {
+      try {
+        process.kill(this.pid, signal);
+      } catch {
+        // Exited in between: nothing left to signal.
+      }
+    }
+  }
+
+  /** SIGTERM to the group, SIGKILL after a grace if anything of it is left. Returns whether it was running. */
+  terminate(graceMs = TERMINATE_GRACE_MS): boolean {
+    const wasRunning = this.running;
+    killGroup(this.pid, 'SIGTERM');
+    if (!this.#killTimer) {
+      this.#killTimer = setTimeout(() => killGroup(this.pid, 'SIGKILL'), graceMs);
+      this.#killTimer.unref();
+    }
+    return wasRunning;
+  }
+
+  /** Immediate SIGKILL to the whole group (session expiry, shutdown). */
+  kill(): void {
+    killGroup(this.pid, 'SIGKILL');
+    // The output must drain for `closed`; nobody may be reading any more.
+    this.setPaused(false);
+  }
+
+  setPaused(paused: boolean): void {
+    if (paused === this.#paused || this.closed) return;
+    this.#paused = paused;
+    if (paused) this.#driver.pause();
+    else this.#driver.resume();
+  }
+
+  /** Output after `afterSeq`; waits up to `waitMs` for something new when nothing is pending. */
+  async read(afterSeq: number, maxBytes: number, waitMs: number): Promise<ProcessReadResult> {
+    let slice = this.#log.read(afterSeq, maxBytes);
+    if (slice.chunks.length === 0 && !this.#caughtUpToClose(slice.nextSeq) && waitMs > 0) {
+      await this.#waitForEvent(waitMs);
+      slice = this.#log.read(afterSeq, maxBytes);
+    }
+    return {
+      chunks: slice.chunks.map((c) => ({ seq: c.seq, stream: c.stream, chunk: c.data.toString('base64') })),
+      nextSeq: slice.nextSeq,
+      exited: this.#exited !== null,
+      exitCode: this.#exited?.exitCode ?? null,
+      signal: this.#exited?.signal ?? null,
+      closed: this.#caughtUpToClose(slice.nextSeq),
+    };
+  }
+
+  #caughtUpToClose(nextSeq: number): boolean {
+    return this.#closedSeq > 0 && nextSeq > this.#closedSeq;
+  }
+
+  #waitForEvent(waitMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      this.#waiters.add(done);
+    });
+  }
+
+  #wake(): void {
+    for (const w of [...this.#waiters]) w();
+  }
+}

@@ -1,0 +1,104 @@
+import type { OutputStream } from '../../proto/rpc/index.ts';
+
+export interface LoggedChunk {
+  seq: number;
+  stream: OutputStream;
+  data: Buffer;
+}
+
+export interface LogSlice {
+  chunks: LoggedChunk[];
+  /** One past the last seq this slice accounts for: the next read passes `afterSeq = nextSeq - 1`. */
+  nextSeq: number;
+}
+
+/** Thrown when a reader asks for output that was evicted from the retained window. */
+export class OutputGapError extends Error {
+  readonly firstRetainedSeq: number;
+
+  constructor(afterSeq: number, evictedThroughSeq: number) {
+    super(`output after seq ${afterSeq} is no longer retained (evicted through seq ${evictedThroughSeq})`);
+    this.name = 'OutputGapError';
+    this.firstRetainedSeq = evictedThroughSeq + 1;
+  }
+}
+
+/**
+ * The seq-numbered history of one process: output chunks kept up to a byte
+ * limit (oldest evicted first) plus the seqs taken by `exited` and `closed`.
+ * One counter, starting at 1, shared by all three kinds of event.
+ */
+export class OutputLog {
+  readonly #limitBytes: number;
+  #chunks: LoggedChunk[] = [];
+  #head = 0;
+  #retainedBytes = 0;
+  #lastSeq = 0;
+  #evictedThroughSeq = 0;
+
+  constructor(limitBytes: number) {
+    this.#limitBytes = limitBytes;
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  get retainedBytes(): number {
+    return this.#retainedBytes;
+  }
+
+  /** Bytes of retained output with a seq above `seq`. */
+  bytesAfter(seq: number): number {
+    let total = 0;
+    for (let i = this.#chunks.length - 1; i >= this.#head; i--) {
+      const c = this.#chunks[i] as LoggedChunk;
+      if (c.seq <= seq) break;
+      total += c.data.length;
+    }
+    return total;
+  }
+
+  appendOutput(stream: OutputStream, data: Buffer): LoggedChunk {
+    const chunk: LoggedChunk = { seq: ++this.#lastSeq, stream, data };
+    this.#chunks.push(chunk);
+    this.#retainedBytes += data.length;
+    this.#evict();
+    return chunk;
+  }
+
+  /** Takes the next seq for a non-output event (`exited`, `closed`). */
+  takeSeq(): number {
+    return ++this.#lastSeq;
+  }
+
+  /** Retained chunks after `afterSeq`, at most `maxBytes` (always at least one chunk when any is pending). */
+  read(afterSeq: number, maxBytes: number): LogSlice {
+    if (afterSeq < this.#evictedThroughSeq) throw new OutputGapError(afterSeq, this.#evictedThroughSeq);
+    const chunks: LoggedChunk[] = [];
+    let bytes = 0;
+    for (let i = this.#head; i < this.#chunks.length; i++) {
+      const c = this.#chunks[i] as LoggedChunk;
+      if (c.seq <= afterSeq) continue;
+      if (chunks.length > 0 && bytes + c.data.length > maxBytes) {
+        return { chunks, nextSeq: c.seq };
+      }
+      chunks.push(c);
+      bytes += c.data.length;
+    }
+    return { chunks, nextSeq: this.#lastSeq + 1 };
+  }
+
+  #evict(): void {
+    while (this.#retainedBytes > this.#limitBytes && this.#head < this.#chunks.length - 1) {
+      const c = this.#chunks[this.#head] as LoggedChunk;
+      this.#head++;
+      this.#retainedBytes -= c.data.length;
+      this.#evictedThroughSeq = c.seq;
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { MessageTransport } from '../endpoint/message-transport.ts';
+import { RpcErrorCode } from '../proto/rpc/index.ts';
+import { RpcError } from './rpc-error.ts';
+import { Session } from './session.ts';
+
+export interface SessionRegistryOptions {
+  /** How long a detached session (and its processes) is kept for a resume. */
+  sessionTtlMs: number;
+  /** Retained output per process, in bytes. */
+  retainBytes: number;
+  logger: Logger;
+}
+
+export const DEFAULT_SESSION_TTL_MS = 30_000;
+export const DEFAULT_RETAIN_BYTES = 1024 * 1024;
+
+/** Every session of one executor, shared by all its connections and streams. */
+export class SessionRegistry {
+  readonly #options: SessionRegistryOptions;
+  readonly #sessions = new Map<string, Session>();
+  readonly #expiryTimers = new Map<Session, NodeJS.Timeout>();
+
+  constructor(options: SessionRegistryOptions) {
+    this.#options = options;
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  create(transport: MessageTransport): Session {
+    const session = new Session(randomUUID(), {
+      retainBytes: this.#options.retainBytes,
+      logger: this.#options.logger,
+    });
+    this.#sessions.set(session.id, session);
+    session.attach(transport);
+    this.#options.logger.info({ sessionId: session.id }, 'session created');
+    return session;
+  }
+
+  resume(sessionId: string, transport: MessageTransport): Session {
+    const session = this.#sessions.get(sessionId);
+    if (!session) throw new RpcError(RpcErrorCode.InvalidRequest, `unknown session id ${sessionId}`);
+    if (session.attached) {
+      throw new RpcError(
+        RpcErrorCode.SessionAttachedElsewhere,
+        `session ${sessionId} is attached to another connection`,
+      );
+    }
+    const timer = this.#expiryTimers.get(session);
+    if (timer) clearTimeout(timer);
+    this.#expiryTimers.delete(session);
+    session.attach(transport);
+    this.#options.logger.info({ sessionId }, 'session resumed');
+    return session;
+  }
+
+  /** The session's connection ended: keep it (and its processes) for the TTL. */
+  detach(session: Session): void {
+    if (!this.#sessions.has(session.id)) return;
+    session.detach();
+    const timer = setTimeout(() => this.#expire(session), this.#options.sessionTtlMs);
+    timer.unref();
+    this.#expiryTimers.set(session, timer);
+    this.#options.logger.info(
+      { sessionId: session.id, ttlMs: this.#options.sessionTtlMs },
+      'session detached',
+    );
+  }
+
+  /** Kills every process group of every session. */
+  shutdown(): void {
+    for (const timer of this.#expiryTimers.values()) clearTimeout(timer);
+    this.#expiryTimers.clear();
+    for (const session of this.#sessions.values()) session.killAll();
+    this.#sessions.clear();
+  }
+
+  #expire(session: Session): void {
+    this.#expiryTimers.delete(session);
+    this.#sessions.delete(session.id);
+    session.killAll();
+    this.#options.logger.info({ sessionId: session.id }, 'session expired; its processes were killed');
+  }
+}

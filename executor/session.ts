@@ -1,0 +1,175 @@
+import type { Logger } from 'pino';
+import type { MessageTransport } from '../endpoint/message-transport.ts';
+import type { ProcessStartParams } from '../proto/rpc/index.ts';
+import type { ProcessDriver, SpawnSpec } from './process/driver.ts';
+import { ManagedProcess, type ProcessEvent } from './process/managed-process.ts';
+import { PipeDriver } from './process/pipe-driver.ts';
+import { PtyDriver } from './process/pty-driver.ts';
+import { checkCwd, resolveExecutable, SpawnError } from './process/spawn-checks.ts';
+import { internalError, invalidRequest } from './rpc-error.ts';
+
+export interface SessionOptions {
+  /** Retained output per process, in bytes. */
+  retainBytes: number;
+  logger: Logger;
+}
+
+const DEFAULT_COLS = 80;
+const DEFAULT_ROWS = 24;
+
+/**
+ * One client session: its processes and the connection it is attached to
+ * (if any). Output is pushed as notifications to the attached connection;
+ * while that connection is backed up, or while detached with a full
+ * retained window of unsent output, the processes' output is paused.
+ */
+export class Session {
+  readonly id: string;
+  readonly #options: SessionOptions;
+  readonly #processes = new Map<string, ManagedProcess>();
+  /** Output bytes produced while detached, per process. */
+  readonly #undelivered = new Map<ManagedProcess, number>();
+  readonly #starting = new Set<string>();
+  #transport: MessageTransport | null = null;
+  #stopWritableWatch: (() => void) | null = null;
+  /** Set once the session's processes were killed: their output then drains freely. */
+  #ended = false;
+
+  constructor(id: string, options: SessionOptions) {
+    this.id = id;
+    this.#options = options;
+  }
+
+  get attached(): boolean {
+    return this.#transport !== null;
+  }
+
+  get processes(): ReadonlyMap<string, ManagedProcess> {
+    return this.#processes;
+  }
+
+  attach(transport: MessageTransport): void {
+    this.#transport = transport;
+    this.#undelivered.clear();
+    this.#stopWritableWatch = transport.onWritable(() => this.#updateFlowAll());
+    this.#updateFlowAll();
+  }
+
+  detach(): void {
+    this.#stopWritableWatch?.();
+    this.#stopWritableWatch = null;
+    this.#transport = null;
+    this.#updateFlowAll();
+  }
+
+  /** Whether a process/start for this id is still spawning. */
+  isStarting(processId: string): boolean {
+    return this.#starting.has(processId);
+  }
+
+  async start(params: ProcessStartParams): Promise<ManagedProcess> {
+    const { processId } = params;
+    if (this.#starting.has(processId) || this.#processes.get(processId)?.closed === false) {
+      throw invalidRequest(`process id ${processId} is already in use`);
+    }
+    this.#starting.add(processId);
+    try {
+      const driver = await spawnDriver(params);
+      const proc = new ManagedProcess(processId, driver, this.#options.retainBytes, (p, e) =>
+        this.#onProcessEvent(p, e),
+      );
+      this.#processes.set(processId, proc);
+      this.#options.logger.info(
+        { sessionId: this.id, processId, pid: proc.pid, tty: params.tty },
+        'process started',
+      );
+      if (this.#ended) {
+        // The session expired or the executor shut down while this one was spawning.
+        proc.kill();
+        throw invalidRequest(`session ${this.id} has ended`);
+      }
+      this.#updateFlow(proc);
+      return proc;
+    } finally {
+      this.#starting.delete(processId);
+    }
+  }
+
+  /** Kills every process group of this session at once (expiry, shutdown). */
+  killAll(): void {
+    this.#ended = true;
+    for (const proc of this.#processes.values()) proc.kill();
+  }
+
+  #onProcessEvent(proc: ManagedProcess, event: ProcessEvent): void {
+    const t = this.#transport;
+    if (event.kind === 'closed') {
+      this.#options.logger.info({ sessionId: this.id, processId: proc.processId }, 'process closed');
+    }
+    if (!t) {
+      if (event.kind === 'output')
+        this.#undelivered.set(proc, (this.#undelivered.get(proc) ?? 0) + event.data.length);
+      this.#updateFlow(proc);
+      return;
+    }
+    try {
+      this.#notify(t, proc.processId, event);
+    } catch (err) {
+      // The connection went away under us; its close detaches this session.
+      this.#options.logger.warn({ sessionId: this.id, err: (err as Error).message }, 'notification not sent');
+    }
+    if (!t.writable) this.#updateFlowAll();
+  }
+
+  #notify(t: MessageTransport, processId: string, event: ProcessEvent): void {
+    if (event.kind === 'output') {
+      t.send({
+        method: 'process/output',
+        params: { processId, seq: event.seq, stream: event.stream, chunk: event.data.toString('base64') },
+      });
+    } else if (event.kind === 'exited') {
+      t.send({
+        method: 'process/exited',
+        params: { processId, seq: event.seq, exitCode: event.exitCode, signal: event.signal },
+      });
+    } else {
+      t.send({ method: 'process/closed', params: { processId, seq: event.seq } });
+    }
+  }
+
+  #updateFlowAll(): void {
+    for (const proc of this.#processes.values()) this.#updateFlow(proc);
+  }
+
+  #updateFlow(proc: ManagedProcess): void {
+    const t = this.#transport;
+    if (this.#ended) proc.setPaused(false);
+    else if (t) proc.setPaused(!t.writable);
+    else proc.setPaused((this.#undelivered.get(proc) ?? 0) >= this.#options.retainBytes);
+  }
+}
+
+async function spawnDriver(params: ProcessStartParams): Promise<ProcessDriver> {
+  const [file = '', ...args] = params.argv;
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  Object.assign(env, params.env);
+  if (params.tty && env.TERM === undefined) env.TERM = 'xterm-256color';
+  const cwd = params.cwd ?? process.cwd();
+  try {
+    await checkCwd(cwd);
+    const spec: SpawnSpec = {
+      file: await resolveExecutable(file, cwd, env.PATH),
+      args,
+      cwd,
+      env,
+      pipeStdin: params.pipeStdin ?? false,
+      cols: params.cols ?? DEFAULT_COLS,
+      rows: params.rows ?? DEFAULT_ROWS,
+    };
+    return params.tty ? new PtyDriver(spec) : await PipeDriver.spawn(spec);
+  } catch (err) {
+    if (err instanceof SpawnError) throw internalError(err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,87 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { CliError } from '../../cli/errors.ts';
+import { FatalConnectError } from '../../endpoint/api.ts';
+import type { HarnessClient } from '../client.ts';
+import type { ConnectOptions } from '../connect-options.ts';
+import { HarnessConnectError } from '../errors.ts';
+import { connect } from '../index.ts';
+import { RendezvousError } from '../rendezvous.ts';
+
+export interface ConnectionFlags {
+  url?: string;
+  registry?: string;
+  executorId?: string;
+  token?: string;
+  connectTimeoutMs?: number;
+}
+
+export interface ProcessFlags {
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function collectEnv(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq < 1) throw new InvalidArgumentError(`expected KEY=VALUE, got ${JSON.stringify(value)}`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+/** The options `exec` and `shell` share: where the executor is, and how to start the process. */
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .option('--url <ws-url>', 'local mode: the executor’s ws://127.0.0.1:PORT URL')
+    .option('--registry <url>', 'relay mode: rendezvous base URL')
+    .option('--executor-id <id>', 'relay mode: the executor to run on')
+    .option('--token <token>', 'relay mode: harness token (default: $RELAYKIT_HARNESS_TOKEN)')
+    .option(
+      '--connect-timeout-ms <ms>',
+      'how long the executor may take to answer the first request (default 20000)',
+      positiveInteger,
+    )
+    .option('--cwd <dir>', 'working directory on the executor')
+    .option('--env <KEY=VALUE>', 'extra environment variable (repeatable)', collectEnv);
+}
+
+/** Turns the flags into connect options; bad combinations are usage errors (exit 2). */
+export function connectOptionsFrom(flags: ConnectionFlags): ConnectOptions {
+  if (flags.url !== undefined && flags.registry !== undefined) {
+    throw new CliError('use either --url or --registry, not both', 2);
+  }
+  if (flags.url !== undefined) return { url: flags.url };
+  if (flags.registry === undefined) {
+    throw new CliError('one of --url ws://HOST:PORT or --registry URL --executor-id ID is required', 2);
+  }
+  if (flags.executorId === undefined) throw new CliError('--executor-id is required with --registry', 2);
+  const token = flags.token ?? process.env.RELAYKIT_HARNESS_TOKEN;
+  if (token === undefined || token === '') {
+    throw new CliError('a harness token is required: --token or RELAYKIT_HARNESS_TOKEN', 2);
+  }
+  return { registryUrl: flags.registry, executorId: flags.executorId, token };
+}
+
+/** Connects, turning every expected connect failure into a one-line CliError. */
+export async function connectForCli(flags: ConnectionFlags): Promise<HarnessClient> {
+  const options = connectOptionsFrom(flags);
+  try {
+    return await connect({
+      ...options,
+      clientName: 'relaykit-cli',
+      ...(flags.connectTimeoutMs !== undefined && { firstAnswerTimeoutMs: flags.connectTimeoutMs }),
+    });
+  } catch (err) {
+    if (
+      err instanceof HarnessConnectError ||
+      err instanceof RendezvousError ||
+      err instanceof FatalConnectError
+    ) {
+      throw new CliError(err.message);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,42 @@
+import { Command } from 'commander';
+import {
+  addConnectionOptions,
+  type ConnectionFlags,
+  connectForCli,
+  type ProcessFlags,
+} from './connection-options.ts';
+import { flushStdio } from './process-io.ts';
+import { runRemote } from './run-remote.ts';
+
+interface ExecFlags extends ConnectionFlags, ProcessFlags {
+  tty?: boolean;
+}
+
+/** `relaykit exec … -- CMD ARGS…`: runs one command remotely and exits with its exit code. */
+export function execCommand(): Command {
+  const command = new Command('exec')
+    .description(
+      'run a command on the executor, stream its output, exit with its exit code (128+n for signal n)',
+    )
+    .usage('[--url ws://HOST:PORT | --registry URL --executor-id ID] [options] -- CMD [ARGS...]')
+    .argument('<command...>', 'the command and its arguments (put them after --)')
+    .option('--tty', 'run under a pseudo-terminal (interactive when the local stdin is a terminal)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  return addConnectionOptions(command).action(async (argv: string[], flags: ExecFlags) => {
+    const client = await connectForCli(flags);
+    let code: number;
+    try {
+      code = await runRemote(client, {
+        argv,
+        tty: flags.tty === true,
+        env: flags.env ?? {},
+        ...(flags.cwd && { cwd: flags.cwd }),
+      });
+    } finally {
+      await client.close();
+    }
+    await flushStdio();
+    process.exit(code);
+  });
+}

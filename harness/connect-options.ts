@@ -1,0 +1,27 @@
+import type { ConnectRelayOptions } from '../endpoint/index.ts';
+import type { ReconnectPolicy } from './backoff.ts';
+
+export interface CommonConnectOptions {
+  /** Sent as `clientName` in `initialize`. */
+  clientName?: string;
+  /** Session-level reconnect (new connection + session resume). */
+  reconnect?: Partial<ReconnectPolicy>;
+  /** How long the first `initialize` may take before connect fails (default 20 s). */
+  firstAnswerTimeoutMs?: number;
+}
+
+/** Local mode: the executor's `--listen` WebSocket URL. */
+export interface LocalConnectOptions extends CommonConnectOptions {
+  url: string;
+}
+
+/** Relay mode: through the rendezvous, with a harness token. */
+export interface RelayConnectOptions extends CommonConnectOptions {
+  registryUrl: string;
+  executorId: string;
+  token: string;
+  /** Tuning of the relay endpoint (stream windows, keepalive, socket reconnect backoff). */
+  relay?: Pick<ConnectRelayOptions, 'stream' | 'keepalive' | 'backoff' | 'logger'>;
+}
+
+export type ConnectOptions = LocalConnectOptions | RelayConnectOptions;

@@ -1,0 +1,79 @@
+import { RpcErrorCode } from '../proto/rpc/index.ts';
+
+/** A JSON-RPC error answered by the executor; keeps the code, message and data. */
+export class RpcError extends Error {
+  readonly code: number;
+  readonly data: unknown;
+
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.name = 'RpcError';
+    this.code = code;
+    this.data = data;
+  }
+}
+
+/** The connection a request was sent on ended before the answer came. */
+export class ConnectionLostError extends Error {
+  readonly reason: string;
+
+  constructor(reason: string) {
+    super(`connection lost: ${reason}`);
+    this.name = 'ConnectionLostError';
+    this.reason = reason;
+  }
+}
+
+/** The executor no longer knows the session (its TTL ran out or the executor restarted). */
+export class SessionExpiredError extends Error {
+  readonly sessionId: string;
+
+  constructor(sessionId: string, detail: string) {
+    super(`session ${sessionId} expired: ${detail}`);
+    this.name = 'SessionExpiredError';
+    this.sessionId = sessionId;
+  }
+}
+
+/** Output of a process fell out of the executor's retained window while the harness was away. */
+export class OutputGapError extends RpcError {
+  readonly processId: string;
+
+  constructor(processId: string, message: string, data?: unknown) {
+    super(RpcErrorCode.OutputGap, `output of process ${processId} was lost: ${message}`, data);
+    this.name = 'OutputGapError';
+    this.processId = processId;
+  }
+}
+
+/** Connecting failed and retrying cannot help (rejected token, unknown executor, bad URL). */
+export class HarnessConnectError extends Error {
+  readonly retryable: boolean;
+
+  constructor(message: string, retryable: boolean) {
+    super(message);
+    this.name = 'HarnessConnectError';
+    this.retryable = retryable;
+  }
+}
+
+/** The client was closed by its owner; pending work ends with this. */
+export class ClientClosedError extends Error {
+  constructor() {
+    super('client is closed');
+    this.name = 'ClientClosedError';
+  }
+}
+
+/** `process/write` or `process/closeStdin` was refused: the process is gone or its stdin is closed. */
+export class ProcessWriteError extends Error {
+  readonly processId: string;
+  readonly status: string;
+
+  constructor(processId: string, status: string) {
+    super(`cannot write to process ${processId}: ${status}`);
+    this.name = 'ProcessWriteError';
+    this.processId = processId;
+    this.status = status;
+  }
+}

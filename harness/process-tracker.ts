@@ -1,0 +1,155 @@
+import { RpcErrorCode } from '../proto/rpc/index.ts';
+import { OutputGapError, RpcError } from './errors.ts';
+import { OutputQueue } from './output-queue.ts';
+import { type ExitStatus, OutputSequencer, type ProcessEvent } from './output-sequencer.ts';
+import { ProcessHandle, type ProcessOutput } from './process-handle.ts';
+import type { Session } from './session.ts';
+
+/** How long one catch-up `process/read` waits on the executor for new events. */
+const CATCH_UP_WAIT_MS = 5_000;
+
+const streams = new Set(['stdout', 'stderr', 'pty']);
+
+/**
+ * The harness's side of one process: feeds live notifications and catch-up
+ * reads through an OutputSequencer and publishes the result to the handle.
+ */
+export class ProcessTracker {
+  readonly handle: ProcessHandle;
+  readonly #processId: string;
+  readonly #session: Session;
+  readonly #sequencer = new OutputSequencer();
+  readonly #queue = new OutputQueue<ProcessOutput>();
+  readonly #onFinished: () => void;
+  #exitStatus: ExitStatus | undefined;
+  #resolveExit!: (status: ExitStatus) => void;
+  #rejectExit!: (error: Error) => void;
+  #finished = false;
+  #catchingUp = false;
+  /** Set once the executor confirmed the start; only then can a catch-up read find the process. */
+  started = false;
+
+  constructor(processId: string, tty: boolean, session: Session, onFinished: () => void) {
+    this.#processId = processId;
+    this.#session = session;
+    this.#onFinished = onFinished;
+    const exit = new Promise<ExitStatus>((resolve, reject) => {
+      this.#resolveExit = resolve;
+      this.#rejectExit = reject;
+    });
+    // The owner may never call wait(); a failure is still reported through the output.
+    exit.catch(() => {});
+    this.handle = new ProcessHandle(processId, tty, session, this.#queue, exit);
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** Takes one `process/*` notification addressed to this process. */
+  ingest(method: string, params: Record<string, unknown>): void {
+    const seq = params.seq;
+    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) return;
+    let event: ProcessEvent;
+    if (method === 'process/output') {
+      if (
+        typeof params.chunk !== 'string' ||
+        typeof params.stream !== 'string' ||
+        !streams.has(params.stream)
+      ) {
+        return;
+      }
+      event = {
+        kind: 'output',
+        seq,
+        stream: params.stream as ProcessOutput['stream'],
+        data: Buffer.from(params.chunk, 'base64'),
+      };
+    } else if (method === 'process/exited') {
+      event = {
+        kind: 'exited',
+        seq,
+        status: { exitCode: numberOrNull(params.exitCode), signal: stringOrNull(params.signal) },
+      };
+    } else if (method === 'process/closed') {
+      event = { kind: 'closed', seq };
+    } else {
+      return;
+    }
+    this.#publish(this.#sequencer.accept(event));
+  }
+
+  /**
+   * After a session resume: reads every event the lost connection may have
+   * swallowed with `process/read afterSeq`, long-polling until the process closed.
+   */
+  catchUp(): void {
+    if (this.#catchingUp || this.#finished) return;
+    this.#catchingUp = true;
+    void this.#catchUpLoop().finally(() => {
+      this.#catchingUp = false;
+    });
+  }
+
+  /** Ends the process's output with an error (expired session, closed client, start failure). */
+  fail(error: Error): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#queue.end(error);
+    this.#rejectExit(error);
+    this.#onFinished();
+  }
+
+  async #catchUpLoop(): Promise<void> {
+    try {
+      while (!this.#finished) {
+        const result = await this.#session.request('process/read', {
+          processId: this.#processId,
+          afterSeq: this.#sequencer.lastSeq,
+          waitMs: CATCH_UP_WAIT_MS,
+        });
+        if (this.#finished) return;
+        this.#publish(this.#sequencer.acceptRead(result));
+      }
+    } catch (err) {
+      if (err instanceof RpcError && err.code === RpcErrorCode.OutputGap) {
+        this.fail(new OutputGapError(this.#processId, err.message, err.data));
+      } else {
+        this.fail(err as Error);
+      }
+    }
+  }
+
+  #publish(events: ProcessEvent[]): void {
+    for (const event of events) {
+      if (this.#finished) return;
+      if (event.kind === 'output') {
+        this.#queue.push({ stream: event.stream, data: event.data });
+      } else if (event.kind === 'exited') {
+        this.#exitStatus = event.status;
+      } else {
+        this.#close();
+      }
+    }
+  }
+
+  #close(): void {
+    const status = this.#exitStatus;
+    if (status === undefined) {
+      this.fail(new Error(`process ${this.#processId} closed without reporting an exit status`));
+      return;
+    }
+    this.#finished = true;
+    this.#queue.end();
+    this.#resolveExit(status);
+    this.#onFinished();
+  }
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === 'number' ? value : null;
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}

@@ -1,0 +1,158 @@
+import { StreamClosedError } from '../endpoint/api.ts';
+import type { MessageTransport } from '../endpoint/message-transport.ts';
+import {
+  isFailure,
+  parseMessage,
+  type RequestMethod,
+  type RequestParamsOf,
+  type RequestResults,
+  RpcErrorCode,
+} from '../proto/rpc/index.ts';
+import { ConnectionLostError, RpcError } from './errors.ts';
+
+export type NotificationListener = (method: string, params: unknown) => void;
+
+interface Pending {
+  method: string;
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * A JSON-RPC client over one MessageTransport. Every request gets a fresh
+ * numeric id; answers settle the matching pending request. When the transport
+ * closes, every pending request is rejected with ConnectionLostError, and
+ * later requests fail at once, so no caller ever waits on a dead connection.
+ */
+export class RpcClient {
+  readonly #transport: MessageTransport;
+  readonly #pending = new Map<number, Pending>();
+  readonly #notificationListeners = new Set<NotificationListener>();
+  readonly #closeListeners = new Set<(reason: string) => void>();
+  readonly #unsubscribe: Array<() => void>;
+  #nextId = 1;
+  #closedReason: string | undefined;
+
+  constructor(transport: MessageTransport) {
+    this.#transport = transport;
+    this.#unsubscribe = [
+      transport.onMessage((text) => this.#receive(text)),
+      transport.onClose((reason) => this.#closed(reason)),
+    ];
+  }
+
+  /** The reason the transport closed, or undefined while it is open. */
+  get closedReason(): string | undefined {
+    return this.#closedReason;
+  }
+
+  request<M extends RequestMethod>(method: M, params: RequestParamsOf<M>): Promise<RequestResults[M]> {
+    if (this.#closedReason !== undefined) {
+      return Promise.reject(new ConnectionLostError(this.#closedReason));
+    }
+    const id = this.#nextId++;
+    return new Promise<RequestResults[M]>((resolve, reject) => {
+      this.#pending.set(id, { method, resolve: resolve as (r: unknown) => void, reject });
+      try {
+        this.#transport.send(params === undefined ? { id, method } : { id, method, params });
+      } catch (err) {
+        this.#pending.delete(id);
+        reject(sendFailure(err));
+      }
+    });
+  }
+
+  notify(method: string, params?: unknown): void {
+    if (this.#closedReason !== undefined) throw new ConnectionLostError(this.#closedReason);
+    try {
+      this.#transport.send(params === undefined ? { method } : { method, params });
+    } catch (err) {
+      throw sendFailure(err);
+    }
+  }
+
+  onNotification(listener: NotificationListener): () => void {
+    this.#notificationListeners.add(listener);
+    return () => this.#notificationListeners.delete(listener);
+  }
+
+  /** Fired once when the transport ends (by either side). */
+  onClose(listener: (reason: string) => void): () => void {
+    if (this.#closedReason !== undefined) {
+      const reason = this.#closedReason;
+      queueMicrotask(() => listener(reason));
+      return () => {};
+    }
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  close(reason = 'closed'): void {
+    if (this.#closedReason !== undefined) return;
+    this.#transport.close(reason);
+    // A transport reports its own close asynchronously at best; settle now.
+    this.#closed(reason);
+  }
+
+  #receive(text: string): void {
+    const parsed = parseMessage(text);
+    switch (parsed.kind) {
+      case 'response': {
+        const { id } = parsed.message;
+        const pending = typeof id === 'number' ? this.#pending.get(id) : undefined;
+        if (pending === undefined || typeof id !== 'number') return;
+        this.#pending.delete(id);
+        if (isFailure(parsed.message)) {
+          const { code, message, data } = parsed.message.error;
+          pending.reject(new RpcError(code, message, data));
+        } else {
+          pending.resolve(parsed.message.result);
+        }
+        return;
+      }
+      case 'notification':
+        for (const listener of [...this.#notificationListeners]) {
+          listener(parsed.message.method, parsed.message.params);
+        }
+        return;
+      case 'request':
+        // The executor never calls the harness; answer so it is not left waiting.
+        this.#safeSend({
+          id: parsed.message.id,
+          error: {
+            code: RpcErrorCode.MethodNotFound,
+            message: `harness has no method ${parsed.message.method}`,
+          },
+        });
+        return;
+      case 'invalid':
+        // Malformed input from the executor cannot be answered meaningfully; drop it.
+        return;
+    }
+  }
+
+  #safeSend(message: object): void {
+    try {
+      this.#transport.send(message);
+    } catch {
+      // The transport is closing; its close event settles everything.
+    }
+  }
+
+  #closed(reason: string): void {
+    if (this.#closedReason !== undefined) return;
+    this.#closedReason = reason;
+    for (const off of this.#unsubscribe) off();
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(new ConnectionLostError(`${reason} (while waiting for ${p.method})`));
+    const listeners = [...this.#closeListeners];
+    this.#closeListeners.clear();
+    for (const listener of listeners) listener(reason);
+  }
+}
+
+/** A send on a reset stream means the connection is gone; anything else (a message too large) is the caller's. */
+function sendFailure(err: unknown): Error {
+  return err instanceof StreamClosedError ? new ConnectionLostError(err.message) : (err as Error);
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { OutputGapError, OutputLog } from '../../executor/process/output-log.ts';
+
+const bytes = (n: number) => Buffer.alloc(n, 120);
+
+describe('OutputLog', () => {
+  it('numbers output, exited and closed from one counter starting at 1', () => {
+    const log = new OutputLog(1024);
+    expect(log.appendOutput('stdout', bytes(1)).seq).toBe(1);
+    expect(log.appendOutput('stderr', bytes(1)).seq).toBe(2);
+    expect(log.takeSeq()).toBe(3);
+    expect(log.takeSeq()).toBe(4);
+    const slice = log.read(0, 1024);
+    expect(slice.chunks.map((c) => c.seq)).toEqual([1, 2]);
+    expect(slice.nextSeq).toBe(5);
+  });
+
+  it('evicts the oldest output beyond the byte limit and reports a gap to readers behind it', () => {
+    const log = new OutputLog(100);
+    for (let i = 0; i < 5; i++) log.appendOutput('stdout', bytes(40));
+    expect(log.retainedBytes).toBe(80);
+    expect(() => log.read(0, 1000)).toThrow(OutputGapError);
+    try {
+      log.read(2, 1000);
+    } catch (err) {
+      expect((err as OutputGapError).firstRetainedSeq).toBe(4);
+    }
+    expect(log.read(3, 1000).chunks.map((c) => c.seq)).toEqual([4, 5]);
+  });
+
+  it('caps a read at maxBytes but always returns at least one chunk', () => {
+    const log = new OutputLog(1000);
+    for (let i = 0; i < 3; i++) log.appendOutput('pty', bytes(50));
+    const first = log.read(0, 10);
+    expect(first.chunks.map((c) => c.seq)).toEqual([1]);
+    expect(first.nextSeq).toBe(2);
+    expect(log.read(1, 100).chunks.map((c) => c.seq)).toEqual([2, 3]);
+  });
+});

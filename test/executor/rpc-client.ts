@@ -1,0 +1,162 @@
+import WebSocket from 'ws';
+import type { MessageTransport } from '../../endpoint/message-transport.ts';
+import { wsTextTransport } from '../../endpoint/ws-text-transport.ts';
+
+export interface Notification {
+  method: string;
+  params: Record<string, unknown>;
+}
+
+export interface RpcErrorBody {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+/** A JSON-RPC error answer, thrown by `request`. */
+export class RpcFailure extends Error {
+  readonly code: number;
+  readonly data: unknown;
+  constructor(body: RpcErrorBody) {
+    super(body.message);
+    this.code = body.code;
+    this.data = body.data;
+  }
+}
+
+/** Polls `check` until it returns a value other than undefined. */
+export async function until<T>(check: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A minimal exec-server client for tests, over any MessageTransport. */
+export class TestClient {
+  readonly transport: MessageTransport;
+  readonly notifications: Notification[] = [];
+  /** Every raw message received, in order. */
+  readonly received: Record<string, unknown>[] = [];
+  readonly #pending = new Map<number | string, (message: Record<string, unknown>) => void>();
+  #nextId = 1;
+  closed = false;
+
+  constructor(transport: MessageTransport) {
+    this.transport = transport;
+    transport.onMessage((text) => {
+      const message = JSON.parse(text) as Record<string, unknown>;
+      this.received.push(message);
+      if ('method' in message) {
+        this.notifications.push({
+          method: message.method as string,
+          params: message.params as Record<string, unknown>,
+        });
+        return;
+      }
+      const waiter = this.#pending.get(message.id as number);
+      if (waiter) {
+        this.#pending.delete(message.id as number);
+        waiter(message);
+      }
+    });
+    transport.onClose(() => {
+      this.closed = true;
+    });
+  }
+
+  static async connect(url: string): Promise<TestClient> {
+    const ws = new WebSocket(url);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return new TestClient(wsTextTransport(ws));
+  }
+
+  /** Sends a request and returns the raw answer (result or error). */
+  call(method: string, params?: unknown): Promise<Record<string, unknown>> {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#pending.set(id, resolve);
+      this.transport.send(params === undefined ? { id, method } : { id, method, params });
+    });
+  }
+
+  async request<T = Record<string, unknown>>(method: string, params?: unknown): Promise<T> {
+    const answer = await this.call(method, params);
+    if ('error' in answer) throw new RpcFailure(answer.error as RpcErrorBody);
+    return answer.result as T;
+  }
+
+  /** The error a request is answered with (fails the test if it succeeds). */
+  async error(method: string, params?: unknown): Promise<RpcErrorBody> {
+    const answer = await this.call(method, params);
+    if (!('error' in answer))
+      throw new Error(`${method} unexpectedly succeeded: ${JSON.stringify(answer.result)}`);
+    return answer.error as RpcErrorBody;
+  }
+
+  notify(method: string, params?: unknown): void {
+    this.transport.send(params === undefined ? { method } : { method, params });
+  }
+
+  async initialize(resumeSessionId?: string): Promise<string> {
+    const { sessionId } = await this.request<{ sessionId: string }>('initialize', {
+      clientName: 'test',
+      ...(resumeSessionId ? { resumeSessionId } : {}),
+    });
+    this.notify('initialized');
+    return sessionId;
+  }
+
+  eventsOf(processId: string): Notification[] {
+    return this.notifications.filter((n) => n.params.processId === processId);
+  }
+
+  /** All output of a process received as notifications, concatenated. */
+  outputOf(processId: string, stream?: string): Buffer {
+    return Buffer.concat(
+      this.eventsOf(processId)
+        .filter((n) => n.method === 'process/output' && (stream === undefined || n.params.stream === stream))
+        .map((n) => Buffer.from(n.params.chunk as string, 'base64')),
+    );
+  }
+
+  waitForClosed(processId: string, timeoutMs?: number): Promise<Notification> {
+    return until(
+      () => this.eventsOf(processId).find((n) => n.method === 'process/closed'),
+      `process/closed of ${processId}`,
+      timeoutMs,
+    );
+  }
+
+  waitForOutput(processId: string, text: string, stream?: string): Promise<string> {
+    return until(
+      () => {
+        const out = this.outputOf(processId, stream).toString('utf8');
+        return out.includes(text) ? out : undefined;
+      },
+      `output ${JSON.stringify(text)} from ${processId}`,
+    );
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+/** Whether a pid is a live (non-zombie) process. */
+export async function isAlive(pid: number): Promise<boolean> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,302 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  connect,
+  type HarnessClient,
+  HarnessConnectError,
+  type ProcessHandle,
+  RendezvousError,
+  RendezvousRejectedError,
+  SessionExpiredError,
+} from '../../harness/index.ts';
+import { resetFrame } from '../support/relay-frames.ts';
+import { openHarness } from '../support/relay-session.ts';
+import { startWorker, type WorkerUnderTest } from '../support/worker-harness.ts';
+import { BIN, type SpawnedRelayExecutor, spawnRelayExecutor } from './executor-process.ts';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+
+const EXECUTOR_ID = 'harness-relay-1';
+const LINES = 10_000;
+const LOOP = `i=0; while [ $i -lt ${LINES} ]; do echo "line $i abcdefghijklmnopqrstuvwxyz"; i=$((i+1)); done`;
+const BLOCK = Buffer.from(
+  Array.from({ length: LINES }, (_, i) => `line ${i} abcdefghijklmnopqrstuvwxyz\n`).join(''),
+);
+const fastRelay = { backoff: { initialMs: 20, maxMs: 200 } };
+const fastReconnect = { initialDelayMs: 20, maxDelayMs: 200, giveUpAfterMs: 30_000 };
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let worker: WorkerUnderTest;
+let executor: SpawnedRelayExecutor | undefined;
+/** Sits between the harness and the worker, so a test can cut the harness's socket. */
+let proxy: TcpProxy;
+let client: HarnessClient | undefined;
+
+beforeAll(async () => {
+  worker = await startWorker();
+  executor = await spawnRelayExecutor(
+    worker.url,
+    EXECUTOR_ID,
+    await worker.mintToken('executor', EXECUTOR_ID),
+  );
+  proxy = await startTcpProxy(Number(new URL(worker.url).port));
+});
+
+afterEach(async () => {
+  await client?.close();
+  client = undefined;
+});
+
+afterAll(async () => {
+  await executor?.stop();
+  await proxy?.close();
+  await worker?.dispose();
+});
+
+async function relayClient(token?: string): Promise<HarnessClient> {
+  client = await connect({
+    registryUrl: `http://127.0.0.1:${proxy.port}`,
+    executorId: EXECUTOR_ID,
+    token: token ?? (await worker.mintToken('harness', EXECUTOR_ID)),
+    relay: fastRelay,
+    reconnect: fastReconnect,
+  });
+  return client;
+}
+
+/** A loopback port nothing listens on. */
+async function unusedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function collectAll(
+  handle: ProcessHandle,
+  onChunk: (total: number) => void = () => {},
+): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of handle) {
+    parts.push(chunk.data);
+    total += chunk.data.length;
+    onChunk(total);
+  }
+  return Buffer.concat(parts);
+}
+
+describe('harness library through the rendezvous (worker under Miniflare)', () => {
+  it('runs commands with exit codes, stderr and stdin', async () => {
+    const client = await relayClient();
+    const result = await client.run(['sh', '-c', 'echo out; echo err >&2; exit 3']);
+    expect(result).toMatchObject({ exitCode: 3, signal: null });
+    expect(result.stdout.toString()).toBe('out\n');
+    expect(result.stderr.toString()).toBe('err\n');
+    const echoed = await client.run(['tr', 'a-z', 'A-Z'], { stdin: 'through the relay\n' });
+    expect(echoed.stdout.toString()).toBe('THROUGH THE RELAY\n');
+    expect(client.streamId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('runs under a PTY, resizes it and delivers signals', async () => {
+    const client = await relayClient();
+    const pty = await client.exec(['sh', '-c', 'read x; stty size'], { tty: true, cols: 80, rows: 24 });
+    await pty.resize(101, 37);
+    await pty.write('go\r');
+    expect((await collectAll(pty)).toString()).toMatch(/37 101/);
+    const sleeper = await client.exec(['sh', '-c', 'echo ready; exec sleep 30']);
+    const output = sleeper[Symbol.asyncIterator]();
+    await output.next();
+    await sleeper.signal('SIGINT');
+    expect(await sleeper.wait()).toEqual({ exitCode: null, signal: 'SIGINT' });
+  });
+
+  it('reads and writes files', async () => {
+    const client = await relayClient();
+    const path = `/tmp/relaykit-harness-relay-${process.pid}.txt`;
+    await client.writeFile(path, 'via relay');
+    expect((await client.readFile(path)).toString()).toBe('via relay');
+    expect(await client.getMetadata(path)).toMatchObject({ isFile: true, size: 9 });
+    await client.remove(path);
+  });
+
+  it('keeps output byte-identical when the harness socket is killed mid-stream and the object restarts', async () => {
+    const client = await relayClient();
+    const handle = await client.exec(['sh', '-c', `${LOOP}; read go; ${LOOP}; exit 7`], { pipeStdin: true });
+    let received = 0;
+    const output = collectAll(handle, (total) => {
+      received = total;
+    });
+    for (let kill = 1; kill <= 4; kill++) {
+      const before = { received, accepted: proxy.accepted };
+      proxy.dropAll();
+      if (kill === 2) await worker.evictDurableObject(EXECUTOR_ID);
+      // Cut again only once the harness is back: output flows again, or (first block done) it reconnected.
+      await until(
+        () =>
+          received > before.received || (received === BLOCK.length && proxy.accepted >= before.accepted + 2),
+        `the harness to come back after kill ${kill}`,
+      );
+    }
+    await handle.write('go\n');
+    expect((await output).equals(Buffer.concat([BLOCK, BLOCK]))).toBe(true);
+    expect(await handle.wait()).toEqual({ exitCode: 7, signal: null });
+    // The endpoint resumed the same stream every time: no session resume was needed.
+    expect(client.resumeCount).toBe(0);
+  });
+
+  it('recovers through session resume when its stream is reset from outside while a process runs', async () => {
+    const token = await worker.mintToken('harness', EXECUTOR_ID, { subject: 'harness-under-test' });
+    const client = await relayClient(token);
+    const handle = await client.exec(['sh', '-c', `${LOOP}; read go; ${LOOP}; exit 7`], { pipeStdin: true });
+    let received = 0;
+    const output = collectAll(handle, (total) => {
+      received = total;
+    });
+    await until(() => received > 0, 'first output');
+    const firstStream = client.streamId as string;
+    // The same identity on another socket resets the stream at the executor.
+    const intruder = await openHarness(worker, EXECUTOR_ID, token);
+    intruder.send(resetFrame(firstStream, 'reset_by_test'));
+    await intruder.close();
+    // The write meets the reset stream, the session resumes on a new stream and the write is retried.
+    await handle.write('go\n');
+    expect((await output).equals(Buffer.concat([BLOCK, BLOCK]))).toBe(true);
+    expect(await handle.wait()).toEqual({ exitCode: 7, signal: null });
+    expect(client.resumeCount).toBe(1);
+    expect(client.streamId).not.toBe(firstStream);
+  });
+
+  it('rejects a bad token, a token for another executor and an unreachable rendezvous with clear errors', async () => {
+    const bad = await connect({
+      registryUrl: worker.url,
+      executorId: EXECUTOR_ID,
+      token: 'not-a-token',
+    }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(RendezvousRejectedError);
+    expect((bad as Error).message).toMatch(/^harness token rejected \(401/);
+    const other = await connect({
+      registryUrl: worker.url,
+      executorId: EXECUTOR_ID,
+      token: await worker.mintToken('harness', 'someone-else'),
+    }).catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(RendezvousRejectedError);
+    expect((other as Error).message).toMatch(
+      /^harness token is not valid for executor harness-relay-1 \(403/,
+    );
+    const down = await connect({
+      registryUrl: `http://127.0.0.1:${await unusedPort()}`,
+      executorId: EXECUTOR_ID,
+      token: 't',
+    }).catch((e: unknown) => e);
+    expect(down).toBeInstanceOf(RendezvousError);
+    expect((down as Error).message).toMatch(/unreachable: ECONNREFUSED/);
+  });
+
+  it('fails to connect with a clear error when no executor answers for the id', async () => {
+    const error = await connect({
+      registryUrl: worker.url,
+      executorId: 'nobody-home',
+      token: await worker.mintToken('harness', 'nobody-home'),
+      firstAnswerTimeoutMs: 1_000,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HarnessConnectError);
+    expect((error as Error).message).toMatch(/executor nobody-home .* did not answer initialize/);
+  });
+
+  it('ends running processes with SessionExpiredError when the executor restarts', async () => {
+    const client = await relayClient();
+    const handle = await client.exec(['sleep', '30']);
+    await executor?.stop();
+    executor = await spawnRelayExecutor(
+      worker.url,
+      EXECUTOR_ID,
+      await worker.mintToken('executor', EXECUTOR_ID),
+    );
+    await expect(handle.wait()).rejects.toBeInstanceOf(SessionExpiredError);
+  });
+});
+
+describe('relaykit exec through the rendezvous', () => {
+  function relaykit(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+  const target = () => ['--registry', worker.url, '--executor-id', EXECUTOR_ID];
+
+  it('streams each line to the right local stream and exits with the remote code', async () => {
+    const token = await worker.mintToken('harness', EXECUTOR_ID);
+    const result = await relaykit(['exec', ...target(), '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'], {
+      ...process.env,
+      RELAYKIT_HARNESS_TOKEN: token,
+    });
+    expect(result).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
+  });
+
+  it('prints one line for a rejected token, an unknown executor and an unreachable rendezvous', async () => {
+    const rejected = await relaykit(['exec', ...target(), '--token', 'forged', '--', 'true']);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toMatch(/^relaykit: harness token rejected \(401[^\n]*\n$/);
+
+    const token = await worker.mintToken('harness', 'nobody-home');
+    const unknown = await relaykit([
+      'exec',
+      '--registry',
+      worker.url,
+      '--executor-id',
+      'nobody-home',
+      '--token',
+      token,
+      '--connect-timeout-ms',
+      '1000',
+      '--',
+      'true',
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(
+      /^relaykit: executor nobody-home via .* did not answer initialize[^\n]*\n$/,
+    );
+
+    const down = `http://127.0.0.1:${await unusedPort()}`;
+    const unreachable = await relaykit([
+      'exec',
+      '--registry',
+      down,
+      '--executor-id',
+      'x',
+      '--token',
+      't',
+      '--',
+      'true',
+    ]);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(
+      /^relaykit: rendezvous http:\/\/127\.0\.0\.1:\d+ is unreachable: ECONNREFUSED\n$/,
+    );
+  });
+});

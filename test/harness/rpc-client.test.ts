@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { StreamClosedError } from '../../endpoint/api.ts';
+import type { MessageTransport } from '../../endpoint/message-transport.ts';
+import { ConnectionLostError, RpcError } from '../../harness/errors.ts';
+import { RpcClient } from '../../harness/rpc-client.ts';
+import { RpcErrorCode } from '../../proto/rpc/index.ts';
+
+/** An in-memory transport: records what the client sends and lets the test answer. */
+function fakeTransport() {
+  const sent: Record<string, unknown>[] = [];
+  const messageListeners = new Set<(text: string) => void>();
+  const closeListeners = new Set<(reason: string) => void>();
+  let closed = false;
+  const transport: MessageTransport = {
+    send(message) {
+      if (closed) throw new Error('transport closed');
+      sent.push(message as Record<string, unknown>);
+    },
+    writable: true,
+    onWritable: () => () => {},
+    onMessage(listener) {
+      messageListeners.add(listener);
+      return () => messageListeners.delete(listener);
+    },
+    onClose(listener) {
+      closeListeners.add(listener);
+      return () => closeListeners.delete(listener);
+    },
+    close(reason = 'closed') {
+      closed = true;
+      for (const l of closeListeners) l(reason);
+    },
+  };
+  return {
+    transport,
+    sent,
+    deliver(message: object) {
+      for (const l of messageListeners) l(JSON.stringify(message));
+    },
+    deliverText(text: string) {
+      for (const l of messageListeners) l(text);
+    },
+    dropConnection(reason: string) {
+      closed = true;
+      for (const l of closeListeners) l(reason);
+    },
+  };
+}
+
+describe('RpcClient', () => {
+  it('matches answers to requests by id, whatever order they come in', async () => {
+    const t = fakeTransport();
+    const client = new RpcClient(t.transport);
+    const first = client.request('environment/info', undefined);
+    const second = client.request('process/terminate', { processId: 'p' });
+    expect(t.sent).toEqual([
+      { id: 1, method: 'environment/info' },
+      { id: 2, method: 'process/terminate', params: { processId: 'p' } },
+    ]);
+    t.deliver({ id: 2, result: { running: false } });
+    t.deliver({
+      id: 1,
+      result: { shell: { name: 'sh', path: '/bin/sh' }, cwd: '/', platform: 'linux', capabilities: [] },
+    });
+    await expect(second).resolves.toEqual({ running: false });
+    await expect(first).resolves.toMatchObject({ platform: 'linux' });
+  });
+
+  it('rejects with an RpcError that keeps the code, message and data', async () => {
+    const t = fakeTransport();
+    const client = new RpcClient(t.transport);
+    const pending = client.request('fs/readFile', { path: '/missing' });
+    t.deliver({
+      id: 1,
+      error: { code: RpcErrorCode.NotFound, message: 'no such file: /missing', data: { path: '/missing' } },
+    });
+    const error = await pending.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RpcError);
+    expect(error).toMatchObject({
+      code: -32004,
+      message: 'no such file: /missing',
+      data: { path: '/missing' },
+    });
+  });
+
+  it('rejects every pending request when the transport closes, and later requests at once', async () => {
+    const t = fakeTransport();
+    const client = new RpcClient(t.transport);
+    const a = client.request('process/read', { processId: 'p', waitMs: 1000 });
+    const b = client.request('environment/info', undefined);
+    t.dropConnection('socket lost');
+    await expect(a).rejects.toBeInstanceOf(ConnectionLostError);
+    await expect(b).rejects.toThrow(/socket lost.*environment\/info/);
+    await expect(client.request('environment/info', undefined)).rejects.toBeInstanceOf(ConnectionLostError);
+    expect(client.closedReason).toBe('socket lost');
+  });
+
+  it('dispatches notifications to every listener', () => {
+    const t = fakeTransport();
+    const client = new RpcClient(t.transport);
+    const seen: unknown[] = [];
+    client.onNotification((method, params) => seen.push([method, params]));
+    t.deliver({ method: 'process/closed', params: { processId: 'p', seq: 3 } });
+    expect(seen).toEqual([['process/closed', { processId: 'p', seq: 3 }]]);
+  });
+
+  it('ignores malformed input and answers requests from the executor with method not found', async () => {
+    const t = fakeTransport();
+    const client = new RpcClient(t.transport);
+    const pending = client.request('environment/info', undefined);
+    t.deliverText('{not json');
+    t.deliver({ id: 'x', method: 'harness/ping' });
+    expect(t.sent.at(-1)).toMatchObject({ id: 'x', error: { code: RpcErrorCode.MethodNotFound } });
+    t.deliver({
+      id: 1,
+      result: { shell: { name: 'sh', path: '/bin/sh' }, cwd: '/', platform: 'linux', capabilities: [] },
+    });
+    await expect(pending).resolves.toMatchObject({ cwd: '/' });
+  });
+
+  it('reports a closed stream on send as a lost connection and any other send failure as itself', async () => {
+    const reset = fakeTransport();
+    reset.transport.send = () => {
+      throw new StreamClosedError('s-1', 'unknown_stream');
+    };
+    await expect(
+      new RpcClient(reset.transport).request('environment/info', undefined),
+    ).rejects.toBeInstanceOf(ConnectionLostError);
+    const tooLarge = fakeTransport();
+    tooLarge.transport.send = () => {
+      throw new RangeError('message of 70000000 bytes exceeds the maximum');
+    };
+    await expect(
+      new RpcClient(tooLarge.transport).request('fs/writeFile', { path: '/x', dataBase64: '' }),
+    ).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('sends notifications without an id', () => {
+    const t = fakeTransport();
+    new RpcClient(t.transport).notify('initialized');
+    expect(t.sent).toEqual([{ method: 'initialized' }]);
+  });
+});
