@@ -1,17 +1,6 @@
-import { RpcErrorCode } from '../proto/rpc/index.ts';
+import { RpcError, RpcErrorCode } from '../proto/rpc/index.ts';
 
-/** A JSON-RPC error answered by the executor; keeps the code, message and data. */
-export class RpcError extends Error {
-  readonly code: number;
-  readonly data: unknown;
-
-  constructor(code: number, message: string, data?: unknown) {
-    super(message);
-    this.name = 'RpcError';
-    this.code = code;
-    this.data = data;
-  }
-}
+export { RpcError };
 
 /** The connection a request was sent on ended before the answer came. */
 export class ConnectionLostError extends Error {

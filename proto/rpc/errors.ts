@@ -20,3 +20,16 @@ export type RpcErrorCodeValue = (typeof RpcErrorCode)[keyof typeof RpcErrorCode]
 
 /** The id used when the request's own id cannot be read. */
 export const MALFORMED_REQUEST_ID = -1;
+
+/** A JSON-RPC error: raised by an executor handler, or answered to a harness request. Keeps code, message and data. */
+export class RpcError extends Error {
+  readonly code: number;
+  readonly data: unknown;
+
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.name = 'RpcError';
+    this.code = code;
+    this.data = data;
+  }
+}
