@@ -1,7 +1,6 @@
 import type { MessageStream } from './api.ts';
 import type { MessageTransport } from './message-transport.ts';
 
-const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8');
 
 /**
@@ -19,7 +18,8 @@ export function streamTransport(stream: MessageStream): MessageTransport {
   });
   return {
     send(message: object): void {
-      stream.send(utf8Encoder.encode(JSON.stringify(message)));
+      // Buffer.from encodes UTF-8 faster than TextEncoder, with the same bytes.
+      stream.send(Buffer.from(JSON.stringify(message), 'utf8'));
     },
     get writable(): boolean {
       return stream.writable;

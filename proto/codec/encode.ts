@@ -1,39 +1,149 @@
-import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { BODY_FIELD_NUMBER, type RelayFrame } from './frame.ts';
+
+const utf8 = new TextEncoder();
+
+/** UTF-8 of recently used stream ids: every frame of a stream carries the same id. */
+const streamIdBytes = new Map<string, Uint8Array>();
+const STREAM_ID_CACHE_LIMIT = 4096;
+
+function utf8Of(streamId: string): Uint8Array {
+  let bytes = streamIdBytes.get(streamId);
+  if (bytes === undefined) {
+    if (streamIdBytes.size >= STREAM_ID_CACHE_LIMIT) streamIdBytes.clear();
+    bytes = utf8.encode(streamId);
+    streamIdBytes.set(streamId, bytes);
+  }
+  return bytes;
+}
+
+/** Same check and message as protobuf-es's BinaryWriter.uint32. */
+function checkUint32(value: number): number {
+  if (typeof value !== 'number' || value >>> 0 !== value) throw new Error(`invalid uint32: ${value}`);
+  return value;
+}
+
+function varintSize(value: number): number {
+  if (value < 0x80) return 1;
+  if (value < 0x4000) return 2;
+  if (value < 0x200000) return 3;
+  if (value < 0x10000000) return 4;
+  return 5;
+}
+
+/** A field of wire type varint (tag + value); 0 bytes when the value is zero (proto3 omits it). */
+function varintFieldSize(value: number): number {
+  return value === 0 ? 0 : 1 + varintSize(value);
+}
 
 /**
  * Encodes a frame exactly as protobuf (proto3) would: zero-valued scalars are
  * omitted, the chosen oneof body is always written, even when empty.
  * The output is byte-identical to protobuf-es `toBinary` of the generated
- * schema (checked by test/proto/codec.test.ts).
+ * schema (checked by test/proto/codec.test.ts). Written by hand into one
+ * buffer of the exact size: this runs once per frame on every hot path.
  */
 export function encodeFrame(frame: RelayFrame): Uint8Array {
-  const w = new BinaryWriter();
-  if (frame.version !== 0) w.tag(1, WireType.Varint).uint32(frame.version);
-  if (frame.streamId !== '') w.tag(2, WireType.LengthDelimited).string(frame.streamId);
-  if (frame.ack !== 0) w.tag(3, WireType.Varint).uint32(frame.ack);
-  if (frame.ackBits !== 0) w.tag(4, WireType.Varint).uint32(frame.ackBits >>> 0);
+  const version = checkUint32(frame.version);
+  const ack = checkUint32(frame.ack);
+  const ackBits = frame.ackBits >>> 0;
+  const id = frame.streamId === '' ? undefined : utf8Of(frame.streamId);
   const body = frame.body;
-  w.tag(BODY_FIELD_NUMBER[body.case], WireType.LengthDelimited).fork();
+
+  // Body fields first: the body's length prefixes it.
+  let bodyLen = 0;
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let blob: Uint8Array | undefined;
   switch (body.case) {
     case 'data': {
       const d = body.value;
-      if (d.seq !== 0) w.tag(1, WireType.Varint).uint32(d.seq);
-      if (d.segmentIndex !== 0) w.tag(2, WireType.Varint).uint32(d.segmentIndex);
-      if (d.segmentCount !== 0) w.tag(3, WireType.Varint).uint32(d.segmentCount);
-      if (d.payload.length !== 0) w.tag(4, WireType.LengthDelimited).bytes(d.payload);
+      a = checkUint32(d.seq);
+      b = checkUint32(d.segmentIndex);
+      c = checkUint32(d.segmentCount);
+      bodyLen = varintFieldSize(a) + varintFieldSize(b) + varintFieldSize(c);
+      if (d.payload.length !== 0) {
+        blob = d.payload;
+        bodyLen += 1 + varintSize(blob.length) + blob.length;
+      }
       break;
     }
     case 'resume':
-      if (body.value.nextSeq !== 0) w.tag(1, WireType.Varint).uint32(body.value.nextSeq);
+      a = checkUint32(body.value.nextSeq);
+      bodyLen = varintFieldSize(a);
       break;
     case 'reset':
-      if (body.value.reason !== '') w.tag(1, WireType.LengthDelimited).string(body.value.reason);
+      if (body.value.reason !== '') {
+        blob = utf8.encode(body.value.reason);
+        bodyLen = 1 + varintSize(blob.length) + blob.length;
+      }
       break;
     case 'ackFrame':
     case 'heartbeat':
       break;
   }
-  w.join();
-  return w.finish();
+
+  const size =
+    varintFieldSize(version) +
+    (id === undefined ? 0 : 1 + varintSize(id.length) + id.length) +
+    varintFieldSize(ack) +
+    varintFieldSize(ackBits) +
+    1 +
+    varintSize(bodyLen) +
+    bodyLen;
+  const out = new Uint8Array(size);
+  let pos = 0;
+  const varint = (value: number) => {
+    while (value > 0x7f) {
+      out[pos++] = (value & 0x7f) | 0x80;
+      value >>>= 7;
+    }
+    out[pos++] = value;
+  };
+  const bytesField = (tag: number, bytes: Uint8Array) => {
+    out[pos++] = tag;
+    varint(bytes.length);
+    out.set(bytes, pos);
+    pos += bytes.length;
+  };
+
+  // Tags are (field << 3) | wire type; every field number here is below 16, so each tag is one byte.
+  if (version !== 0) {
+    out[pos++] = 0x08;
+    varint(version);
+  }
+  if (id !== undefined) bytesField(0x12, id);
+  if (ack !== 0) {
+    out[pos++] = 0x18;
+    varint(ack);
+  }
+  if (ackBits !== 0) {
+    out[pos++] = 0x20;
+    varint(ackBits);
+  }
+  out[pos++] = (BODY_FIELD_NUMBER[body.case] << 3) | 2;
+  varint(bodyLen);
+  if (body.case === 'data') {
+    if (a !== 0) {
+      out[pos++] = 0x08;
+      varint(a);
+    }
+    if (b !== 0) {
+      out[pos++] = 0x10;
+      varint(b);
+    }
+    if (c !== 0) {
+      out[pos++] = 0x18;
+      varint(c);
+    }
+    if (blob !== undefined) bytesField(0x22, blob);
+  } else if (body.case === 'resume') {
+    if (a !== 0) {
+      out[pos++] = 0x08;
+      varint(a);
+    }
+  } else if (body.case === 'reset' && blob !== undefined) {
+    bytesField(0x0a, blob);
+  }
+  return out;
 }

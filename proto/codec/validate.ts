@@ -6,7 +6,26 @@ import {
   type RelayFrame,
 } from './frame.ts';
 
-const utf8 = new TextEncoder();
+/**
+ * UTF-8 length of a string as TextEncoder would encode it (a lone surrogate
+ * becomes U+FFFD, 3 bytes), without allocating: this runs on every frame.
+ */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
 
 /** Checks the header rules of DESIGN.md §2 that the rendezvous also needs. */
 export function validateHeader(version: number, streamId: string): FrameError | undefined {
@@ -19,7 +38,7 @@ export function validateHeader(version: number, streamId: string): FrameError | 
   if (streamId.trim() !== streamId) {
     return new FrameError('untrimmed_stream_id', 'stream_id must not have leading or trailing whitespace');
   }
-  const bytes = utf8.encode(streamId).length;
+  const bytes = utf8Length(streamId);
   if (bytes > MAX_STREAM_ID_BYTES) {
     return new FrameError(
       'stream_id_too_long',
@@ -53,7 +72,7 @@ export function validateFrame(frame: RelayFrame): FrameError | undefined {
     case 'reset': {
       const reason = body.value.reason;
       if (reason.length === 0) return new FrameError('empty_reset_reason', 'reset reason must not be empty');
-      const bytes = utf8.encode(reason).length;
+      const bytes = utf8Length(reason);
       if (bytes > MAX_RESET_REASON_BYTES) {
         return new FrameError(
           'reset_reason_too_long',

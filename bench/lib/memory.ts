@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+
+/** Current and peak resident set size of a process, in bytes, from /proc (Linux). */
+export function procRss(pid: number): { rss: number; peak: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (key: string) =>
+      Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+    return { rss: kib('VmRSS') * 1024, peak: kib('VmHWM') * 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples a process's RSS every `everyMs` and keeps the peak seen (works where VmHWM cannot be reset). */
+export class RssSampler {
+  peak = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(sample: () => number | undefined, everyMs = 20) {
+    const take = () => {
+      const v = sample();
+      if (v !== undefined && v > this.peak) this.peak = v;
+    };
+    take();
+    this.timer = setInterval(take, everyMs);
+  }
+
+  stop(): number {
+    clearInterval(this.timer);
+    return this.peak;
+  }
+}
+
+export const MiB = 2 ** 20;

@@ -1,0 +1,80 @@
+/** Child processes the benchmarks drive: executors and the raw ws peer, each printing a ready line. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/relaykit.js', import.meta.url));
+const RELAY_EXECUTOR = fileURLToPath(new URL('./relay-executor-main.ts', import.meta.url));
+const RAW_WS_PEER = fileURLToPath(new URL('./raw-ws-peer-main.ts', import.meta.url));
+
+export interface Child {
+  readonly pid: number;
+  /** The stdout match that said the child is ready. */
+  readonly ready: string;
+  stop(): Promise<void>;
+}
+
+async function start(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<Child> {
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    const match = await new Promise<string>((resolve, reject) => {
+      let seen = '';
+      const onData = (data: Buffer) => {
+        seen += data.toString();
+        const found = ready.exec(seen);
+        if (found) {
+          child.stdout?.off('data', onData);
+          child.stdout?.resume();
+          resolve(found[0]);
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.once('exit', (code) =>
+        reject(new Error(`${args.join(' ')} exited (${code}) before it was ready: ${seen}`)),
+      );
+    });
+    return { pid: child.pid as number, ready: match, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** `relaykit executor --listen ws://127.0.0.1:0`; `ready` is its URL. */
+export function spawnLocalExecutor(): Promise<Child> {
+  return start(
+    [BIN, 'executor', '--log-level', 'warn', '--listen', 'ws://127.0.0.1:0'],
+    /ws:\/\/127\.0\.0\.1:\d+/,
+  );
+}
+
+export interface RelayExecutorSettings {
+  rto?: 'adaptive' | 'fixed';
+  maxStreams?: number;
+}
+
+/** A relay-mode executor (see relay-executor-main.ts) registered with `registryUrl`. */
+export function spawnRelayExecutor(
+  registryUrl: string,
+  executorId: string,
+  token: string,
+  settings: RelayExecutorSettings = {},
+): Promise<Child> {
+  const env: NodeJS.ProcessEnv = { ...process.env, RELAYKIT_EXECUTOR_TOKEN: token };
+  if (settings.rto === 'fixed') env.BENCH_RTO = 'fixed';
+  if (settings.maxStreams !== undefined) env.BENCH_MAX_STREAMS = String(settings.maxStreams);
+  return start([RELAY_EXECUTOR, registryUrl, executorId], /registered/, env);
+}
+
+/** The raw ws baseline peer; `ready` is its URL. */
+export function spawnRawWsPeer(): Promise<Child> {
+  return start([RAW_WS_PEER], /ws:\/\/127\.0\.0\.1:\d+/);
+}

@@ -1,0 +1,394 @@
+/**
+ * Runs the benchmarks of relaykit side by side in one process and one run:
+ * throughput, latency, scale, loss and memory of relay against direct against
+ * raw ws, plus the Durable Object's routing rate and micro-benchmarks of the
+ * hot paths. Prints a table and writes bench/results.json.
+ *
+ *   npm run bench                                   full run (several minutes)
+ *   npm run bench -- --quick                        smaller sizes, fewer runs (about a minute)
+ *   npm run bench -- --only throughput,latency      a subset
+ *   npm run bench -- --runs 7 --out /tmp/r.json
+ *
+ * Suites: micro, routing, throughput, latency, scale, loss, memory.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { startWorker, type WorkerUnderTest } from '../test/support/worker-harness.ts';
+import { describeMachine, machineLine } from './lib/machine.ts';
+import { MiB } from './lib/memory.ts';
+import { directStack, relayStack } from './lib/stacks.ts';
+import { repeat, type Summary, summarize } from './lib/stats.ts';
+import { formatTable } from './lib/table.ts';
+import { percentilesOf, startEcho } from './suites/latency.ts';
+import { lossSetup, type RtoMode } from './suites/loss.ts';
+import { measureMemory } from './suites/memory.ts';
+import { runMicro } from './suites/micro.ts';
+import { openRoutingPair } from './suites/routing.ts';
+import { measureScale } from './suites/scale.ts';
+import { measureStackThroughput, openRawWsPeer } from './suites/throughput.ts';
+
+const SUITES = ['micro', 'routing', 'throughput', 'latency', 'scale', 'loss', 'memory'] as const;
+type SuiteName = (typeof SUITES)[number];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    runs: { type: 'string' },
+    out: { type: 'string' },
+    'throughput-mib': { type: 'string' },
+  },
+});
+const quick = values.quick ?? false;
+const selected = new Set<SuiteName>(
+  values.only === undefined ? SUITES : (values.only.split(',').map((s) => s.trim()) as SuiteName[]),
+);
+for (const s of selected)
+  if (!SUITES.includes(s)) throw new Error(`unknown suite ${s}; pick from ${SUITES.join(', ')}`);
+
+const settings = {
+  quick,
+  runs: Number(values.runs ?? (quick ? 3 : 5)),
+  warmup: 1,
+  throughputBytes: Number(values['throughput-mib'] ?? (quick ? 16 : 256)) * MiB,
+  latencySamples: quick ? 300 : 2000,
+  scaleStreams: quick ? [10, 100] : [10, 100, 1000],
+  streamsPerHarnessSocket: 100,
+  lossBytes: (quick ? 4 : 32) * MiB,
+  lossDrops: [0, 0.01, 0.05, 0.1],
+  memoryBytes: (quick ? [16, 64] : [64, 256]).map((m) => m * MiB),
+  memoryReaderMiBps: 32,
+  microMs: quick ? 150 : 500,
+  routingFrames: quick ? { small: 5000, large: 1000 } : { small: 50_000, large: 5000 },
+};
+
+/** One printed line: a measured figure (median of the runs) with its spread. */
+interface Row {
+  suite: SuiteName;
+  name: string;
+  unit: string;
+  summary: Summary;
+  /** A ratio against a baseline measured in the same run, as text. */
+  ratio?: string;
+}
+
+const rows: Row[] = [];
+const raw: Record<string, unknown> = {};
+const problems: string[] = [];
+
+const steps = selected.size;
+const bar = new cliProgress.SingleBar(
+  {
+    format: 'bench [{bar}] {value}/{total} {step}',
+    stream: process.stderr,
+    hideCursor: true,
+    noTTYOutput: true,
+    notTTYSchedule: 10_000,
+  },
+  cliProgress.Presets.shades_classic,
+);
+bar.start(steps, 0, { step: '' });
+const step = (label: string) => bar.update({ step: label });
+
+const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
+const add = (suite: SuiteName, name: string, unit: string, samples: number[], ratio?: string) =>
+  rows.push({ suite, name, unit, summary: summarize(samples), ...(ratio !== undefined && { ratio }) });
+const median = (samples: number[]) => summarize(samples).median;
+
+async function suiteMicro(): Promise<void> {
+  const runs = await repeat(settings.runs, 0, async () => runMicro(settings.microMs));
+  const first = runs[0] ?? [];
+  for (const [i, r] of first.entries()) {
+    const ops = runs.map((run) => run[i]?.opsPerSec ?? Number.NaN);
+    if (r.mibPerSec !== undefined)
+      add(
+        'micro',
+        r.name,
+        'MiB/s',
+        runs.map((run) => run[i]?.mibPerSec ?? Number.NaN),
+      );
+    else add('micro', r.name, 'ops/s', ops);
+  }
+  raw.micro = runs;
+}
+
+async function suiteRouting(worker: WorkerUnderTest): Promise<void> {
+  const pair = await openRoutingPair(worker);
+  try {
+    const out: Record<string, number[]> = {};
+    for (const [bytes, frames] of [
+      [1024, settings.routingFrames.small],
+      [60 * 1024, settings.routingFrames.large],
+    ] as const) {
+      for (const direction of ['harness → executor', 'executor → harness'] as const) {
+        const seconds = await repeat(settings.runs, settings.warmup, () =>
+          pair.pump(direction, bytes, frames),
+        );
+        const key = `DO routing ${bytes / 1024} KiB frames, ${direction}`;
+        out[key] = seconds.map((s) => frames / s);
+        add('routing', key, 'frames/s', out[key]);
+      }
+    }
+    raw.routing = out;
+  } finally {
+    await pair.close();
+  }
+}
+
+async function suiteThroughput(worker: WorkerUnderTest): Promise<void> {
+  const bytes = settings.throughputBytes;
+  const rawWs = await openRawWsPeer();
+  const direct = await directStack();
+  const relay = await relayStack(worker);
+  try {
+    const mibps = { raw: [] as number[], direct: [] as number[], relay: [] as number[] };
+    await repeat(settings.runs, settings.warmup, async (round) => {
+      // Interleaved, so drift of the machine hits all three alike.
+      const r = bytes / MiB / (await rawWs.transfer(bytes));
+      const d = bytes / MiB / (await measureStackThroughput(direct, bytes));
+      const l = bytes / MiB / (await measureStackThroughput(relay, bytes));
+      if (round >= 0) {
+        mibps.raw.push(r);
+        mibps.direct.push(d);
+        mibps.relay.push(l);
+      }
+    });
+    const mb = `${bytes / MiB} MiB`;
+    add('throughput', `raw ws loopback, ${mb} (c)`, 'MiB/s', mibps.raw);
+    add(
+      'throughput',
+      `direct (local executor), ${mb} (b)`,
+      'MiB/s',
+      mibps.direct,
+      `b/c ${fmt(median(mibps.direct) / median(mibps.raw), 3)}`,
+    );
+    add(
+      'throughput',
+      `relay (Miniflare), ${mb} (a)`,
+      'MiB/s',
+      mibps.relay,
+      `a/c ${fmt(median(mibps.relay) / median(mibps.raw), 3)}; a/b ${fmt(median(mibps.relay) / median(mibps.direct), 3)}`,
+    );
+    raw.throughput = { bytes, mibps };
+  } finally {
+    await rawWs.close();
+    await direct.stop();
+    await relay.stop();
+  }
+}
+
+async function suiteLatency(worker: WorkerUnderTest): Promise<void> {
+  const samples = settings.latencySamples;
+  const rawWs = await openRawWsPeer();
+  const direct = await directStack();
+  const relay = await relayStack(worker);
+  const directClient = await direct.connect();
+  const relayClient = await relay.connect();
+  const echoes = {
+    'direct pipe': await startEcho(directClient, false),
+    'direct pty': await startEcho(directClient, true),
+    'relay pipe': await startEcho(relayClient, false),
+    'relay pty': await startEcho(relayClient, true),
+  };
+  try {
+    const results: Record<string, { p50: number; p90: number; p99: number }[]> = { 'raw ws ping': [] };
+    for (const name of Object.keys(echoes)) results[name] = [];
+    await repeat(settings.runs, settings.warmup, async (round) => {
+      const rawP = await percentilesOf(samples, () => rawWs.ping());
+      if (round >= 0) results['raw ws ping']?.push(rawP);
+      for (const [name, echo] of Object.entries(echoes)) {
+        const p = await percentilesOf(samples, () => echo.roundTrip());
+        if (round >= 0) results[name]?.push(p);
+      }
+    });
+    for (const [name, reps] of Object.entries(results)) {
+      for (const q of ['p50', 'p90', 'p99'] as const) {
+        const values = reps.map((r) => r[q]);
+        let ratio: string | undefined;
+        if (q === 'p50' && name.startsWith('relay')) {
+          const directName = name.replace('relay', 'direct');
+          const base = median((results[directName] ?? []).map((r) => r.p50));
+          ratio = `relay − direct ${fmt(median(values) - base, 3)} ms`;
+        }
+        add('latency', `${name} round trip ${q}`, 'ms', values, ratio);
+      }
+    }
+    raw.latency = { samplesPerRun: samples, results };
+  } finally {
+    for (const echo of Object.values(echoes)) await echo.stop();
+    await directClient.close();
+    await relayClient.close();
+    await rawWs.close();
+    await direct.stop();
+    await relay.stop();
+  }
+}
+
+async function suiteScale(worker: WorkerUnderTest): Promise<void> {
+  const out: Record<string, unknown[]> = {};
+  for (const streams of settings.scaleStreams) {
+    // A fresh executor per size, allowed enough streams on its one socket.
+    const stack = await relayStack(worker, { maxStreams: Math.max(128, streams + 8) });
+    try {
+      const runs = await repeat(settings.runs, settings.warmup, () =>
+        measureScale(worker, stack, streams, settings.streamsPerHarnessSocket),
+      );
+      out[String(streams)] = runs;
+      const failed = runs.reduce((s, r) => s + r.failed, 0);
+      if (failed > 0)
+        problems.push(
+          `scale ${streams}: ${failed} stream runs failed (${runs.find((r) => r.firstError)?.firstError})`,
+        );
+      const sockets = runs[0]?.objectSockets.harness ?? 0;
+      add(
+        'scale',
+        `${streams} streams: per-stream completion, median`,
+        'ms',
+        runs.map((r) => r.perStreamMs.median),
+        `${sockets} harness socket(s) on the DO, ${runs.reduce((s, r) => s + r.completed, 0)}/${streams * runs.length} completed`,
+      );
+      add(
+        'scale',
+        `${streams} streams: per-stream completion, max`,
+        'ms',
+        runs.map((r) => r.perStreamMs.max),
+      );
+      add(
+        'scale',
+        `${streams} streams: executor peak RSS`,
+        'MiB',
+        runs.map((r) => r.executorPeakRssBytes / MiB),
+      );
+    } finally {
+      await stack.stop();
+    }
+  }
+  raw.scale = out;
+}
+
+async function suiteLoss(worker: WorkerUnderTest): Promise<void> {
+  const out: Record<string, Record<string, number[]>> = {};
+  for (const mode of ['adaptive', 'fixed'] as RtoMode[]) {
+    const setup = await lossSetup(worker, mode, settings.lossBytes);
+    const goodput: Record<string, number[]> = {};
+    try {
+      await repeat(settings.runs, settings.warmup, async (round) => {
+        for (const drop of settings.lossDrops) {
+          const mibps = settings.lossBytes / MiB / (await setup.run(drop));
+          if (round < 0) continue;
+          const key = String(drop);
+          goodput[key] = [...(goodput[key] ?? []), mibps];
+        }
+      });
+    } finally {
+      await setup.close();
+    }
+    out[mode] = goodput;
+    const lossless = median(goodput['0'] ?? []);
+    const label = mode === 'adaptive' ? 'adaptive RTO + fast rtx' : 'fixed 500 ms RTO';
+    for (const drop of settings.lossDrops) {
+      const values = goodput[String(drop)] ?? [];
+      add(
+        'loss',
+        `${label}, ${drop * 100}% drop`,
+        'MiB/s',
+        values,
+        drop === 0 ? 'lossless baseline' : `${fmt(median(values) / lossless, 3)} of lossless`,
+      );
+    }
+  }
+  raw.loss = { bytes: settings.lossBytes, goodputMiBps: out };
+}
+
+async function suiteMemory(worker: WorkerUnderTest): Promise<void> {
+  const out: Record<string, unknown[]> = {};
+  for (const bytes of settings.memoryBytes) {
+    const runs = await repeat(settings.runs, 0, () =>
+      measureMemory(worker, bytes, settings.memoryReaderMiBps),
+    );
+    out[String(bytes)] = runs;
+    const mb = `${bytes / MiB} MiB output, reader ${settings.memoryReaderMiBps} MiB/s`;
+    add(
+      'memory',
+      `executor peak RSS, ${mb}`,
+      'MiB',
+      runs.map((r) => r.executorPeakRssBytes / MiB),
+    );
+    add(
+      'memory',
+      `harness peak RSS, ${mb}`,
+      'MiB',
+      runs.map((r) => r.harnessPeakRssBytes / MiB),
+    );
+  }
+  raw.memory = out;
+}
+
+const machine = describeMachine();
+let worker: WorkerUnderTest | undefined;
+const needsWorker = [...selected].some((s) => s !== 'micro');
+try {
+  if (needsWorker) worker = await startWorker();
+  for (const suite of SUITES) {
+    if (!selected.has(suite)) continue;
+    step(suite);
+    try {
+      if (suite === 'micro') await suiteMicro();
+      else if (worker !== undefined) {
+        const run = {
+          routing: suiteRouting,
+          throughput: suiteThroughput,
+          latency: suiteLatency,
+          scale: suiteScale,
+          loss: suiteLoss,
+          memory: suiteMemory,
+        }[suite];
+        await run(worker);
+      }
+    } catch (err) {
+      problems.push(`${suite}: could not be measured: ${(err as Error).stack ?? err}`);
+    }
+    bar.increment();
+  }
+} finally {
+  bar.stop();
+  await worker?.dispose();
+}
+
+const headers = ['measurement', 'median', 'min–max', 'IQR', 'unit', 'vs baseline'];
+const lines: string[][] = [];
+let lastSuite = '';
+for (const r of rows) {
+  if (r.suite !== lastSuite) {
+    lines.push([`[${r.suite}]`, '', '', '', '', '']);
+    lastSuite = r.suite;
+  }
+  const d = r.unit === 'ms' ? 3 : r.unit === 'ops/s' || r.unit === 'frames/s' ? 0 : 1;
+  const s = r.summary;
+  lines.push([
+    `  ${r.name}`,
+    fmt(s.median, d),
+    `${fmt(s.min, d)}–${fmt(s.max, d)}`,
+    `${fmt(s.q1, d)}–${fmt(s.q3, d)}`,
+    r.unit,
+    r.ratio ?? '',
+  ]);
+}
+console.log(`relaykit benchmarks — ${machineLine(machine)}`);
+console.log(
+  `${settings.runs} runs after ${settings.warmup} warm-up${quick ? ' (--quick)' : ''}; median, range and interquartile range of the runs\n`,
+);
+console.log(formatTable(headers, lines));
+if (problems.length > 0) {
+  console.log('\nnot measured / failed:');
+  for (const p of problems) console.log(`  - ${p}`);
+}
+const outPath = values.out ?? fileURLToPath(new URL('./results.json', import.meta.url));
+writeFileSync(
+  outPath,
+  `${JSON.stringify({ machine, settings, suites: [...selected], rows, raw, problems }, null, 2)}\n`,
+);
+console.log(`\nwritten ${outPath}`);
+process.exit(0);

@@ -1,0 +1,62 @@
+/**
+ * Memory: peak RSS of the executor and of the harness (each its own process)
+ * while a slow reader consumes a fast producer through the relay. Bounded
+ * memory means the peaks do not grow with the output size.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { WorkerUnderTest } from '../../test/support/worker-harness.ts';
+import { procRss, RssSampler } from '../lib/memory.ts';
+import { relayStack } from '../lib/stacks.ts';
+
+const SLOW_READER = fileURLToPath(new URL('../lib/slow-reader-main.ts', import.meta.url));
+
+export interface MemoryRun {
+  outputBytes: number;
+  readerMiBps: number;
+  seconds: number;
+  executorPeakRssBytes: number;
+  harnessPeakRssBytes: number;
+}
+
+export async function measureMemory(
+  worker: WorkerUnderTest,
+  outputBytes: number,
+  readerMiBps: number,
+): Promise<MemoryRun> {
+  const stack = await relayStack(worker);
+  const sampler = new RssSampler(() => procRss(stack.executor.pid)?.rss);
+  try {
+    const child = spawn(
+      process.execPath,
+      [SLOW_READER, stack.registryUrl, stack.executorId, String(outputBytes), String(readerMiBps)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, RELAYKIT_HARNESS_TOKEN: stack.harnessToken },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    if (code !== 0) throw new Error(`slow reader exited ${code}: ${out}`);
+    const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+      peakRssBytes: number;
+      seconds: number;
+      bytes: number;
+    };
+    if (result.bytes !== outputBytes)
+      throw new Error(`slow reader got ${result.bytes} of ${outputBytes} bytes`);
+    return {
+      outputBytes,
+      readerMiBps,
+      seconds: result.seconds,
+      executorPeakRssBytes: sampler.stop(),
+      harnessPeakRssBytes: result.peakRssBytes,
+    };
+  } finally {
+    sampler.stop();
+    await stack.stop();
+  }
+}
