@@ -9,4 +9,3 @@ export function formatTable(headers: string[], rows: string[][]): string {
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [line(headers), rule, ...rows.map(line)].join('\n');
 }
-
