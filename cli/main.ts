@@ -12,6 +12,7 @@ program.addCommand(tokenCommand());
 program.addCommand((await import('../executor/command.ts')).executorCommand());
 program.addCommand((await import('../harness/commands/exec.ts')).execCommand());
 program.addCommand((await import('../harness/commands/shell.ts')).shellCommand());
+program.addCommand((await import('../sim/command.ts')).simCommand());
 
 try {
   await program.parseAsync(process.argv);

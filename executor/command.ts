@@ -2,10 +2,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { CliError } from '../cli/errors.ts';
 import { FatalConnectError } from '../endpoint/api.ts';
+import { DEFAULT_STREAM_CONFIG } from '../endpoint/core/config.ts';
 import { startLocalExecutor } from './local-executor.ts';
 import { parseListenUrl } from './local-server.ts';
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts';
-import { startRemoteExecutor } from './remote-executor.ts';
+import { type RemoteExecutorOptions, startRemoteExecutor } from './remote-executor.ts';
 import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS } from './session-registry.ts';
 
 interface ExecutorFlags {
@@ -16,6 +17,37 @@ interface ExecutorFlags {
   logLevel: LogLevel;
   sessionTtlMs: number;
   retainBytes: number;
+  heartbeatMs?: number;
+  pingIntervalMs?: number;
+  pongTimeoutMs?: number;
+  reconnectInitialMs?: number;
+  reconnectMaxMs?: number;
+  rtoMaxMs?: number;
+  maxStreams?: number;
+}
+
+/** Relay endpoint tuning from the flags; unset flags keep the endpoint's defaults. */
+function relayTuning(flags: ExecutorFlags): RemoteExecutorOptions['relay'] {
+  const defined = <T extends object>(o: T): Partial<T> =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return {
+    stream: defined({
+      heartbeatMs: flags.heartbeatMs,
+      rto:
+        flags.rtoMaxMs === undefined
+          ? undefined
+          : {
+              ...DEFAULT_STREAM_CONFIG.rto,
+              mode: 'adaptive' as const,
+              maxMs: flags.rtoMaxMs,
+              minMs: Math.min(200, flags.rtoMaxMs),
+              initialMs: Math.min(1000, flags.rtoMaxMs),
+            },
+    }),
+    keepalive: defined({ pingIntervalMs: flags.pingIntervalMs, pongTimeoutMs: flags.pongTimeoutMs }),
+    backoff: defined({ initialMs: flags.reconnectInitialMs, maxMs: flags.reconnectMaxMs }),
+    ...defined({ maxStreams: flags.maxStreams }),
+  };
 }
 
 function positiveInteger(value: string): number {
@@ -73,6 +105,7 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
     logger,
     sessionTtlMs: flags.sessionTtlMs,
     retainBytes: flags.retainBytes,
+    relay: relayTuning(flags),
   }).catch((err: Error) => {
     throw new CliError(err instanceof FatalConnectError ? err.message : `cannot register: ${err.message}`);
   });
@@ -106,6 +139,33 @@ export function executorCommand(): Command {
       DEFAULT_SESSION_TTL_MS,
     )
     .option('--retain-bytes <n>', 'retained output per process', positiveInteger, DEFAULT_RETAIN_BYTES)
+    .option(
+      '--heartbeat-ms <ms>',
+      'remote mode: idle-stream heartbeat interval (default 15000)',
+      positiveInteger,
+    )
+    .option(
+      '--ping-interval-ms <ms>',
+      'remote mode: WebSocket ping interval (default 30000)',
+      positiveInteger,
+    )
+    .option(
+      '--pong-timeout-ms <ms>',
+      'remote mode: socket dead without a pong (default 60000)',
+      positiveInteger,
+    )
+    .option(
+      '--reconnect-initial-ms <ms>',
+      'remote mode: first reconnect delay (default 1000)',
+      positiveInteger,
+    )
+    .option('--reconnect-max-ms <ms>', 'remote mode: reconnect delay cap (default 30000)', positiveInteger)
+    .option('--rto-max-ms <ms>', 'remote mode: retransmission timeout cap (default 30000)', positiveInteger)
+    .option(
+      '--max-streams <n>',
+      'remote mode: concurrent streams on the socket (default 128)',
+      positiveInteger,
+    )
     .action(async (flags: ExecutorFlags) => {
       if (flags.listen && flags.registry)
         throw new CliError('use either --listen or --registry, not both', 2);

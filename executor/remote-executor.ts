@@ -3,13 +3,14 @@ import type { MessageStream, RelayEndpoint } from '../endpoint/api.ts';
 import {
   type ConnectRelayOptions,
   connectRelay as defaultConnectRelay,
+  resolveStreamConfig,
   streamTransport,
 } from '../endpoint/index.ts';
 import type { MessageTransport } from '../endpoint/message-transport.ts';
 import { ConnectionProcessor } from './connection-processor.ts';
 import { createRegistry, type ExecutorTuning } from './local-executor.ts';
 import { registerExecutor } from './registration.ts';
-import type { SessionRegistry } from './session-registry.ts';
+import { DEFAULT_SESSION_TTL_MS, type SessionRegistry } from './session-registry.ts';
 
 export interface RemoteExecutorOptions extends ExecutorTuning {
   registryUrl: string;
@@ -71,10 +72,14 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
     role: 'executor',
     logger: logger.child({ part: 'relay' }),
   });
+  // A silent peer suspends a stream after this long; one more interval of margin.
+  const streamConfig = resolveStreamConfig(options.relay?.stream);
+  const quietMs = (streamConfig.silentIntervals + 1) * streamConfig.heartbeatMs;
   endpoint.onStream((stream) => {
     const streamLogger = logger.child({ streamId: stream.streamId });
     streamLogger.info('stream opened');
-    new ConnectionProcessor(toTransport(stream), registry, streamLogger);
+    const processor = new ConnectionProcessor(toTransport(stream), registry, streamLogger);
+    expireWhenSuspended(stream, processor, registry, options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS, quietMs);
   });
   endpoint.onConnectionState((state, error) => {
     if (error) logger.error({ state, error: error.message }, 'relay connection failed');
@@ -88,4 +93,45 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
       await endpoint.close();
     },
   };
+}
+
+/**
+ * A suspended stream (peer silent, socket gone) keeps its session attached.
+ * Once the peer has not been heard for the session TTL, the stream is reset
+ * with `session_expired` and its session ends with its processes, as a
+ * detached session would. A reconnect alone does not count as hearing the
+ * peer: the stream must stay open long enough that a silent peer would
+ * have suspended it again (`quietMs`), or a message must arrive.
+ */
+function expireWhenSuspended(
+  stream: MessageStream,
+  processor: ConnectionProcessor,
+  registry: SessionRegistry,
+  ttlMs: number,
+  quietMs: number,
+): void {
+  let expiry: NodeJS.Timeout | undefined;
+  let confirm: NodeJS.Timeout | undefined;
+  const cancel = () => {
+    clearTimeout(expiry);
+    clearTimeout(confirm);
+    expiry = undefined;
+    confirm = undefined;
+  };
+  const expire = () => {
+    const sessionId = processor.sessionId;
+    stream.reset('session_expired');
+    if (sessionId !== null) registry.expire(sessionId);
+  };
+  stream.onMessage(cancel);
+  stream.onReset(cancel);
+  stream.onStateChange((state) => {
+    clearTimeout(confirm);
+    confirm = undefined;
+    if (state === 'suspended') {
+      expiry ??= setTimeout(expire, ttlMs).unref();
+    } else if (expiry !== undefined) {
+      confirm = setTimeout(cancel, quietMs).unref();
+    }
+  });
 }

@@ -71,6 +71,15 @@ export class SessionRegistry {
     );
   }
 
+  /** Ends a session now (its connection is gone for good): kills its processes and forgets it. */
+  expire(sessionId: string): void {
+    const session = this.#sessions.get(sessionId);
+    if (!session) return;
+    const timer = this.#expiryTimers.get(session);
+    if (timer) clearTimeout(timer);
+    this.#expire(session);
+  }
+
   /** Kills every process group of every session. */
   shutdown(): void {
     for (const timer of this.#expiryTimers.values()) clearTimeout(timer);

@@ -1,0 +1,85 @@
+/** A real `relaykit executor` child process in relay mode. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+export const RELAYKIT_BIN = fileURLToPath(new URL('../bin/relaykit.js', import.meta.url));
+
+const LOG_TAIL_BYTES = 64 * 1024;
+
+export interface ExecutorProcess {
+  readonly pid: number;
+  /** Exit code or signal once it has exited, otherwise null. */
+  exitStatus(): string | null;
+  /** The last 64 KiB of its stderr (structured logs). */
+  logTail(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface SpawnExecutorOptions {
+  registryUrl: string;
+  executorId: string;
+  token: string;
+  /** Extra flags, e.g. ['--session-ttl-ms', '2000']. */
+  args?: readonly string[];
+  logLevel?: string;
+}
+
+/** Starts the executor and resolves once it has registered (its first ticket is in hand). */
+export async function spawnExecutor(options: SpawnExecutorOptions): Promise<ExecutorProcess> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      RELAYKIT_BIN,
+      'executor',
+      '--registry',
+      options.registryUrl,
+      '--executor-id',
+      options.executorId,
+      '--log-level',
+      options.logLevel ?? 'warn',
+      ...(options.args ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RELAYKIT_EXECUTOR_TOKEN: options.token } },
+  );
+  // If this process ends without stopping it (a crash, an uncaught error), take the executor along.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-LOG_TAIL_BYTES);
+  });
+  const exited = once(child, 'exit');
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('registered')) {
+        child.stdout?.off('data', onData);
+        child.off('exit', onExit);
+        resolve();
+      }
+    };
+    const onExit = (code: number | null, signal: string | null) =>
+      reject(new Error(`executor exited (${signal ?? code}) before registering: ${stdout}${stderr}`));
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+  child.stdout?.resume();
+  const status = () =>
+    child.exitCode !== null ? `code ${child.exitCode}` : child.signalCode !== null ? child.signalCode : null;
+  return {
+    pid: child.pid as number,
+    exitStatus: status,
+    logTail: () => stderr,
+    async stop(graceMs = 5000) {
+      if (status() !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

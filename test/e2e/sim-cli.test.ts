@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { RELAYKIT_BIN } from '../../sim/executor-process.ts';
+import type { SimReport } from '../../sim/run.ts';
+import { printSeedOnFailure, suiteSeed } from './support.ts';
+
+const seed = suiteSeed();
+printSeedOnFailure(seed);
+
+async function relaykit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [RELAYKIT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const [code] = await once(child, 'exit');
+  return { code, stdout, stderr };
+}
+
+describe('relaykit sim', () => {
+  it('runs a small lossy simulation and reports an ok verdict as JSON', async () => {
+    const args = ['sim', '--drop', '0.05', '--dup', '0.05', '--reorder', '0.05', '--streams', '2'];
+    const { code, stdout, stderr } = await relaykit([
+      ...args,
+      '--bytes',
+      '256k',
+      '--seed',
+      String(seed),
+      '--json',
+    ]);
+    expect(stderr).not.toMatch(/Error/);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as SimReport;
+    expect(report.verdict).toBe('ok');
+    expect(report.lostBytes).toBe(0);
+    expect(report.duplicatedBytes).toBe(0);
+    expect(report.settings).toMatchObject({
+      drop: 0.05,
+      dup: 0.05,
+      reorder: 0.05,
+      streams: 2,
+      bytes: 262_144,
+      seed,
+    });
+    expect(report.streams).toHaveLength(2);
+    expect(report.streams.every((s) => s.exact && s.exitCode === 0)).toBe(true);
+    expect(report.dataFrames.executor).toBeGreaterThan(0);
+  });
+
+  it('prints the report table for a named scenario', async () => {
+    const { code, stdout } = await relaykit([
+      'sim',
+      '--scenario',
+      'clean',
+      '--bytes',
+      '64k',
+      '--seed',
+      String(seed),
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/goodput\s+\S+/);
+    expect(stdout).toMatch(/retransmissions\s+executor \d+ of \d+ data frames/);
+    expect(stdout).toMatch(/lost bytes\s+0\n/);
+    expect(stdout).toMatch(/verdict\s+ok/);
+  });
+
+  it('rejects a bad flag and an unknown scenario with one clear line', async () => {
+    const bad = await relaykit(['sim', '--drop', '1.5']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--drop <p>.* must be a probability in \[0, 1\]/);
+    const unknown = await relaykit(['sim', '--scenario', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown scenario "nope"; one of: clean, lossy/);
+  });
+});
