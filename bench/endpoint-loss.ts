@@ -1,14 +1,15 @@
 /**
  * Simulated goodput of one reliable stream under random loss, as a fraction
  * of the lossless run, and the retransmission overhead (data frames sent /
- * data frames needed), for the adaptive RTO and the fixed 500 ms mode.
+ * data frames needed), for the default adaptive RTO (with time-based loss
+ * detection and the tail probe) and the fixed 500 ms mode.
  *
  *   node bench/endpoint-loss.ts
  *
  * Loss applies to both directions (acks are lost too). Time is simulated, so
  * the numbers depend only on the seeds, not on the machine.
  */
-import { FIXED_500MS_RTO, type RtoConfig } from '../endpoint/core/config.ts';
+import { DEFAULT_STREAM_CONFIG, FIXED_500MS_RTO, type RtoConfig } from '../endpoint/core/config.ts';
 import { StreamMux } from '../endpoint/mux/stream-mux.ts';
 import { SimWorld } from '../test/endpoint/sim-world.ts';
 
@@ -24,6 +25,7 @@ interface RunResult {
   dataFramesNeeded: number;
   dataFramesSent: number;
   fast: number;
+  probes: number;
   timeouts: number;
 }
 
@@ -52,6 +54,7 @@ function run(rto: RtoConfig, loss: number, seed: number): RunResult {
     dataFramesNeeded: sender.stats.dataFramesCut,
     dataFramesSent: sender.stats.dataTransmissions,
     fast: sender.stats.fastRetransmissions,
+    probes: sender.stats.probeRetransmissions,
     timeouts: sender.stats.timeoutRetransmissions,
   };
 }
@@ -61,14 +64,16 @@ function mean(values: number[]): number {
 }
 
 const modes: Array<[string, RtoConfig]> = [
-  ['adaptive', { mode: 'adaptive', initialMs: 1000, minMs: 200, maxMs: 30_000 }],
+  ['adaptive', DEFAULT_STREAM_CONFIG.rto],
   ['fixed-500ms', FIXED_500MS_RTO],
 ];
 
 console.log(
   `transfer ${TOTAL_BYTES / 1024 / 1024} MiB in ${MESSAGE_BYTES / 1024} KiB messages, one-way delay ${ONE_WAY_DELAY_MS}±${JITTER_MS} ms, loss both ways, ${SEEDS.length} seeds`,
 );
-console.log('mode         loss  goodput(MiB/s)  vs lossless  overhead(sent/needed)  fast-rtx  timeout-rtx');
+console.log(
+  'mode         loss  goodput(MiB/s)  vs lossless  overhead(sent/needed)  fast-rtx  probes  timeout-rtx',
+);
 for (const [name, rto] of modes) {
   let lossless = 0;
   for (const loss of LOSSES) {
@@ -86,6 +91,9 @@ for (const [name, rto] of modes) {
         mean(results.map((r) => r.fast))
           .toFixed(1)
           .padStart(9),
+        mean(results.map((r) => r.probes))
+          .toFixed(1)
+          .padStart(7),
         mean(results.map((r) => r.timeouts))
           .toFixed(1)
           .padStart(12),

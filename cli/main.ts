@@ -5,7 +5,6 @@ import { tokenCommand } from './token.ts';
 const program = new Command('relaykit')
   .description('Build, run and break a remote-execution relay.')
   .version(process.env.npm_package_version ?? '0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
 program.addCommand(tokenCommand());
@@ -14,10 +13,20 @@ program.addCommand((await import('../harness/commands/exec.ts')).execCommand());
 program.addCommand((await import('../harness/commands/shell.ts')).shellCommand());
 program.addCommand((await import('../sim/command.ts')).simCommand());
 
+/** Usage errors read like every other failure: one line on stderr, exit code 2. */
+function oneLineUsageErrors(command: Command, path: string): void {
+  command.showHelpAfterError(false).configureOutput({
+    outputError: (text, write) => write(`${path}: ${text.replace(/^error: /, '').trim()} (see --help)\n`),
+  });
+  for (const sub of command.commands) oneLineUsageErrors(sub, `${path} ${sub.name()}`);
+}
+oneLineUsageErrors(program, 'relaykit');
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) process.exit(err.exitCode);
+  // Help and version end with code 0; every usage error with 2.
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
   if (err instanceof CliError) {
     process.stderr.write(`relaykit: ${err.message}\n`);
     process.exit(err.exitCode);

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { CliError } from '../cli/errors.ts';
 import { FatalConnectError } from '../endpoint/api.ts';
-import { DEFAULT_STREAM_CONFIG } from '../endpoint/core/config.ts';
+import { DEFAULT_STREAM_CONFIG, FIXED_500MS_RTO, type RtoConfig } from '../endpoint/core/config.ts';
 import { startLocalExecutor } from './local-executor.ts';
 import { parseListenUrl } from './local-server.ts';
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts';
@@ -22,8 +22,25 @@ interface ExecutorFlags {
   pongTimeoutMs?: number;
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
+  rto: 'adaptive' | 'fixed-500ms';
   rtoMaxMs?: number;
   maxStreams?: number;
+}
+
+/** Retransmission timing: the adaptive default (optionally capped lower) or upstream's fixed 500 ms. */
+function rtoConfig(flags: ExecutorFlags): RtoConfig | undefined {
+  if (flags.rto === 'fixed-500ms') {
+    if (flags.rtoMaxMs !== undefined) throw new CliError('--rto-max-ms applies to --rto adaptive only', 2);
+    return FIXED_500MS_RTO;
+  }
+  if (flags.rtoMaxMs === undefined) return undefined;
+  const adaptive = DEFAULT_STREAM_CONFIG.rto as Extract<RtoConfig, { mode: 'adaptive' }>;
+  return {
+    mode: 'adaptive',
+    maxMs: flags.rtoMaxMs,
+    minMs: Math.min(adaptive.minMs, flags.rtoMaxMs),
+    initialMs: Math.min(adaptive.initialMs, flags.rtoMaxMs),
+  };
 }
 
 /** Relay endpoint tuning from the flags; unset flags keep the endpoint's defaults. */
@@ -33,16 +50,7 @@ function relayTuning(flags: ExecutorFlags): RemoteExecutorOptions['relay'] {
   return {
     stream: defined({
       heartbeatMs: flags.heartbeatMs,
-      rto:
-        flags.rtoMaxMs === undefined
-          ? undefined
-          : {
-              ...DEFAULT_STREAM_CONFIG.rto,
-              mode: 'adaptive' as const,
-              maxMs: flags.rtoMaxMs,
-              minMs: Math.min(200, flags.rtoMaxMs),
-              initialMs: Math.min(1000, flags.rtoMaxMs),
-            },
+      rto: rtoConfig(flags),
     }),
     keepalive: defined({ pingIntervalMs: flags.pingIntervalMs, pongTimeoutMs: flags.pongTimeoutMs }),
     backoff: defined({ initialMs: flags.reconnectInitialMs, maxMs: flags.reconnectMaxMs }),
@@ -122,7 +130,7 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
 
 export function executorCommand(): Command {
   return new Command('executor')
-    .description('Run the exec-server: local WebSocket mode (--listen) or remote relay mode (--registry).')
+    .description('run the exec-server: local WebSocket mode (--listen) or remote relay mode (--registry)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .option('--listen <url>', 'local mode: serve JSON-RPC on ws://127.0.0.1:PORT (0 picks a free port)')
@@ -160,6 +168,11 @@ export function executorCommand(): Command {
       positiveInteger,
     )
     .option('--reconnect-max-ms <ms>', 'remote mode: reconnect delay cap (default 30000)', positiveInteger)
+    .addOption(
+      new Option('--rto <mode>', 'remote mode: retransmission timing')
+        .choices(['adaptive', 'fixed-500ms'])
+        .default('adaptive'),
+    )
     .option('--rto-max-ms <ms>', 'remote mode: retransmission timeout cap (default 30000)', positiveInteger)
     .option(
       '--max-streams <n>',

@@ -88,7 +88,7 @@ export function simCommand(): Command {
     .map(([name, s]) => `${name} (${s.description})`)
     .join('; ');
   return new Command('sim')
-    .description('Run the whole relay locally with injected faults and report what got through.')
+    .description('run the whole relay locally with injected faults and report what got through')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .addOption(new Option('--scenario <name>', `a preset: ${scenarioHelp}`))

@@ -4,7 +4,6 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/relaykit.js', import.meta.url));
-const RELAY_EXECUTOR = fileURLToPath(new URL('./relay-executor-main.ts', import.meta.url));
 const RAW_WS_PEER = fileURLToPath(new URL('./raw-ws-peer-main.ts', import.meta.url));
 
 export interface Child {
@@ -61,17 +60,26 @@ export interface RelayExecutorSettings {
   maxStreams?: number;
 }
 
-/** A relay-mode executor (see relay-executor-main.ts) registered with `registryUrl`. */
+/** `relaykit executor --registry …`, registered with `registryUrl`. */
 export function spawnRelayExecutor(
   registryUrl: string,
   executorId: string,
   token: string,
   settings: RelayExecutorSettings = {},
 ): Promise<Child> {
-  const env: NodeJS.ProcessEnv = { ...process.env, RELAYKIT_EXECUTOR_TOKEN: token };
-  if (settings.rto === 'fixed') env.BENCH_RTO = 'fixed';
-  if (settings.maxStreams !== undefined) env.BENCH_MAX_STREAMS = String(settings.maxStreams);
-  return start([RELAY_EXECUTOR, registryUrl, executorId], /registered/, env);
+  const args = [
+    BIN,
+    'executor',
+    '--registry',
+    registryUrl,
+    '--executor-id',
+    executorId,
+    '--log-level',
+    'warn',
+  ];
+  if (settings.rto === 'fixed') args.push('--rto', 'fixed-500ms');
+  if (settings.maxStreams !== undefined) args.push('--max-streams', String(settings.maxStreams));
+  return start(args, /registered/, { ...process.env, RELAYKIT_EXECUTOR_TOKEN: token });
 }
 
 /** The raw ws baseline peer; `ready` is its URL. */

@@ -19,6 +19,14 @@ export interface StreamConfig {
   rto: RtoConfig;
   /** A frame is fast-retransmitted once this many frames sent after it are selectively acked. */
   fastRetransmitThreshold: number;
+  /**
+   * With a measured RTT (adaptive mode only): a frame is also lost once a
+   * frame transmitted after it is acked and its own ack is overdue (plus
+   * `srtt / 4` once the path has shown reordering), and a stalled window
+   * resends its newest unacked frame after two smoothed round trips instead
+   * of waiting for the RTO.
+   */
+  timeLossDetection: boolean;
   /** How long a standalone ack may wait for a data frame to ride on. */
   ackDelayMs: number;
   /** After this many data frames received, the ack is due at once (by the next `tick`). */
@@ -36,8 +44,9 @@ export const DEFAULT_STREAM_CONFIG: Readonly<StreamConfig> = {
   windowBytes: 2 * 1024 * 1024,
   segmentBytes: 60 * 1024,
   maxMessageBytes: 64 * 1024 * 1024,
-  rto: { mode: 'adaptive', initialMs: 1000, minMs: 200, maxMs: 30_000 },
+  rto: { mode: 'adaptive', initialMs: 1000, minMs: 20, maxMs: 30_000 },
   fastRetransmitThreshold: 3,
+  timeLossDetection: true,
   ackDelayMs: 5,
   ackEveryFrames: 2,
   heartbeatMs: 15_000,

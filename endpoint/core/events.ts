@@ -20,6 +20,8 @@ export interface StreamStats {
   dataTransmissions: number;
   timeoutRetransmissions: number;
   fastRetransmissions: number;
+  /** Tail-loss probes: the newest unacked frame resent when a window stalls. */
+  probeRetransmissions: number;
   resumeRetransmissions: number;
   acksSent: number;
   duplicatesReceived: number;

@@ -11,6 +11,7 @@ import { AckState } from './ack-state.ts';
 import type { StreamConfig } from './config.ts';
 import { MessageTooLargeError, type StreamEvent, type StreamOutput, type StreamStats } from './events.ts';
 import { Reassembler } from './reassembler.ts';
+import { RecentAck } from './recent-ack.ts';
 import { RtoEstimator } from './rto.ts';
 import { Segmenter } from './segmenter.ts';
 import { type InFlightFrame, SendWindow } from './send-window.ts';
@@ -34,6 +35,7 @@ export class ReliableStream {
   private readonly window: SendWindow;
   private readonly segmenter: Segmenter;
   private readonly rto: RtoEstimator;
+  private readonly recentAck = new RecentAck();
   private readonly received = new AckState();
   private readonly reorder = new Map<number, RelayDataBody>();
   private reorderBytes = 0;
@@ -54,6 +56,10 @@ export class ReliableStream {
   /** Transmission counter at our latest resume: later transmissions need no resend. */
   private resumeTx = 0;
   private resumeDeadline: number | undefined;
+  /** When frames passed by an ack become overdue (time-based loss detection). */
+  private lossDeadline: number | undefined;
+  /** When a stalled window probes its tail. */
+  private probeDeadline: number | undefined;
   private lastState: StreamState;
   private wasWritable = true;
 
@@ -62,6 +68,7 @@ export class ReliableStream {
     dataTransmissions: 0,
     timeoutRetransmissions: 0,
     fastRetransmissions: 0,
+    probeRetransmissions: 0,
     resumeRetransmissions: 0,
     acksSent: 0,
     duplicatesReceived: 0,
@@ -161,6 +168,7 @@ export class ReliableStream {
       return;
     }
     this.takeRttSample(outcome.newlyAcked, now);
+    this.recentAck.onAcked(outcome.newlyAcked, now, this.rto.smoothedRtt);
 
     if (body.case === 'data') {
       this.receiveData(body.value, now);
@@ -183,7 +191,8 @@ export class ReliableStream {
       this.resumeDeadline = undefined;
       this.resendUnacked(now, this.resumeTx);
     } else if (outcome.newlyAcked.length > 0) {
-      this.fastRetransmit(now);
+      this.armProbe(now);
+      this.retransmitLost(now);
     }
     this.pump(now);
     this.noteChanges();
@@ -201,6 +210,7 @@ export class ReliableStream {
         this.rto.onTimeout();
         this.sendResume(now);
       }
+      if (this.lossDeadline !== undefined && now >= this.lossDeadline) this.retransmitLost(now);
       let timedOut = false;
       for (const frame of this.window.unacked()) {
         if (frame.deadline !== undefined && now >= frame.deadline) {
@@ -210,6 +220,8 @@ export class ReliableStream {
           this.stats.timeoutRetransmissions += 1;
         }
       }
+      if (timedOut) this.probeDeadline = undefined;
+      if (this.probeDeadline !== undefined && now >= this.probeDeadline) this.probeTail(now);
       if (this.established && now >= this.lastSentAt + this.config.heartbeatMs) {
         this.emit({ case: 'heartbeat', value: {} }, now);
       }
@@ -230,6 +242,8 @@ export class ReliableStream {
     this.linkUp = false;
     this.awaitingResumeAck = false;
     this.resumeDeadline = undefined;
+    this.lossDeadline = undefined;
+    this.probeDeadline = undefined;
     this.noteChanges();
   }
 
@@ -274,6 +288,8 @@ export class ReliableStream {
     let next = Number.POSITIVE_INFINITY;
     if (this.ackDeadline !== undefined) next = Math.min(next, this.ackDeadline);
     if (this.resumeDeadline !== undefined) next = Math.min(next, this.resumeDeadline);
+    if (this.lossDeadline !== undefined) next = Math.min(next, this.lossDeadline);
+    if (this.probeDeadline !== undefined) next = Math.min(next, this.probeDeadline);
     for (const frame of this.window.unacked()) {
       if (frame.deadline !== undefined) next = Math.min(next, frame.deadline);
     }
@@ -297,9 +313,10 @@ export class ReliableStream {
   }
 
   private receiveData(data: RelayDataBody, now: number): void {
-    this.scheduleAck(now);
     const seq = data.seq;
     const kind = this.received.classify(seq);
+    // A duplicate, a frame past a hole or one filling a hole changes what the sender should resend: ack at once.
+    this.scheduleAck(now, kind === 'duplicate' || seq !== this.received.ack + 1 || this.received.bits !== 0);
     if (kind === 'duplicate') {
       this.stats.duplicatesReceived += 1;
       return;
@@ -336,16 +353,18 @@ export class ReliableStream {
 
   /**
    * Owes the peer an ack: within `ackDelayMs`, or at once after `ackEveryFrames`
-   * data frames, so one lost standalone ack never leaves a whole burst to its RTO.
+   * data frames (so one lost standalone ack never leaves a whole burst to its
+   * RTO) or when `urgent`.
    */
-  private scheduleAck(now: number): void {
+  private scheduleAck(now: number, urgent: boolean): void {
     this.framesSinceAck += 1;
     if (this.ackDeadline === undefined) this.ackDeadline = now + this.config.ackDelayMs;
-    if (this.framesSinceAck >= this.config.ackEveryFrames) this.ackDeadline = now;
+    if (urgent || this.framesSinceAck >= this.config.ackEveryFrames) this.ackDeadline = now;
   }
 
   /** Cuts queued messages into frames while the window has room, sending them when the link is up. */
   private pump(now: number): void {
+    let sent = false;
     while (this.resetReason === undefined) {
       const size = this.segmenter.peekSize();
       if (size === undefined || !this.window.hasRoomFor(size)) break;
@@ -368,17 +387,26 @@ export class ReliableStream {
       this.clearAckOwed();
       const frame = this.window.add(seq, segment.payload.length, encoded);
       this.stats.dataFramesCut += 1;
-      if (this.linkUp) this.transmit(frame, now);
+      if (this.linkUp) {
+        this.transmit(frame, now);
+        sent = true;
+      }
     }
+    if (sent) this.armProbe(now);
   }
 
   private transmit(frame: InFlightFrame, now: number): void {
     if (frame.encoded === undefined) return;
     this.out.frames.push(frame.encoded);
-    if (frame.txCount === 0) frame.firstSentAt = now;
+    frame.lastSentAt = now;
+    frame.resentAsLost = false;
     frame.txCount += 1;
     this.txCounter += 1;
     frame.lastTx = this.txCounter;
+    if (frame.txCount === 1) {
+      frame.firstTx = frame.lastTx;
+      frame.firstSentAt = now;
+    }
     frame.deadline = now + this.rto.current();
     this.window.markSent(frame);
     this.stats.dataTransmissions += 1;
@@ -394,11 +422,58 @@ export class ReliableStream {
     }
   }
 
-  private fastRetransmit(now: number): void {
-    for (const frame of this.window.fastRetransmitCandidates(this.config.fastRetransmitThreshold)) {
+  /**
+   * Resends at once every frame an ack shows lost: passed by enough selective
+   * acks, or (with a measured RTT) overdue behind a later transmission that
+   * was acked. No RTO backoff: the path is evidently delivering.
+   */
+  private retransmitLost(now: number): void {
+    const lost = new Set(this.window.fastRetransmitCandidates(this.config.fastRetransmitThreshold));
+    this.lossDeadline = undefined;
+    const srtt = this.rto.smoothedRtt;
+    if (this.config.timeLossDetection && srtt !== undefined) {
+      const verdict = this.recentAck.detect(
+        this.window.unacked(),
+        now,
+        this.recentAck.reorderAllowance(srtt),
+      );
+      for (const frame of verdict.lost) lost.add(frame);
+      this.lossDeadline = verdict.nextAt;
+    }
+    if (lost.size === 0) return;
+    for (const frame of [...lost].sort((x, y) => x.seq - y.seq)) {
       this.transmit(frame, now);
+      frame.resentAsLost = true;
       this.stats.fastRetransmissions += 1;
     }
+    this.armProbe(now);
+  }
+
+  /**
+   * Arms the tail-loss probe two smoothed round trips (plus the peer's ack
+   * delay) from now, when that comes before any RTO: if nothing is acked by
+   * then, the newest unacked frame is resent to draw out the peer's ack state.
+   */
+  private armProbe(now: number): void {
+    this.probeDeadline = undefined;
+    const srtt = this.rto.smoothedRtt;
+    if (!this.config.timeLossDetection || srtt === undefined) return;
+    let rtoAt: number | undefined;
+    for (const frame of this.window.unacked()) {
+      if (frame.deadline !== undefined) rtoAt = Math.min(rtoAt ?? frame.deadline, frame.deadline);
+    }
+    if (rtoAt === undefined) return;
+    const probeAt = now + 2 * srtt + this.config.ackDelayMs;
+    if (probeAt < rtoAt) this.probeDeadline = probeAt;
+  }
+
+  /** Resends the newest unacked frame once; only new progress arms another probe. */
+  private probeTail(now: number): void {
+    this.probeDeadline = undefined;
+    const frame = this.window.newestUnacked();
+    if (frame === undefined) return;
+    this.transmit(frame, now);
+    this.stats.probeRetransmissions += 1;
   }
 
   /** Karn: sample only frames transmitted once; the latest such frame gives the freshest RTT. */
@@ -451,6 +526,8 @@ export class ReliableStream {
     this.reorderBytes = 0;
     this.ackDeadline = undefined;
     this.resumeDeadline = undefined;
+    this.lossDeadline = undefined;
+    this.probeDeadline = undefined;
     this.out.events.push({ type: 'reset', reason, byPeer });
     this.noteChanges();
   }

@@ -12,7 +12,14 @@ export interface InFlightFrame {
   txCount: number;
   /** Order of the latest transmission among all of this stream's transmissions. */
   lastTx: number;
+  /** Order of the first transmission among all of this stream's transmissions. */
+  firstTx: number;
   firstSentAt: number;
+  lastSentAt: number;
+  /** Whether the latest transmission was a resend because an ack showed the frame lost. */
+  resentAsLost: boolean;
+  /** Once acked: order of the latest transmission surely delivered by then (see RecentAck). */
+  deliveredTx: number;
   /** When the frame is due for retransmission (undefined while not transmitted). */
   deadline: number | undefined;
 }
@@ -69,7 +76,11 @@ export class SendWindow {
       sacked: false,
       txCount: 0,
       lastTx: 0,
+      firstTx: 0,
       firstSentAt: 0,
+      lastSentAt: 0,
+      resentAsLost: false,
+      deliveredTx: 0,
       deadline: undefined,
     };
     this.frames.push(frame);
@@ -82,6 +93,15 @@ export class SendWindow {
   /** Frames not yet acked in any way, in seq order. */
   unacked(): InFlightFrame[] {
     return this.frames.filter((f) => !f.sacked);
+  }
+
+  /** The highest-seq frame transmitted and not acked in any way. */
+  newestUnacked(): InFlightFrame | undefined {
+    for (let i = this.frames.length - 1; i >= 0; i -= 1) {
+      const frame = this.frames[i] as InFlightFrame;
+      if (!frame.sacked && frame.txCount > 0) return frame;
+    }
+    return undefined;
   }
 
   markSent(frame: InFlightFrame): void {
@@ -120,12 +140,12 @@ export class SendWindow {
 
   /**
    * Unacked frames with a hole-passing count at or above `threshold`: at least
-   * that many frames transmitted after this one's latest transmission have
-   * been selectively acked, so this one was most likely lost.
+   * that many frames delivered by transmissions made after this one's latest
+   * transmission have been selectively acked, so this one was most likely lost.
    */
   fastRetransmitCandidates(threshold: number): InFlightFrame[] {
     const sackedTx: number[] = [];
-    for (const frame of this.frames) if (frame.sacked) sackedTx.push(frame.lastTx);
+    for (const frame of this.frames) if (frame.sacked) sackedTx.push(frame.deliveredTx);
     if (sackedTx.length < threshold) return [];
     const result: InFlightFrame[] = [];
     for (const frame of this.frames) {

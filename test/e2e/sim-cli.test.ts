@@ -71,10 +71,12 @@ describe('relaykit sim', () => {
 
   it('rejects a bad flag and an unknown scenario with one clear line', async () => {
     const bad = await relaykit(['sim', '--drop', '1.5']);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/--drop <p>.* must be a probability in \[0, 1\]/);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^relaykit sim: .*--drop <p>.* must be a probability in \[0, 1\]/);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     const unknown = await relaykit(['sim', '--scenario', 'nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown scenario "nope"; one of: clean, lossy/);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

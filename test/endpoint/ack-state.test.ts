@@ -86,6 +86,24 @@ describe('ack headers a stream puts on the wire', () => {
     expect(decodeAll(stream.drain().frames).map((f) => [f.body.case, f.ack])).toEqual([['ackFrame', 2]]);
   });
 
+  it('makes the ack due at once for a frame past a hole, one filling a hole, and a duplicate', () => {
+    const stream = makeStream({ ackDelayMs: 5, ackEveryFrames: 8 });
+    const dueAfter = (seq: number, now: number): number | undefined => {
+      stream.receive(data('s-1', seq, bytes(seq)), now);
+      const due = stream.nextDeadline();
+      stream.tick(now);
+      stream.drain();
+      return due;
+    };
+    expect(dueAfter(1, 0)).toBe(5);
+    stream.tick(5);
+    stream.drain();
+    expect(dueAfter(3, 10)).toBe(10);
+    expect(dueAfter(2, 20)).toBe(20);
+    expect(dueAfter(2, 30)).toBe(30);
+    expect(dueAfter(4, 40)).toBe(45);
+  });
+
   it('lets the ack ride on an outgoing data frame instead of a standalone ack', () => {
     const stream = makeStream({ ackDelayMs: 5 });
     stream.receive(data('s-1', 1, bytes(1)), 0);

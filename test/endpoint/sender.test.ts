@@ -31,7 +31,8 @@ describe('send window', () => {
     stream.send(bytes(3), 0);
     expect(dataSeqs(stream.drain().frames)).toEqual([1, 2]);
     stream.receive(ackFrame('s-1', 0, 0b10), 10);
-    expect(dataSeqs(stream.drain().frames)).toEqual([]);
+    // the hole behind the selective ack is resent, but seq 3 must wait for the cumulative ack
+    expect(dataSeqs(stream.drain().frames)).toEqual([1]);
     stream.receive(ackFrame('s-1', 2), 11);
     const out = stream.drain();
     expect(dataSeqs(out.frames)).toEqual([3]);
@@ -199,7 +200,11 @@ describe('retransmission', () => {
   });
 
   it('derives the RTO from measured round trips of frames sent once', () => {
-    const stream = makeStream({ rto: { mode: 'adaptive', initialMs: 1000, minMs: 10, maxMs: 60_000 } });
+    const stream = makeStream({
+      rto: { mode: 'adaptive', initialMs: 1000, minMs: 10, maxMs: 60_000 },
+      // the tail probe would come first
+      timeLossDetection: false,
+    });
     stream.send(bytes(1), 0);
     stream.drain();
     stream.receive(ackFrame('s-1', 1), 100);

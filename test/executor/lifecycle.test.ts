@@ -124,7 +124,14 @@ describe('relaykit executor command', () => {
   });
 
   it('fails with one clear line and a non-zero exit on bad flags', async () => {
-    for (const args of [['--listen', 'http://x'], [], ['--registry', 'http://127.0.0.1:1']]) {
+    const relay = ['--registry', 'http://127.0.0.1:9', '--executor-id', 'x', '--token', 't'];
+    for (const args of [
+      ['--listen', 'http://x'],
+      [],
+      ['--registry', 'http://127.0.0.1:1'],
+      [...relay, '--rto', 'fixed-500ms', '--rto-max-ms', '100'],
+      [...relay, '--rto', 'sometimes'],
+    ]) {
       const child = run(args);
       let stderr = '';
       child.stderr.on('data', (d) => {
@@ -133,7 +140,7 @@ describe('relaykit executor command', () => {
       const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
       expect(code, args.join(' ')).not.toBe(0);
       expect(stderr.trim().split('\n')).toHaveLength(1);
-      expect(stderr).toMatch(/^relaykit: /);
+      expect(stderr).toMatch(/^relaykit( executor)?: /);
     }
   });
 });
