@@ -109,7 +109,15 @@ describe('ws relay endpoint', () => {
     const messages = Array.from({ length: 120 }, (_, i) => patterned(i % 10 === 0 ? 100_000 : 1 + i * 37, i));
     const echoed: Uint8Array[] = [];
     const stream = harness.openStream();
-    stream.onMessage((m) => echoed.push(m));
+    let kills = 0;
+    stream.onMessage((m) => {
+      echoed.push(m);
+      // Kill every socket as the 25th, 50th and 75th echo arrives: mid-transfer, however fast it runs.
+      if (echoed.length === (kills + 1) * 25 && kills < 3) {
+        (relay as TinyRelay).killAll();
+        kills += 1;
+      }
+    });
     let next = 0;
     const pump = () => {
       while (next < messages.length && stream.writable) stream.send(messages[next++] as Uint8Array);
@@ -117,12 +125,7 @@ describe('ws relay endpoint', () => {
     stream.onWritable(pump);
     pump();
 
-    let kills = 0;
     while (echoed.length < messages.length) {
-      if (kills < 3 && echoed.length >= (kills + 1) * 25) {
-        relay.killAll();
-        kills += 1;
-      }
       await new Promise((r) => setTimeout(r, 5));
       pump();
       if (relay.connections > 50) throw new Error('reconnect storm');
