@@ -23,6 +23,15 @@ export interface MessageStream {
   onWritable(listener: () => void): () => void;
   /** Each message exactly once, in order, byte-identical to what the peer sent. */
   onMessage(listener: (message: Uint8Array) => void): () => void;
+  /**
+   * Receive-side backpressure: the stream stops accepting new data from the
+   * peer, so the peer's send window fills and its producer pauses. Messages
+   * already received are still delivered (at most about one window after the
+   * call). Idempotent.
+   */
+  pauseDelivery(): void;
+  /** Accepts data again; the peer resends what was refused at once. Idempotent. */
+  resumeDelivery(): void;
   /** Fired on suspension (peer silent or socket lost) and on resumption. */
   onStateChange(listener: (state: StreamState) => void): () => void;
   /** Terminal. `byPeer` is true when the reset came from the peer or the rendezvous. */

@@ -11,6 +11,15 @@ export interface MessageTransport {
   onWritable(listener: () => void): () => void;
   /** One inbound message as text (the processor parses it, so malformed input can be answered). */
   onMessage(listener: (text: string) => void): () => void;
+  /**
+   * Receive-side backpressure: stop taking messages from the peer (a relay
+   * stream refuses new data so the peer's window fills; a local socket stops
+   * being read so TCP backpressure reaches the peer). A few messages already
+   * received may still arrive after the call. Idempotent.
+   */
+  pause(): void;
+  /** Takes messages again after `pause`. Idempotent. */
+  resume(): void;
   /** Fired once when the connection or stream ends, with a short reason. */
   onClose(listener: (reason: string) => void): () => void;
   close(reason?: string): void;

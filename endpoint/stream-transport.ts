@@ -1,4 +1,5 @@
 import type { MessageStream } from './api.ts';
+import { messageJson } from './encoded-message.ts';
 import type { MessageTransport } from './message-transport.ts';
 
 const utf8Decoder = new TextDecoder('utf-8');
@@ -19,13 +20,15 @@ export function streamTransport(stream: MessageStream): MessageTransport {
   return {
     send(message: object): void {
       // Buffer.from encodes UTF-8 faster than TextEncoder, with the same bytes.
-      stream.send(Buffer.from(JSON.stringify(message), 'utf8'));
+      stream.send(Buffer.from(messageJson(message), 'utf8'));
     },
     get writable(): boolean {
       return stream.writable;
     },
     onWritable: (listener) => stream.onWritable(listener),
     onMessage: (listener) => stream.onMessage((bytes) => listener(utf8Decoder.decode(bytes))),
+    pause: () => stream.pauseDelivery(),
+    resume: () => stream.resumeDelivery(),
     onClose(listener: (reason: string) => void): () => void {
       closeListeners.add(listener);
       return () => closeListeners.delete(listener);

@@ -1,10 +1,9 @@
 import type { RawData, WebSocket } from 'ws';
+import { messageJson } from './encoded-message.ts';
 import type { MessageTransport } from './message-transport.ts';
 
 /** Above this many bytes queued in the socket, the transport reports itself backed up. */
 export const DEFAULT_HIGH_WATER_BYTES = 1024 * 1024;
-/** How often a backed-up socket is checked for having drained (ws has no drain event). */
-const DRAIN_POLL_MS = 5;
 
 export interface WsTextTransportOptions {
   highWaterBytes?: number;
@@ -26,31 +25,23 @@ export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions =
   const closeListeners = new Set<(reason: string) => void>();
   const writableListeners = new Set<() => void>();
   let closedReason: string | null = null;
-  let drainTimer: NodeJS.Timeout | null = null;
+  /** Set once a send left the socket above high water; cleared by the write that drains it. */
+  let backedUp = false;
 
   const isOpen = () => ws.readyState === ws.OPEN;
   const writable = () => isOpen() && ws.bufferedAmount <= highWater;
 
-  const watchDrain = () => {
-    if (drainTimer || !isOpen()) return;
-    drainTimer = setInterval(() => {
-      if (!isOpen()) {
-        if (drainTimer) clearInterval(drainTimer);
-        drainTimer = null;
-        return;
-      }
-      if (ws.bufferedAmount > highWater) return;
-      if (drainTimer) clearInterval(drainTimer);
-      drainTimer = null;
-      for (const l of [...writableListeners]) l();
-    }, DRAIN_POLL_MS);
+  // ws has no drain event, but every send's callback runs once its bytes are
+  // handed to the kernel; the last outstanding one always sees the drained state.
+  const onSent = (err?: Error) => {
+    if (err || !backedUp || !writable()) return;
+    backedUp = false;
+    for (const l of [...writableListeners]) l();
   };
 
   const finish = (reason: string) => {
     if (closedReason !== null) return;
     closedReason = reason;
-    if (drainTimer) clearInterval(drainTimer);
-    drainTimer = null;
     for (const l of [...closeListeners]) l(reason);
   };
 
@@ -68,8 +59,8 @@ export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions =
   return {
     send(message: object): void {
       if (!isOpen()) return;
-      ws.send(JSON.stringify(message));
-      if (ws.bufferedAmount > highWater) watchDrain();
+      ws.send(messageJson(message), onSent);
+      if (ws.bufferedAmount > highWater) backedUp = true;
     },
     get writable() {
       return writable();
@@ -89,6 +80,9 @@ export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions =
       } else closeListeners.add(listener);
       return () => closeListeners.delete(listener);
     },
+    // Stops reading the socket: TCP backpressure then fills the peer's send buffer.
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
     close(reason = 'closed'): void {
       if (ws.readyState === ws.CLOSED || ws.readyState === ws.CLOSING) return;
       ws.close(1000, reason.slice(0, 120));

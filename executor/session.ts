@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { MessageTransport } from '../endpoint/message-transport.ts';
 import type { ProcessStartParams } from '../proto/rpc/index.ts';
+import { outputNotification } from './output-notification.ts';
 import type { ProcessDriver, SpawnSpec } from './process/driver.ts';
 import { ManagedProcess, type ProcessEvent } from './process/managed-process.ts';
 import { PipeDriver } from './process/pipe-driver.ts';
@@ -123,10 +124,7 @@ export class Session {
 
   #notify(t: MessageTransport, processId: string, event: ProcessEvent): void {
     if (event.kind === 'output') {
-      t.send({
-        method: 'process/output',
-        params: { processId, seq: event.seq, stream: event.stream, chunk: event.data.toString('base64') },
-      });
+      t.send(outputNotification(processId, event.seq, event.stream, event.data));
     } else if (event.kind === 'exited') {
       t.send({
         method: 'process/exited',

@@ -7,7 +7,8 @@ import type {
 } from '../proto/rpc/index.ts';
 import { RpcErrorCode } from '../proto/rpc/index.ts';
 import { ConnectionLostError, RpcError } from './errors.ts';
-import type { ProcessHandle } from './process-handle.ts';
+import { OutputBacklog } from './output-backlog.ts';
+import type { ProcessHandle, ProcessOutput } from './process-handle.ts';
 import { ProcessTracker } from './process-tracker.ts';
 import type { Session } from './session.ts';
 
@@ -45,9 +46,19 @@ export interface RunResult {
 export class HarnessClient {
   readonly #session: Session;
   readonly #trackers = new Map<string, ProcessTracker>();
+  readonly #backlog: OutputBacklog;
 
-  constructor(session: Session) {
+  /**
+   * `backlog` bounds the process output published to handles but not yet
+   * read: above its high watermark the connection stops taking messages (and
+   * so the executor pauses the processes) until reading brings it down to
+   * the low watermark. Read every handle's output: unread output beyond the
+   * high watermark stalls the whole client, requests included.
+   */
+  constructor(session: Session, backlog: OutputBacklog = new OutputBacklog()) {
     this.#session = session;
+    this.#backlog = backlog;
+    this.#backlog.onPausedChange((paused) => session.setReceivePaused(paused));
     session.onNotification((method, params) => this.#route(method, params));
     session.onResumed(() => {
       for (const tracker of this.#trackers.values()) if (tracker.started) tracker.catchUp();
@@ -71,6 +82,11 @@ export class HarnessClient {
     return this.#session.resumeCount;
   }
 
+  /** Unread output across every process of this client, and whether it currently pauses the connection. */
+  get outputBacklog(): OutputBacklog {
+    return this.#backlog;
+  }
+
   /** Starts a process; spawn failures (missing binary, bad cwd) reject here as RpcError. */
   async exec(argv: string[], options: ExecOptions = {}): Promise<ProcessHandle> {
     const processId = options.processId ?? randomUUID();
@@ -85,7 +101,7 @@ export class HarnessClient {
       ...(options.rows !== undefined && { rows: options.rows }),
     };
     // Registered before the start request: output may arrive before its answer.
-    const tracker = new ProcessTracker(processId, params.tty, this.#session, () => {
+    const tracker = new ProcessTracker(processId, params.tty, this.#session, this.#backlog, () => {
       this.#trackers.delete(processId);
     });
     this.#trackers.set(processId, tracker);
@@ -102,16 +118,22 @@ export class HarnessClient {
     return tracker.handle;
   }
 
-  /** Runs a process to completion and collects its output. */
+  /**
+   * Runs a process to completion and collects its output. Output is read
+   * while stdin is written, so a process that answers its input at length
+   * never stalls the writes behind unread output.
+   */
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     const { stdin, ...execOptions } = options;
     const handle = await this.exec(argv, { ...execOptions, pipeStdin: stdin !== undefined });
+    const collecting = collect(handle);
+    // Observed below; a failed write must not leave it unhandled.
+    collecting.catch(() => {});
     if (stdin !== undefined) {
       await handle.write(stdin);
       await handle.closeStdin();
     }
-    const collected = { stdout: [] as Uint8Array[], stderr: [] as Uint8Array[], pty: [] as Uint8Array[] };
-    for await (const chunk of handle) collected[chunk.stream].push(chunk.data);
+    const collected = await collecting;
     const status = await handle.wait();
     return {
       ...status,
@@ -197,4 +219,10 @@ export class HarnessClient {
     if (typeof fields.processId !== 'string') return;
     this.#trackers.get(fields.processId)?.ingest(method, fields);
   }
+}
+
+async function collect(handle: ProcessHandle): Promise<Record<ProcessOutput['stream'], Uint8Array[]>> {
+  const collected = { stdout: [] as Uint8Array[], stderr: [] as Uint8Array[], pty: [] as Uint8Array[] };
+  for await (const chunk of handle) collected[chunk.stream].push(chunk.data);
+  return collected;
 }

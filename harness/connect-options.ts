@@ -1,5 +1,6 @@
 import type { ConnectRelayOptions } from '../endpoint/index.ts';
 import type { ReconnectPolicy } from './backoff.ts';
+import type { OutputBufferOptions } from './output-backlog.ts';
 
 export interface CommonConnectOptions {
   /** Sent as `clientName` in `initialize`. */
@@ -8,6 +9,12 @@ export interface CommonConnectOptions {
   reconnect?: Partial<ReconnectPolicy>;
   /** How long the first `initialize` may take before connect fails (default 20 s). */
   firstAnswerTimeoutMs?: number;
+  /**
+   * Bounds process output published to handles but not yet read (defaults:
+   * pause above 8 MiB, resume at 2 MiB). While paused, answers to requests
+   * wait too, so read output while awaiting requests.
+   */
+  outputBuffer?: OutputBufferOptions;
 }
 
 /** Local mode: the executor's `--listen` WebSocket URL. */

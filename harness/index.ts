@@ -3,6 +3,7 @@ import { HarnessClient } from './client.ts';
 import type { ConnectOptions } from './connect-options.ts';
 import type { Connector } from './connector.ts';
 import { localConnector } from './local-connector.ts';
+import { OutputBacklog } from './output-backlog.ts';
 import { relayConnector } from './relay-connector.ts';
 import { Session } from './session.ts';
 
@@ -13,6 +14,7 @@ import { Session } from './session.ts';
  * RendezvousError) when the first connection cannot be made.
  */
 export async function connect(options: ConnectOptions): Promise<HarnessClient> {
+  const backlog = new OutputBacklog(options.outputBuffer);
   const connector: Connector = 'url' in options ? localConnector(options.url) : await relayConnector(options);
   try {
     const session = await Session.open(connector, {
@@ -20,7 +22,7 @@ export async function connect(options: ConnectOptions): Promise<HarnessClient> {
       reconnect: { ...defaultReconnectPolicy, ...options.reconnect },
       firstAnswerTimeoutMs: options.firstAnswerTimeoutMs ?? 20_000,
     });
-    return new HarnessClient(session);
+    return new HarnessClient(session, backlog);
   } catch (err) {
     await connector.close();
     throw err;
@@ -45,6 +47,12 @@ export {
   RpcError,
   SessionExpiredError,
 } from './errors.ts';
+export {
+  DEFAULT_OUTPUT_HIGH_WATER_BYTES,
+  DEFAULT_OUTPUT_LOW_WATER_BYTES,
+  OutputBacklog,
+  type OutputBufferOptions,
+} from './output-backlog.ts';
 export type { ExitStatus } from './output-sequencer.ts';
 export type { ProcessOutput } from './process-handle.ts';
 export { ProcessHandle } from './process-handle.ts';

@@ -1,5 +1,6 @@
 import { RpcErrorCode } from '../proto/rpc/index.ts';
 import { OutputGapError, RpcError } from './errors.ts';
+import type { ByteCounter } from './output-backlog.ts';
 import { OutputQueue } from './output-queue.ts';
 import { type ExitStatus, OutputSequencer, type ProcessEvent } from './output-sequencer.ts';
 import { ProcessHandle, type ProcessOutput } from './process-handle.ts';
@@ -19,7 +20,7 @@ export class ProcessTracker {
   readonly #processId: string;
   readonly #session: Session;
   readonly #sequencer = new OutputSequencer();
-  readonly #queue = new OutputQueue<ProcessOutput>();
+  readonly #queue: OutputQueue<ProcessOutput>;
   readonly #onFinished: () => void;
   #exitStatus: ExitStatus | undefined;
   #resolveExit!: (status: ExitStatus) => void;
@@ -29,8 +30,15 @@ export class ProcessTracker {
   /** Set once the executor confirmed the start; only then can a catch-up read find the process. */
   started = false;
 
-  constructor(processId: string, tty: boolean, session: Session, onFinished: () => void) {
+  constructor(
+    processId: string,
+    tty: boolean,
+    session: Session,
+    backlog: ByteCounter,
+    onFinished: () => void,
+  ) {
     this.#processId = processId;
+    this.#queue = new OutputQueue({ counter: backlog, sizeOf: (item) => item.data.length });
     this.#session = session;
     this.#onFinished = onFinished;
     const exit = new Promise<ExitStatus>((resolve, reject) => {

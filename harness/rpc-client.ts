@@ -87,6 +87,15 @@ export class RpcClient {
     return () => this.#closeListeners.delete(listener);
   }
 
+  /** Stops taking messages from the transport (receive backpressure); answers wait too. */
+  pauseReceiving(): void {
+    if (this.#closedReason === undefined) this.#transport.pause();
+  }
+
+  resumeReceiving(): void {
+    if (this.#closedReason === undefined) this.#transport.resume();
+  }
+
   close(reason = 'closed'): void {
     if (this.#closedReason !== undefined) return;
     this.#transport.close(reason);

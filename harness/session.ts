@@ -50,6 +50,7 @@ export class Session {
   #sessionId: string;
   #streamId: string | undefined;
   #resumes = 0;
+  #receivePaused = false;
 
   private constructor(
     connector: Connector,
@@ -171,6 +172,18 @@ export class Session {
     return () => this.#failedListeners.delete(listener);
   }
 
+  /**
+   * Receive backpressure for the whole session: the current connection stops
+   * (or resumes) taking messages, and a connection adopted after a reconnect
+   * starts in the same state (after its `initialize` was answered).
+   */
+  setReceivePaused(paused: boolean): void {
+    if (this.#receivePaused === paused) return;
+    this.#receivePaused = paused;
+    if (paused) this.#rpc.pauseReceiving();
+    else this.#rpc.resumeReceiving();
+  }
+
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     const wasLive = this.#state !== 'failed';
@@ -183,6 +196,7 @@ export class Session {
 
   #adopt(rpc: RpcClient): void {
     this.#rpc = rpc;
+    if (this.#receivePaused) rpc.pauseReceiving();
     rpc.onNotification((method, params) => {
       for (const listener of [...this.#notificationListeners]) listener(method, params);
     });

@@ -25,6 +25,8 @@ export interface StreamStats {
   resumeRetransmissions: number;
   acksSent: number;
   duplicatesReceived: number;
+  /** New data frames refused (as if lost) while the receive side was paused. */
+  refusedWhilePaused: number;
   messagesDelivered: number;
 }
 

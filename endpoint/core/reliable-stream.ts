@@ -62,6 +62,10 @@ export class ReliableStream {
   private probeDeadline: number | undefined;
   private lastState: StreamState;
   private wasWritable = true;
+  /** Receive pause: new data frames are refused (as if lost) so the peer's window fills. */
+  private receivePaused = false;
+  /** A data frame was refused during the current pause, so un-pausing must kick the peer. */
+  private refusedWhilePaused = false;
 
   readonly stats: StreamStats = {
     dataFramesCut: 0,
@@ -72,6 +76,7 @@ export class ReliableStream {
     resumeRetransmissions: 0,
     acksSent: 0,
     duplicatesReceived: 0,
+    refusedWhilePaused: 0,
     messagesDelivered: 0,
   };
 
@@ -126,6 +131,11 @@ export class ReliableStream {
   /** Bytes accepted from the application but not yet cut into frames. */
   get pendingBytes(): number {
     return this.segmenter.pendingBytes;
+  }
+
+  /** True between `pauseReceive` and `resumeReceive`. */
+  get receiving(): boolean {
+    return !this.receivePaused;
   }
 
   get smoothedRtt(): number | undefined {
@@ -195,6 +205,36 @@ export class ReliableStream {
       this.retransmitLost(now);
     }
     this.pump(now);
+    this.noteChanges();
+  }
+
+  /**
+   * Receive-side flow control: from now on, data frames not already held are
+   * refused exactly as if they were lost (not buffered, not acked), so the
+   * peer's send window fills and its sender stops taking messages. Frames
+   * already received stay acked and held, messages already complete were
+   * already delivered, and every frame's ack header is still applied, so the
+   * send side and liveness keep working (the peer's resends and heartbeats
+   * keep this side from suspending it). Idempotent.
+   */
+  pauseReceive(): void {
+    if (this.resetReason !== undefined) return;
+    this.receivePaused = true;
+  }
+
+  /**
+   * Ends a receive pause. If anything was refused meanwhile, sends
+   * `resume{next_seq}` with the ack state, so the peer resends every unacked
+   * frame at once instead of waiting out its (backed-off) RTO; the resume is
+   * repeated on the RTO until the peer is heard. With the link down, the
+   * resume sent on `linkRestored` does the same. Idempotent.
+   */
+  resumeReceive(now: number): void {
+    if (this.resetReason !== undefined || !this.receivePaused) return;
+    this.receivePaused = false;
+    const refused = this.refusedWhilePaused;
+    this.refusedWhilePaused = false;
+    if (refused && this.linkUp) this.sendResume(now);
     this.noteChanges();
   }
 
@@ -315,6 +355,12 @@ export class ReliableStream {
   private receiveData(data: RelayDataBody, now: number): void {
     const seq = data.seq;
     const kind = this.received.classify(seq);
+    if (kind === 'new' && this.receivePaused) {
+      // Refused as if lost: neither held nor acked (a held frame is a duplicate and is re-acked below).
+      this.stats.refusedWhilePaused += 1;
+      this.refusedWhilePaused = true;
+      return;
+    }
     // A duplicate, a frame past a hole or one filling a hole changes what the sender should resend: ack at once.
     this.scheduleAck(now, kind === 'duplicate' || seq !== this.received.ack + 1 || this.received.bits !== 0);
     if (kind === 'duplicate') {

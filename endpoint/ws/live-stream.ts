@@ -5,6 +5,7 @@ import type { StreamEvent } from '../core/events.ts';
 export interface StreamHost {
   send(streamId: string, message: Uint8Array): boolean;
   writable(streamId: string): boolean;
+  setReceivePaused(streamId: string, paused: boolean): void;
   reset(streamId: string, reason: string): void;
 }
 
@@ -51,6 +52,14 @@ export class LiveMessageStream implements MessageStream {
   send(message: Uint8Array): boolean {
     if (this.resetReason !== undefined) throw new StreamClosedError(this.streamId, this.resetReason);
     return this.host.send(this.streamId, message);
+  }
+
+  pauseDelivery(): void {
+    if (this.resetReason === undefined) this.host.setReceivePaused(this.streamId, true);
+  }
+
+  resumeDelivery(): void {
+    if (this.resetReason === undefined) this.host.setReceivePaused(this.streamId, false);
   }
 
   reset(reason: string): void {

@@ -23,8 +23,10 @@ export class MuxDriver implements StreamHost {
   private readonly streamListeners = new Set<(stream: MessageStream) => void>();
   private readonly logger: RelayLogger | undefined;
   private sink: ((frame: Uint8Array) => void) | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
+  /** The due deadline the last immediate was armed for. */
+  private immediateFor: number | undefined;
   private flushing = false;
   private flushAgain = false;
   private readonly origin = performance.now();
@@ -85,7 +87,11 @@ export class MuxDriver implements StreamHost {
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) {
+      // Each ignores the other kind of handle.
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+    }
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
   }
@@ -100,6 +106,14 @@ export class MuxDriver implements StreamHost {
 
   writable(streamId: string): boolean {
     return this.mux.get(streamId)?.writable ?? false;
+  }
+
+  setReceivePaused(streamId: string, paused: boolean): void {
+    const core = this.mux.get(streamId);
+    if (core === undefined) return;
+    if (paused) core.pauseReceive();
+    else core.resumeReceive(this.now());
+    this.flush();
   }
 
   reset(streamId: string, reason: string): void {
@@ -154,15 +168,20 @@ export class MuxDriver implements StreamHost {
     if (this.timer !== undefined && this.timerAt <= deadline) return;
     this.stop();
     this.timerAt = deadline;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.timerAt = Number.POSITIVE_INFINITY;
-        this.mux.tick(this.now());
-        this.flush();
-      },
-      Math.max(0, Math.ceil(deadline - this.now())),
-    );
+    const fire = () => {
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      this.mux.tick(this.now());
+      this.flush();
+    };
+    // Something due now (an ack owed after a burst, a resend) goes out right
+    // after the pending socket reads, not a timer tick (≥ 1 ms) later: acks
+    // are what reopen the peer's send window. A deadline still due after its
+    // immediate ran waits for a timer, so it can never spin the event loop.
+    const delay = deadline - this.now();
+    const immediate = delay <= 0 && deadline !== this.immediateFor;
+    this.immediateFor = immediate ? deadline : undefined;
+    this.timer = immediate ? setImmediate(fire) : setTimeout(fire, Math.max(0, Math.ceil(delay)));
     this.timer.unref();
   }
 }

@@ -3,6 +3,7 @@ import { type ConnectionState, FatalConnectError, type MessageStream, type Relay
 import type { StreamConfig } from '../core/config.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import type { RelayLogger } from './logger.ts';
+import { maskOptionFor } from './masking.ts';
 import { MuxDriver } from './mux-driver.ts';
 import { bindSocket, DEFAULT_KEEPALIVE, type KeepaliveOptions } from './socket-binding.ts';
 
@@ -115,7 +116,7 @@ class ReconnectingEndpoint extends EndpointBase {
       return;
     }
     if (this.closing) return;
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const ws = new WebSocket(url, { perMessageDeflate: false, ...maskOptionFor(url) });
     ws.binaryType = 'nodebuffer';
     this.ws = ws;
     let opened = false;

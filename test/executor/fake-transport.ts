@@ -32,6 +32,8 @@ export class FakeTransport implements MessageTransport {
     this.#closeListeners.add(listener);
     return () => this.#closeListeners.delete(listener);
   }
+  pause(): void {}
+  resume(): void {}
   close(reason = 'closed'): void {
     for (const l of [...this.#closeListeners]) l(reason);
   }

@@ -18,6 +18,8 @@ function fakeTransport() {
     },
     writable: true,
     onWritable: () => () => {},
+    pause() {},
+    resume() {},
     onMessage(listener) {
       messageListeners.add(listener);
       return () => messageListeners.delete(listener);

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ENCODED_JSON, messageJson } from '../../endpoint/encoded-message.ts';
+import { outputNotification } from '../../executor/output-notification.ts';
+
+const streams = ['stdout', 'stderr', 'pty'] as const;
+
+function stringified(processId: string, seq: number, stream: string, data: Buffer): string {
+  return JSON.stringify({
+    method: 'process/output',
+    params: { processId, seq, stream, chunk: data.toString('base64') },
+  });
+}
+
+describe('outputNotification', () => {
+  it('carries exactly the text JSON.stringify gives for the notification, for any process id and chunk', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        fc.constantFrom(...streams),
+        fc.uint8Array({ maxLength: 300 }),
+        (processId, seq, stream, bytes) => {
+          const data = Buffer.from(bytes);
+          const message = outputNotification(processId, seq, stream, data);
+          const expected = stringified(processId, seq, stream, data);
+          expect(message[ENCODED_JSON]).toBe(expected);
+          expect(Buffer.from(messageJson(message), 'utf8').equals(Buffer.from(expected, 'utf8'))).toBe(true);
+          // The object itself still serializes to the same text (symbol keys are skipped).
+          expect(JSON.stringify(message)).toBe(expected);
+        },
+      ),
+    );
+  });
+
+  it('encodes full pipe reads and larger chunks the same way', () => {
+    const processId = 'é"\\\n\u2028\ud800';
+    for (const size of [65_536, 65_537, 256 * 1024 + 1]) {
+      const data = randomBytes(size);
+      expect(outputNotification(processId, 3, 'stderr', data)[ENCODED_JSON], `${size} bytes`).toBe(
+        stringified(processId, 3, 'stderr', data),
+      );
+    }
+  });
+
+  it('lets transports serialize plain messages themselves', () => {
+    const plain = { id: 1, result: { ok: 'ü' } };
+    expect(messageJson(plain)).toBe(JSON.stringify(plain));
+  });
+});
