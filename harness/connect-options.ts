@@ -1,6 +1,6 @@
-import type { ConnectRelayOptions } from '../endpoint/index.ts';
 import type { ReconnectPolicy } from './backoff.ts';
 import type { OutputBufferOptions } from './output-backlog.ts';
+import type { RelayTarget } from './relay-socket.ts';
 
 export interface CommonConnectOptions {
   /** Sent as `clientName` in `initialize`. */
@@ -23,12 +23,6 @@ export interface LocalConnectOptions extends CommonConnectOptions {
 }
 
 /** Relay mode: through the rendezvous, with a harness token. */
-export interface RelayConnectOptions extends CommonConnectOptions {
-  registryUrl: string;
-  executorId: string;
-  token: string;
-  /** Tuning of the relay endpoint (stream windows, keepalive, socket reconnect backoff). */
-  relay?: Pick<ConnectRelayOptions, 'stream' | 'keepalive' | 'backoff' | 'logger'>;
-}
+export interface RelayConnectOptions extends CommonConnectOptions, RelayTarget {}
 
 export type ConnectOptions = LocalConnectOptions | RelayConnectOptions;

@@ -1,21 +1,15 @@
 import { defaultReconnectPolicy } from './backoff.ts';
 import { HarnessClient } from './client.ts';
-import type { ConnectOptions } from './connect-options.ts';
+import type { CommonConnectOptions, ConnectOptions } from './connect-options.ts';
 import type { Connector } from './connector.ts';
 import { localConnector } from './local-connector.ts';
 import { OutputBacklog } from './output-backlog.ts';
-import { relayConnector } from './relay-connector.ts';
+import { RelaySocket, type RelayTarget } from './relay-socket.ts';
 import { Session } from './session.ts';
 
-/**
- * Connects to an executor and opens a session. Both modes give the same
- * client; reconnects and session resume happen inside it.
- * Throws HarnessConnectError (or the rendezvous' RendezvousRejectedError /
- * RendezvousError) when the first connection cannot be made.
- */
-export async function connect(options: ConnectOptions): Promise<HarnessClient> {
+/** Opens a session over `connector`; the connector is closed if that fails. */
+async function openClient(connector: Connector, options: CommonConnectOptions): Promise<HarnessClient> {
   const backlog = new OutputBacklog(options.outputBuffer);
-  const connector: Connector = 'url' in options ? localConnector(options.url) : await relayConnector(options);
   try {
     const session = await Session.open(connector, {
       clientName: options.clientName ?? 'relaykit-harness',
@@ -27,6 +21,35 @@ export async function connect(options: ConnectOptions): Promise<HarnessClient> {
     await connector.close();
     throw err;
   }
+}
+
+/**
+ * Connects to an executor and opens a session. Both modes give the same
+ * client; reconnects and session resume happen inside it. In relay mode the
+ * client has a socket of its own (see `openRelaySocket` to share one).
+ * Throws HarnessConnectError (or the rendezvous' RendezvousRejectedError /
+ * RendezvousError) when the first connection cannot be made.
+ */
+export async function connect(options: ConnectOptions): Promise<HarnessClient> {
+  const connector =
+    'url' in options ? localConnector(options.url) : (await RelaySocket.open(options)).connector(true);
+  return openClient(connector, options);
+}
+
+/** One relay socket that carries a stream per client, as one harness process multiplexing its sessions. */
+export interface SharedRelaySocket {
+  /** A new client whose session runs on its own stream of this socket; closing it ends only that stream. */
+  client(options?: CommonConnectOptions): Promise<HarnessClient>;
+  /** Closes every stream and the socket. */
+  close(): Promise<void>;
+}
+
+export async function openRelaySocket(target: RelayTarget): Promise<SharedRelaySocket> {
+  const socket = await RelaySocket.open(target);
+  return {
+    client: (options = {}) => openClient(socket.connector(false), options),
+    close: () => socket.close(),
+  };
 }
 
 export type { ReconnectPolicy } from './backoff.ts';
@@ -56,5 +79,6 @@ export {
 export type { ExitStatus } from './output-sequencer.ts';
 export type { ProcessOutput } from './process-handle.ts';
 export { ProcessHandle } from './process-handle.ts';
+export type { RelayTarget } from './relay-socket.ts';
 export { RendezvousError, RendezvousRejectedError, requestConnectUrl } from './rendezvous.ts';
 export { RpcClient } from './rpc-client.ts';

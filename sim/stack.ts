@@ -11,11 +11,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectRelayOptions } from '../endpoint/index.ts';
 import { type FaultProxy, type FaultSettings, startFaultProxy } from '../faults/index.ts';
 import type { ReconnectPolicy } from '../harness/backoff.ts';
-import { connect, type HarnessClient } from '../harness/index.ts';
+import { connect, type HarnessClient, openRelaySocket, type SharedRelaySocket } from '../harness/index.ts';
 import { type ExecutorProcess, spawnExecutor } from './executor-process.ts';
 import { type FrameTap, startFrameTap } from './frame-tap.ts';
 import { descendantsOf, type ProcessInfo, processesWithMarker } from './processes.ts';
-import { openSharedSocket, type SharedHarnessSocket } from './shared-socket.ts';
 import { type MintTokenOptions, startWorker, type WorkerUnderTest } from './worker-runner.ts';
 
 /**
@@ -68,6 +67,12 @@ export interface HarnessOptions {
   reconnect?: Partial<ReconnectPolicy>;
 }
 
+/** One harness socket of the stack; its clients use the stack's fast reconnect settings. */
+export interface SharedStackSocket {
+  client(): Promise<HarnessClient>;
+  close(): Promise<void>;
+}
+
 export interface Stack {
   readonly seed: number;
   readonly executorId: string;
@@ -84,7 +89,7 @@ export interface Stack {
   /** A harness library client through the proxy (one socket, one stream). */
   harness(opts?: HarnessOptions): Promise<HarnessClient>;
   /** One harness socket through the proxy that carries a stream per client. */
-  sharedSocket(opts?: HarnessOptions): Promise<SharedHarnessSocket>;
+  sharedSocket(opts?: HarnessOptions): Promise<SharedStackSocket>;
   /**
    * Evicts the executor's Durable Object (sockets hibernate). Miniflare
    * refuses while a request is inside the object, so this retries briefly.
@@ -173,14 +178,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return track(client);
     },
     async sharedSocket(opts = {}) {
-      const socket = await openSharedSocket({
+      const socket: SharedRelaySocket = await openRelaySocket({
         registryUrl,
         executorId,
         token: opts.token ?? (await stack.harnessToken()),
         relay: { ...FAST_HARNESS_RELAY, ...opts.relay },
-        reconnect: { ...FAST_HARNESS_RECONNECT, ...opts.reconnect },
       });
-      return track(socket);
+      const reconnect = { ...FAST_HARNESS_RECONNECT, ...opts.reconnect };
+      const shared: SharedStackSocket = {
+        client: () => socket.client({ clientName: 'relaykit-sim', reconnect }),
+        close: () => socket.close(),
+      };
+      return track(shared);
     },
     async evictDurableObject() {
       let lastError: unknown;

@@ -3,9 +3,9 @@
  * socket, each running `echo`. Harness streams share sockets, at most
  * `streamsPerSocket` per socket (the rendezvous allows 128 by default).
  */
+import { openRelaySocket } from '../../harness/index.ts';
 import type { WorkerUnderTest } from '../../test/support/worker-harness.ts';
 import { procRss, RssSampler } from '../lib/memory.ts';
-import { sharedSocket } from '../lib/shared-connector.ts';
 import type { RelayStack } from '../lib/stacks.ts';
 import { msSince, summarize } from '../lib/stats.ts';
 
@@ -31,9 +31,8 @@ export async function measureScale(
   streamsPerSocket: number,
 ): Promise<ScaleRun> {
   const socketCount = Math.ceil(streams / streamsPerSocket);
-  const sockets = Array.from({ length: socketCount }, () =>
-    sharedSocket(stack.registryUrl, stack.executorId, stack.harnessToken),
-  );
+  const target = { registryUrl: stack.registryUrl, executorId: stack.executorId, token: stack.harnessToken };
+  const sockets = await Promise.all(Array.from({ length: socketCount }, () => openRelaySocket(target)));
   const sampler = new RssSampler(() => procRss(stack.executor.pid)?.rss);
   const start = process.hrtime.bigint();
   const durations: number[] = [];
@@ -52,7 +51,7 @@ export async function measureScale(
     const t0 = process.hrtime.bigint();
     const socket = sockets[i % socketCount];
     if (socket === undefined) throw new Error('no socket');
-    const client = await socket.openClient();
+    const client = await socket.client({ clientName: 'relaykit-bench', firstAnswerTimeoutMs: 60_000 });
     try {
       const result = await client.run(['echo', `stream ${i}`]);
       if (result.exitCode !== 0 || result.stdout.toString() !== `stream ${i}\n`)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HarnessClient } from '../../harness/index.ts';
-import type { SharedHarnessSocket } from '../../sim/shared-socket.ts';
+import type { SharedStackSocket } from '../../sim/stack.ts';
 import { FAST_EXECUTOR_ARGS, type Stack, startStack } from '../../sim/stack.ts';
 import { consume, printSeedOnFailure, sha256, suiteSeed } from './support.ts';
 
@@ -24,7 +24,7 @@ describe('many concurrent streams on one executor', () => {
   it('completes 200 short commands from 20 harness sockets, each output on its own stream', {
     timeout: 120_000,
   }, async () => {
-    const sockets: SharedHarnessSocket[] = await Promise.all(
+    const sockets: SharedStackSocket[] = await Promise.all(
       Array.from({ length: SOCKETS }, () => stack.sharedSocket()),
     );
     const clients: HarnessClient[][] = await Promise.all(
