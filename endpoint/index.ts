@@ -36,7 +36,8 @@ export {
   type StreamMuxOptions,
 } from './mux/stream-mux.ts';
 export { streamTransport } from './stream-transport.ts';
-export { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './ws/backoff.ts';
+export { Backoff, type BackoffOptions, DEFAULT_BACKOFF, jitteredDelay } from './ws/backoff.ts';
+export { type Clock, systemClock } from './ws/clock.ts';
 export type { RelayLogger } from './ws/logger.ts';
 export { MuxDriver, type MuxDriverOptions } from './ws/mux-driver.ts';
 export {

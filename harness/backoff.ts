@@ -1,3 +1,5 @@
+import { jitteredDelay } from '../endpoint/index.ts';
+
 export interface ReconnectPolicy {
   /** First delay before a reconnect attempt. */
   initialDelayMs: number;
@@ -13,12 +15,7 @@ export const defaultReconnectPolicy: ReconnectPolicy = {
   giveUpAfterMs: 60_000,
 };
 
-/**
- * Delay before reconnect attempt `attempt` (0-based): exponential from the
- * initial delay, capped, with "equal jitter" so many clients do not retry in
- * lockstep. `random` is in [0, 1).
- */
+/** Delay before reconnect attempt `attempt` (0-based); `random` is in [0, 1). */
 export function backoffDelay(policy: ReconnectPolicy, attempt: number, random: number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.min(attempt, 30));
-  return ceiling / 2 + (ceiling / 2) * random;
+  return jitteredDelay(policy.initialDelayMs, policy.maxDelayMs, attempt, random);
 }

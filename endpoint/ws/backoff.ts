@@ -16,26 +16,41 @@ export const DEFAULT_BACKOFF: BackoffOptions = {
   random: Math.random,
 };
 
-/** Exponential reconnect delays with jitter: each delay is drawn from [d/2, d] for d = initial·2^n capped. */
+/**
+ * Delay before reconnect attempt `attempt` (0-based): d = initial·2^attempt,
+ * capped at max, drawn from [d/2, d] ("equal jitter", so many clients do not
+ * retry in lockstep). `random` is in [0, 1).
+ */
+export function jitteredDelay(initialMs: number, maxMs: number, attempt: number, random: number): number {
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return ceiling / 2 + (ceiling / 2) * random;
+}
+
+/** Reconnect delays for one socket; pure, with time passed in. */
 export class Backoff {
-  private readonly options: BackoffOptions;
-  private attempt = 0;
+  readonly #options: BackoffOptions;
+  #attempt = 0;
+  #openedAt: number | undefined;
 
   constructor(options: Partial<BackoffOptions> = {}) {
-    this.options = { ...DEFAULT_BACKOFF, ...options };
+    this.#options = { ...DEFAULT_BACKOFF, ...options };
   }
 
-  get stableMs(): number {
-    return this.options.stableMs;
+  /** A connection opened at `now`. */
+  opened(now: number): void {
+    this.#openedAt = now;
   }
 
-  next(): number {
-    const ceiling = Math.min(this.options.maxMs, this.options.initialMs * 2 ** this.attempt);
-    if (ceiling < this.options.maxMs) this.attempt += 1;
-    return ceiling / 2 + (this.options.random() * ceiling) / 2;
-  }
-
-  reset(): void {
-    this.attempt = 0;
+  /**
+   * The delay before the next attempt, after a failed attempt or a close at
+   * `now`. A connection that stayed up `stableMs` starts over from the initial delay.
+   */
+  next(now: number): number {
+    if (this.#openedAt !== undefined && now - this.#openedAt >= this.#options.stableMs) this.#attempt = 0;
+    this.#openedAt = undefined;
+    const { initialMs, maxMs, random } = this.#options;
+    const delay = jitteredDelay(initialMs, maxMs, this.#attempt, random());
+    this.#attempt = Math.min(this.#attempt + 1, 30);
+    return delay;
   }
 }

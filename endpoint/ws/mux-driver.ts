@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { MessageStream } from '../api.ts';
 import type { StreamConfig } from '../core/config.ts';
 import { StreamMux } from '../mux/stream-mux.ts';
+import type { Clock } from './clock.ts';
 import { LiveMessageStream, type StreamHost } from './live-stream.ts';
 import type { RelayLogger } from './logger.ts';
 
 export interface MuxDriverOptions {
   accept: boolean;
+  clock: Clock;
   maxStreams?: number;
   stream?: Partial<StreamConfig>;
   logger?: RelayLogger;
@@ -22,14 +24,15 @@ export class MuxDriver implements StreamHost {
   private readonly live = new Map<string, LiveMessageStream>();
   private readonly streamListeners = new Set<(stream: MessageStream) => void>();
   private readonly logger: RelayLogger | undefined;
+  private readonly clock: Clock;
   private sink: ((frame: Uint8Array) => void) | undefined;
-  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  /** Cancels the one pending timer, if any. */
+  private cancelTimer: (() => void) | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   /** The due deadline the last immediate was armed for. */
   private immediateFor: number | undefined;
   private flushing = false;
   private flushAgain = false;
-  private readonly origin = performance.now();
 
   constructor(options: MuxDriverOptions) {
     this.mux = new StreamMux(
@@ -37,11 +40,11 @@ export class MuxDriver implements StreamHost {
       false,
     );
     this.logger = options.logger;
+    this.clock = options.clock;
   }
 
-  /** Milliseconds on a monotonic clock. */
   now(): number {
-    return performance.now() - this.origin;
+    return this.clock.now();
   }
 
   onStream(listener: (stream: MessageStream) => void): () => void {
@@ -87,12 +90,8 @@ export class MuxDriver implements StreamHost {
   }
 
   stop(): void {
-    if (this.timer !== undefined) {
-      // Each ignores the other kind of handle.
-      clearTimeout(this.timer as NodeJS.Timeout);
-      clearImmediate(this.timer as NodeJS.Immediate);
-    }
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
   }
 
@@ -165,11 +164,11 @@ export class MuxDriver implements StreamHost {
       this.stop();
       return;
     }
-    if (this.timer !== undefined && this.timerAt <= deadline) return;
+    if (this.cancelTimer !== undefined && this.timerAt <= deadline) return;
     this.stop();
     this.timerAt = deadline;
     const fire = () => {
-      this.timer = undefined;
+      this.cancelTimer = undefined;
       this.timerAt = Number.POSITIVE_INFINITY;
       this.mux.tick(this.now());
       this.flush();
@@ -181,7 +180,6 @@ export class MuxDriver implements StreamHost {
     const delay = deadline - this.now();
     const immediate = delay <= 0 && deadline !== this.immediateFor;
     this.immediateFor = immediate ? deadline : undefined;
-    this.timer = immediate ? setImmediate(fire) : setTimeout(fire, Math.max(0, Math.ceil(delay)));
-    this.timer.unref();
+    this.cancelTimer = this.clock.after(immediate ? 0 : Math.max(1, delay), fire);
   }
 }

@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { type ConnectionState, FatalConnectError, type MessageStream, type RelayEndpoint } from '../api.ts';
 import type { StreamConfig } from '../core/config.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
+import { type Clock, systemClock } from './clock.ts';
 import type { RelayLogger } from './logger.ts';
 import { maskOptionFor } from './masking.ts';
 import { MuxDriver } from './mux-driver.ts';
@@ -17,6 +18,8 @@ export interface ConnectRelayOptions {
   keepalive?: Partial<KeepaliveOptions>;
   backoff?: Partial<BackoffOptions>;
   logger?: RelayLogger;
+  /** Time and timers (default: the system's). */
+  clock?: Clock;
 }
 
 type StateListener = (state: ConnectionState, error?: Error) => void;
@@ -71,20 +74,24 @@ class ReconnectingEndpoint extends EndpointBase {
   private readonly options: ConnectRelayOptions;
   private readonly keepalive: KeepaliveOptions;
   private readonly backoff: Backoff;
+  private readonly clock: Clock;
   private ws: WebSocket | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private cancelRetry: (() => void) | undefined;
   private closing = false;
 
   constructor(options: ConnectRelayOptions) {
+    const clock = options.clock ?? systemClock;
     super(
       new MuxDriver({
         accept: options.role === 'executor',
+        clock,
         maxStreams: options.maxStreams,
         stream: options.stream,
         logger: options.logger,
       }),
     );
     this.options = options;
+    this.clock = clock;
     this.keepalive = { ...DEFAULT_KEEPALIVE, ...options.keepalive };
     this.backoff = new Backoff(options.backoff);
     void this.connect();
@@ -93,7 +100,7 @@ class ReconnectingEndpoint extends EndpointBase {
   async close(): Promise<void> {
     if (this.closing) return closeSocket(this.ws);
     this.closing = true;
-    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.cancelRetry?.();
     this.driver.resetAll('closed');
     this.driver.stop();
     await closeSocket(this.ws);
@@ -133,11 +140,10 @@ class ReconnectingEndpoint extends EndpointBase {
         ws.close(1000, 'closed');
         return;
       }
-      const openedAt = Date.now();
-      bindSocket(ws, this.driver, this.keepalive, this.options.logger, (code, reason) => {
+      this.backoff.opened(this.clock.now());
+      bindSocket(ws, this.driver, this.keepalive, this.clock, this.options.logger, (code, reason) => {
         this.options.logger?.info?.({ code, reason }, 'relay socket closed');
         if (this.ws === ws) this.ws = undefined;
-        if (Date.now() - openedAt >= this.backoff.stableMs) this.backoff.reset();
         if (!this.closing) this.retry();
       });
       this.setState('open');
@@ -147,12 +153,17 @@ class ReconnectingEndpoint extends EndpointBase {
   private retry(): void {
     if (this.closing) return;
     this.setState('connecting');
-    const delay = this.backoff.next();
+    const delay = this.backoff.next(this.clock.now());
     this.options.logger?.debug?.({ delay }, 'reconnecting to the relay');
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.connect();
-    }, delay);
+    // Kept alive: a process whose only work is to get its socket back must not exit meanwhile.
+    this.cancelRetry = this.clock.after(
+      delay,
+      () => {
+        this.cancelRetry = undefined;
+        void this.connect();
+      },
+      { keepAlive: true },
+    );
   }
 
   private giveUp(error: FatalConnectError): void {
@@ -175,22 +186,26 @@ export interface AcceptRelaySocketOptions {
   maxStreams?: number;
   keepalive?: Partial<KeepaliveOptions>;
   logger?: RelayLogger;
+  /** Time and timers (default: the system's). */
+  clock?: Clock;
 }
 
 class SingleSocketEndpoint extends EndpointBase {
   private readonly ws: WebSocket;
 
   constructor(ws: WebSocket, options: AcceptRelaySocketOptions) {
+    const clock = options.clock ?? systemClock;
     super(
       new MuxDriver({
         accept: options.accept ?? true,
+        clock,
         maxStreams: options.maxStreams,
         stream: options.stream,
         logger: options.logger,
       }),
     );
     this.ws = ws;
-    bindSocket(ws, this.driver, { ...DEFAULT_KEEPALIVE, ...options.keepalive }, options.logger, () => {
+    bindSocket(ws, this.driver, { ...DEFAULT_KEEPALIVE, ...options.keepalive }, clock, options.logger, () => {
       this.driver.resetAll('connection_lost');
       this.driver.stop();
       this.setState('closed');

@@ -1,4 +1,5 @@
 import type WebSocket from 'ws';
+import type { Clock } from './clock.ts';
 import type { RelayLogger } from './logger.ts';
 import type { MuxDriver } from './mux-driver.ts';
 
@@ -28,23 +29,25 @@ export function bindSocket(
   ws: WebSocket,
   driver: MuxDriver,
   keepalive: KeepaliveOptions,
+  clock: Clock,
   logger: RelayLogger | undefined,
   onClosed: (code: number, reason: string) => void,
 ): void {
-  let lastPong = Date.now();
+  let lastPong = clock.now();
   let ended = false;
-  const pinger = setInterval(() => {
-    if (Date.now() - lastPong > keepalive.pongTimeoutMs) {
+  const ping = () => {
+    if (clock.now() - lastPong > keepalive.pongTimeoutMs) {
       logger?.warn?.({ pongTimeoutMs: keepalive.pongTimeoutMs }, 'no pong in time: socket is dead');
       ws.terminate();
       return;
     }
     ws.ping();
-  }, keepalive.pingIntervalMs);
-  pinger.unref();
+    cancelPing = clock.after(keepalive.pingIntervalMs, ping);
+  };
+  let cancelPing = clock.after(keepalive.pingIntervalMs, ping);
 
   ws.on('pong', () => {
-    lastPong = Date.now();
+    lastPong = clock.now();
   });
   ws.on('message', (data, isBinary) => {
     if (!isBinary) {
@@ -58,7 +61,7 @@ export function bindSocket(
   ws.on('close', (code, reason) => {
     if (ended) return;
     ended = true;
-    clearInterval(pinger);
+    cancelPing();
     driver.linkDown();
     onClosed(code, reason.toString());
   });

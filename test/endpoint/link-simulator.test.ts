@@ -59,15 +59,17 @@ describe('link simulator', () => {
 });
 
 describe('reconnect backoff', () => {
-  it('doubles from the initial delay to the cap with jitter in the upper half, and starts over after reset', () => {
+  it('doubles from the initial delay to the cap with jitter in the upper half, and starts over after a stable connection', () => {
     const lowest = new Backoff({ initialMs: 1000, maxMs: 30_000, random: () => 0 });
-    expect(Array.from({ length: 7 }, () => lowest.next())).toEqual([
+    expect(Array.from({ length: 7 }, (_, i) => lowest.next(i))).toEqual([
       500, 1000, 2000, 4000, 8000, 15_000, 15_000,
     ]);
     const highest = new Backoff({ initialMs: 1000, maxMs: 30_000, random: () => 0.999999 });
-    const top = Array.from({ length: 7 }, () => Math.round(highest.next()));
+    const top = Array.from({ length: 7 }, (_, i) => Math.round(highest.next(i)));
     expect(top).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
-    highest.reset();
-    expect(Math.round(highest.next())).toBe(1000);
+    highest.opened(100);
+    expect(Math.round(highest.next(100 + 9_999))).toBe(30_000);
+    highest.opened(20_000);
+    expect(Math.round(highest.next(20_000 + 10_000))).toBe(1000);
   });
 });

@@ -10,6 +10,7 @@ import {
   streamTransport,
 } from '../../endpoint/index.ts';
 import { patterned } from './helpers.ts';
+import { ManualClock } from './manual-clock.ts';
 
 /** A stand-in rendezvous: forwards binary frames between one executor and one harness socket, and can kill both. */
 class TinyRelay {
@@ -211,6 +212,63 @@ describe('ws relay endpoint', () => {
     harness.onConnectionState((state) => states.push(state));
     await until(() => relay !== undefined && relay.connections >= 2);
     expect(states).toContain('connecting');
+  });
+
+  it('waits its backoff on the injected clock before reconnecting, and starts over after a stable connection', async () => {
+    relay = await TinyRelay.start();
+    const clock = new ManualClock();
+    const harness = connectRelay({
+      role: 'harness',
+      resolveUrl: async () => (relay as TinyRelay).url('harness'),
+      clock,
+      // random 0: each delay is the lower half of its ceiling, 500 ms then 1000 ms.
+      backoff: { initialMs: 1000, maxMs: 30_000, stableMs: 10_000, random: () => 0 },
+    });
+    endpoints.push(harness);
+    await until(() => harness.connectionState === 'open');
+
+    relay.killAll();
+    await until(() => harness.connectionState === 'connecting');
+    clock.advance(499);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(relay.connections).toBe(1);
+    clock.advance(1);
+    await until(() => harness.connectionState === 'open' && relay?.connections === 2);
+
+    relay.killAll(); // after 0 ms up: the next delay doubles
+    await until(() => harness.connectionState === 'connecting');
+    clock.advance(999);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(relay.connections).toBe(2);
+    clock.advance(1);
+    await until(() => harness.connectionState === 'open' && relay?.connections === 3);
+
+    clock.advance(10_000); // stable: the next delay starts over at 500 ms
+    relay.killAll();
+    await until(() => harness.connectionState === 'connecting');
+    clock.advance(500);
+    await until(() => harness.connectionState === 'open' && relay?.connections === 4);
+  });
+
+  it('declares a socket dead on the injected clock when no pong comes within the timeout', async () => {
+    relay = await TinyRelay.start(false);
+    const clock = new ManualClock();
+    const harness = connectRelay({
+      role: 'harness',
+      resolveUrl: async () => (relay as TinyRelay).url('harness'),
+      clock,
+      keepalive: { pingIntervalMs: 1000, pongTimeoutMs: 2500 },
+      backoff: { initialMs: 100, random: () => 0 },
+    });
+    endpoints.push(harness);
+    await until(() => harness.connectionState === 'open');
+    clock.advance(2000); // two pings, 2 s without a pong: still alive
+    await new Promise((r) => setTimeout(r, 50));
+    expect(harness.connectionState).toBe('open');
+    clock.advance(1000); // 3 s without a pong
+    await until(() => harness.connectionState === 'connecting');
+    clock.advance(50);
+    await until(() => harness.connectionState === 'open' && relay?.connections === 2);
   });
 
   it('closes a socket that carries a text message and reconnects', async () => {
