@@ -101,15 +101,9 @@ async function suiteMicro(): Promise<void> {
   const runs = await repeat(settings.runs, 0, async () => runMicro(settings.microMs));
   const first = runs[0] ?? [];
   for (const [i, r] of first.entries()) {
-    const ops = runs.map((run) => run[i]?.opsPerSec ?? Number.NaN);
-    if (r.mibPerSec !== undefined)
-      add(
-        'micro',
-        r.name,
-        'MiB/s',
-        runs.map((run) => run[i]?.mibPerSec ?? Number.NaN),
-      );
-    else add('micro', r.name, 'ops/s', ops);
+    const perMiB = r.mibPerSec !== undefined;
+    const samples = runs.map((run) => (perMiB ? run[i]?.mibPerSec : run[i]?.opsPerSec) ?? Number.NaN);
+    add('micro', r.name, perMiB ? 'MiB/s' : 'ops/s', samples);
   }
   raw.micro = runs;
 }

@@ -1,4 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { executorCommand } from '../executor/command.ts';
+import { execCommand } from '../harness/commands/exec.ts';
+import { shellCommand } from '../harness/commands/shell.ts';
+import { simCommand } from '../sim/command.ts';
 import { CliError } from './errors.ts';
 import { tokenCommand } from './token.ts';
 
@@ -8,10 +12,10 @@ const program = new Command('relaykit')
   .exitOverride();
 
 program.addCommand(tokenCommand());
-program.addCommand((await import('../executor/command.ts')).executorCommand());
-program.addCommand((await import('../harness/commands/exec.ts')).execCommand());
-program.addCommand((await import('../harness/commands/shell.ts')).shellCommand());
-program.addCommand((await import('../sim/command.ts')).simCommand());
+program.addCommand(executorCommand());
+program.addCommand(execCommand());
+program.addCommand(shellCommand());
+program.addCommand(simCommand());
 
 /** Usage errors read like every other failure: one line on stderr, exit code 2. */
 function oneLineUsageErrors(command: Command, path: string): void {

@@ -8,7 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Argument, Command } from 'commander';
-import { isValidId, mintToken, parseTtl, type Role } from '../worker/tokens.ts';
+import { isValidId } from '../proto/registry.ts';
+import { mintToken, parseTtl, type Role } from '../worker/tokens.ts';
 import { CliError } from './errors.ts';
 
 interface TokenOptions {

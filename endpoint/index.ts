@@ -40,10 +40,11 @@ export { Backoff, type BackoffOptions, DEFAULT_BACKOFF, jitteredDelay } from './
 export { type Clock, systemClock } from './ws/clock.ts';
 export type { RelayLogger } from './ws/logger.ts';
 export { MuxDriver, type MuxDriverOptions } from './ws/mux-driver.ts';
+export { CLOSE_UNSUPPORTED_DATA, rawBytes } from './ws/raw-data.ts';
 export {
   type AcceptRelaySocketOptions,
   acceptRelaySocket,
   type ConnectRelayOptions,
   connectRelay,
 } from './ws/relay-endpoint.ts';
-export { CLOSE_UNSUPPORTED_DATA, DEFAULT_KEEPALIVE, type KeepaliveOptions } from './ws/socket-binding.ts';
+export { DEFAULT_KEEPALIVE, type KeepaliveOptions } from './ws/socket-binding.ts';

@@ -1,18 +1,13 @@
-import type { RawData, WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { messageJson } from './encoded-message.ts';
 import type { MessageTransport } from './message-transport.ts';
+import { CLOSE_UNSUPPORTED_DATA, rawBytes } from './ws/raw-data.ts';
 
 /** Above this many bytes queued in the socket, the transport reports itself backed up. */
 export const DEFAULT_HIGH_WATER_BYTES = 1024 * 1024;
 
 export interface WsTextTransportOptions {
   highWaterBytes?: number;
-}
-
-function rawToText(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
-  return data.toString('utf8');
 }
 
 /**
@@ -47,10 +42,10 @@ export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions =
 
   ws.on('message', (data, isBinary) => {
     if (isBinary) {
-      ws.close(1003, 'text frames only');
+      ws.close(CLOSE_UNSUPPORTED_DATA, 'text frames only');
       return;
     }
-    const text = rawToText(data);
+    const text = rawBytes(data).toString('utf8');
     for (const l of [...messageListeners]) l(text);
   });
   ws.on('close', (code, reason) => finish(reason.length > 0 ? reason.toString() : `closed (${code})`));

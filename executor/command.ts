@@ -1,5 +1,6 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
+import { positiveInteger } from '../cli/arguments.ts';
 import { CliError } from '../cli/errors.ts';
 import { FatalConnectError } from '../endpoint/api.ts';
 import { DEFAULT_STREAM_CONFIG, FIXED_500MS_RTO, type RtoConfig } from '../endpoint/core/config.ts';
@@ -56,12 +57,6 @@ function relayTuning(flags: ExecutorFlags): RemoteExecutorOptions['relay'] {
     backoff: defined({ initialMs: flags.reconnectInitialMs, maxMs: flags.reconnectMaxMs }),
     ...defined({ maxStreams: flags.maxStreams }),
   };
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
 }
 
 /** Resolves once SIGINT or SIGTERM arrives. */

@@ -17,6 +17,7 @@ import {
   parseMessage,
   type RequestId,
   type RequestMethod,
+  RpcError,
   RpcErrorCode,
   validateParams,
 } from '../proto/rpc/index.ts';
@@ -31,7 +32,7 @@ import {
   fsWriteFile,
 } from './fs-methods.ts';
 import { OutputGapError } from './process/output-log.ts';
-import { invalidRequest, RpcError } from './rpc-error.ts';
+import { invalidRequest } from './rpc-error.ts';
 import type { Session } from './session.ts';
 import type { SessionRegistry } from './session-registry.ts';
 

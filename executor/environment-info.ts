@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { EnvironmentInfoResult } from '../proto/rpc/index.ts';
 
-export const CAPABILITIES = ['pty', 'pipes', 'fs', 'sessionResume', 'processReadWait'];
+const CAPABILITIES = ['pty', 'pipes', 'fs', 'sessionResume', 'processReadWait'];
 
 export function environmentInfo(): EnvironmentInfoResult {
   const shellPath = process.env.SHELL || '/bin/sh';

@@ -10,12 +10,13 @@ import {
   type FsReadFileResult,
   type FsRemoveParams,
   type FsWriteFileParams,
+  RpcError,
   RpcErrorCode,
 } from '../proto/rpc/index.ts';
-import { invalidParams, RpcError } from './rpc-error.ts';
+import { invalidParams } from './rpc-error.ts';
 
 /** An absolute path from an absolute path or a `file:` URI. */
-export function toLocalPath(value: string, field = 'path'): string {
+function toLocalPath(value: string, field = 'path'): string {
   let path = value;
   if (value.startsWith('file:')) {
     try {

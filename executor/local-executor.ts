@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type LocalServer, startLocalServer } from './local-server.ts';
+import { startLocalServer } from './local-server.ts';
 import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS, SessionRegistry } from './session-registry.ts';
 
 export interface ExecutorTuning {
@@ -31,7 +31,7 @@ export async function startLocalExecutor(
   tuning: ExecutorTuning = {},
 ): Promise<LocalExecutor> {
   const registry = createRegistry(logger, tuning);
-  const server: LocalServer = await startLocalServer(listen, registry, logger);
+  const server = await startLocalServer(listen, registry, logger);
   return {
     url: server.url,
     registry,

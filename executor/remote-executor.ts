@@ -1,16 +1,10 @@
 import type { Logger } from 'pino';
 import type { MessageStream, RelayEndpoint } from '../endpoint/api.ts';
-import {
-  type ConnectRelayOptions,
-  connectRelay as defaultConnectRelay,
-  resolveStreamConfig,
-  streamTransport,
-} from '../endpoint/index.ts';
-import type { MessageTransport } from '../endpoint/message-transport.ts';
+import { type ConnectRelayOptions, connectRelay, streamTransport } from '../endpoint/index.ts';
 import { ConnectionProcessor } from './connection-processor.ts';
 import { createRegistry, type ExecutorTuning } from './local-executor.ts';
 import { registerExecutor } from './registration.ts';
-import { DEFAULT_SESSION_TTL_MS, type SessionRegistry } from './session-registry.ts';
+import type { SessionRegistry } from './session-registry.ts';
 
 export interface RemoteExecutorOptions extends ExecutorTuning {
   registryUrl: string;
@@ -19,11 +13,6 @@ export interface RemoteExecutorOptions extends ExecutorTuning {
   logger: Logger;
   /** Endpoint tuning (stream windows, keepalive, backoff) passed to connectRelay. */
   relay?: Omit<ConnectRelayOptions, 'resolveUrl' | 'role' | 'logger'>;
-  /** Defaults to the endpoint's connectRelay. */
-  connectRelay?: (options: ConnectRelayOptions) => RelayEndpoint;
-  /** Defaults to the endpoint's UTF-8 JSON adapter over the stream. */
-  toTransport?: (stream: MessageStream) => MessageTransport;
-  fetch?: typeof fetch;
 }
 
 export interface RemoteExecutor {
@@ -43,13 +32,7 @@ export interface RemoteExecutor {
  */
 export async function startRemoteExecutor(options: RemoteExecutorOptions): Promise<RemoteExecutor> {
   const { logger } = options;
-  const register = () =>
-    registerExecutor({
-      registryUrl: options.registryUrl,
-      executorId: options.executorId,
-      token: options.token,
-      fetch: options.fetch,
-    });
+  const register = () => registerExecutor(options);
   let firstUrl: string | null = await register();
   logger.info({ executorId: options.executorId, registry: options.registryUrl }, 'registered');
   const resolveUrl = async () => {
@@ -64,22 +47,17 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
   };
 
   const registry = createRegistry(logger, options);
-  const toTransport = options.toTransport ?? streamTransport;
-  const connect = options.connectRelay ?? defaultConnectRelay;
-  const endpoint = connect({
+  const endpoint = connectRelay({
     ...options.relay,
     resolveUrl,
     role: 'executor',
     logger: logger.child({ part: 'relay' }),
   });
-  // A silent peer suspends a stream after this long; one more interval of margin.
-  const streamConfig = resolveStreamConfig(options.relay?.stream);
-  const quietMs = (streamConfig.silentIntervals + 1) * streamConfig.heartbeatMs;
   endpoint.onStream((stream) => {
     const streamLogger = logger.child({ streamId: stream.streamId });
     streamLogger.info('stream opened');
-    const processor = new ConnectionProcessor(toTransport(stream), registry, streamLogger);
-    expireWhenSuspended(stream, processor, registry, options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS, quietMs);
+    const processor = new ConnectionProcessor(streamTransport(stream), registry, streamLogger);
+    expireWhenSuspended(stream, processor, registry);
   });
   endpoint.onConnectionState((state, error) => {
     if (error) logger.error({ state, error: error.message }, 'relay connection failed');
@@ -97,41 +75,28 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
 
 /**
  * A suspended stream (peer silent, socket gone) keeps its session attached.
- * Once the peer has not been heard for the session TTL, the stream is reset
- * with `session_expired` and its session ends with its processes, as a
- * detached session would. A reconnect alone does not count as hearing the
- * peer: the stream must stay open long enough that a silent peer would
- * have suspended it again (`quietMs`), or a message must arrive.
+ * Once it has stayed suspended for the session TTL — the stream reopens only
+ * when the peer is heard, a reconnect alone does not count — the stream is
+ * reset with `session_expired` and its session ends with its processes, as a
+ * detached session would.
  */
 function expireWhenSuspended(
   stream: MessageStream,
   processor: ConnectionProcessor,
   registry: SessionRegistry,
-  ttlMs: number,
-  quietMs: number,
 ): void {
   let expiry: NodeJS.Timeout | undefined;
-  let confirm: NodeJS.Timeout | undefined;
   const cancel = () => {
     clearTimeout(expiry);
-    clearTimeout(confirm);
     expiry = undefined;
-    confirm = undefined;
   };
-  const expire = () => {
-    const sessionId = processor.sessionId;
-    stream.reset('session_expired');
-    if (sessionId !== null) registry.expire(sessionId);
-  };
-  stream.onMessage(cancel);
   stream.onReset(cancel);
   stream.onStateChange((state) => {
-    clearTimeout(confirm);
-    confirm = undefined;
-    if (state === 'suspended') {
-      expiry ??= setTimeout(expire, ttlMs).unref();
-    } else if (expiry !== undefined) {
-      confirm = setTimeout(cancel, quietMs).unref();
-    }
+    if (state !== 'suspended') return cancel();
+    expiry ??= setTimeout(() => {
+      const sessionId = processor.sessionId;
+      stream.reset('session_expired');
+      if (sessionId !== null) registry.expire(sessionId);
+    }, registry.sessionTtlMs).unref();
   });
 }

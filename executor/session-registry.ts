@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { MessageTransport } from '../endpoint/message-transport.ts';
-import { RpcErrorCode } from '../proto/rpc/index.ts';
-import { RpcError } from './rpc-error.ts';
+import { RpcError, RpcErrorCode } from '../proto/rpc/index.ts';
+import { invalidRequest } from './rpc-error.ts';
 import { Session } from './session.ts';
 
 export interface SessionRegistryOptions {
@@ -30,6 +30,10 @@ export class SessionRegistry {
     return this.#sessions.size;
   }
 
+  get sessionTtlMs(): number {
+    return this.#options.sessionTtlMs;
+  }
+
   create(transport: MessageTransport): Session {
     const session = new Session(randomUUID(), {
       retainBytes: this.#options.retainBytes,
@@ -43,7 +47,7 @@ export class SessionRegistry {
 
   resume(sessionId: string, transport: MessageTransport): Session {
     const session = this.#sessions.get(sessionId);
-    if (!session) throw new RpcError(RpcErrorCode.InvalidRequest, `unknown session id ${sessionId}`);
+    if (!session) throw invalidRequest(`unknown session id ${sessionId}`);
     if (session.attached) {
       throw new RpcError(
         RpcErrorCode.SessionAttachedElsewhere,

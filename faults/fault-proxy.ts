@@ -19,7 +19,12 @@ import {
 } from './fault-settings.ts';
 import { passThrough } from './http-pass-through.ts';
 import { createPrng, deriveSeed, type Prng } from './prng.ts';
-import { type ConnectionInfo, type ConnectionState, ProxyConnection } from './proxy-connection.ts';
+import {
+  type ConnectionInfo,
+  type ConnectionState,
+  type FrameObserver,
+  ProxyConnection,
+} from './proxy-connection.ts';
 import { copyStats, emptyStats, type FaultProxyStats, type KillMode } from './stats.ts';
 
 export type ConnectionFilter = { readonly role?: string } | ((connection: ConnectionInfo) => boolean);
@@ -37,6 +42,8 @@ export interface FaultProxyOptions {
   readonly now?: () => number;
   /** Largest frame passed on (default 64 MiB), so the target sees oversize frames and rejects them itself. */
   readonly maxPayload?: number;
+  /** Sees every binary frame as it arrives, before any fault or blackhole touches it. */
+  readonly onFrame?: FrameObserver;
 }
 
 export interface ScheduledKills {
@@ -167,6 +174,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     statsFor: (direction: Direction) => stats[direction],
     prngFor: (connectionId: number, direction: Direction): Prng =>
       createPrng(connectionSeed(seed, connectionId, direction)),
+    onFrame: options.onFrame,
     onStateChange: (connection: ProxyConnection, state: ConnectionState, previous: ConnectionState) => {
       if (previous === 'open') stats.connections.active -= 1;
       if (state === 'closed') live.delete(connection);

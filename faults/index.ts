@@ -17,5 +17,5 @@ export {
 export { rewriteSocketUrl, rewriteUrlField } from './http-pass-through.ts';
 export { OrderedDelay } from './ordered-delay.ts';
 export { createPrng, deriveSeed, type Prng } from './prng.ts';
-export type { ConnectionInfo, ConnectionState } from './proxy-connection.ts';
+export type { ConnectionInfo, ConnectionState, FrameObserver } from './proxy-connection.ts';
 export type { DirectionStats, FaultProxyStats, KillMode } from './stats.ts';

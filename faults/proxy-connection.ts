@@ -5,7 +5,8 @@
  */
 
 import type { Duplex } from 'node:stream';
-import type { RawData, WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { rawBytes } from '../endpoint/index.ts';
 import { FramePlanner } from './fault-plan.ts';
 import type { Direction, FaultSettings } from './fault-settings.ts';
 import { OrderedDelay } from './ordered-delay.ts';
@@ -24,12 +25,15 @@ export interface ConnectionInfo {
   readonly state: ConnectionState;
 }
 
+export type FrameObserver = (bytes: Uint8Array, direction: Direction, connection: ConnectionInfo) => void;
+
 export interface ConnectionEnv {
   settingsFor(direction: Direction, role: string | undefined): FaultSettings;
   isBlackholed(connection: ConnectionInfo): boolean;
   statsFor(direction: Direction): DirectionStats;
   prngFor(connectionId: number, direction: Direction): Prng;
   onStateChange(connection: ProxyConnection, state: ConnectionState, previous: ConnectionState): void;
+  readonly onFrame: FrameObserver | undefined;
 }
 
 export interface ConnectionSockets {
@@ -63,12 +67,6 @@ function isSendableCloseCode(code: number): boolean {
     (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) ||
     (code >= 3000 && code <= 4999)
   );
-}
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return data;
 }
 
 /** Keeps reading a socket but throws everything away: nothing is parsed, so nothing is answered. */
@@ -162,7 +160,7 @@ export class ProxyConnection implements ConnectionInfo {
     from.on('error', () => {
       // Followed by 'close' (code 1006), which does the work.
     });
-    from.on('message', (data, isBinary) => this.#onMessage(leg, toBytes(data), isBinary));
+    from.on('message', (data, isBinary) => this.#onMessage(leg, rawBytes(data), isBinary));
     from.on('ping', (data) => {
       if (!this.#passes(leg)) return;
       stats.pings += 1;
@@ -189,6 +187,7 @@ export class ProxyConnection implements ConnectionInfo {
   }
 
   #onMessage(leg: Leg, bytes: Uint8Array, isBinary: boolean): void {
+    if (isBinary) this.#env.onFrame?.(bytes, leg.direction, this);
     if (!this.#passes(leg)) return;
     const stats = this.#env.statsFor(leg.direction);
     if (!isBinary) {

@@ -34,7 +34,7 @@ export interface FaultProxyStats {
   httpRequests: number;
 }
 
-export function emptyDirectionStats(): DirectionStats {
+function emptyDirectionStats(): DirectionStats {
   return {
     seen: 0,
     forwarded: 0,

@@ -61,7 +61,7 @@ export class HarnessClient {
     this.#backlog.onPausedChange((paused) => session.setReceivePaused(paused));
     session.onNotification((method, params) => this.#route(method, params));
     session.onResumed(() => {
-      for (const tracker of this.#trackers.values()) if (tracker.started) tracker.catchUp();
+      for (const tracker of this.#trackers.values()) tracker.catchUp();
     });
     session.onFailed((error) => {
       for (const tracker of [...this.#trackers.values()]) tracker.fail(error);
@@ -105,16 +105,14 @@ export class HarnessClient {
       this.#trackers.delete(processId);
     });
     this.#trackers.set(processId, tracker);
-    const resumesBefore = this.#session.resumeCount;
     try {
       await this.#start(params);
     } catch (err) {
       tracker.fail(err as Error);
       throw err;
     }
-    tracker.started = true;
     // Events sent on a connection lost during the start are recovered by reading.
-    if (this.#session.resumeCount !== resumesBefore) tracker.catchUp();
+    tracker.markStarted();
     return tracker.handle;
   }
 

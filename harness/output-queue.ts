@@ -19,23 +19,23 @@ export interface OutputQueueOptions<T> {
 export class OutputQueue<T> implements AsyncIterable<T> {
   readonly #items: (T | undefined)[] = [];
   #head = 0;
-  readonly #counter: ByteCounter | undefined;
-  readonly #sizeOf: ((item: T) => number) | undefined;
+  readonly #counter: ByteCounter;
+  readonly #sizeOf: (item: T) => number;
   #ended = false;
   #abandoned = false;
   #error: Error | undefined;
   #wake: (() => void) | undefined;
   #iterating = false;
 
-  constructor(options?: OutputQueueOptions<T>) {
-    this.#counter = options?.counter;
-    this.#sizeOf = options?.sizeOf;
+  constructor(options: OutputQueueOptions<T>) {
+    this.#counter = options.counter;
+    this.#sizeOf = options.sizeOf;
   }
 
   push(item: T): void {
     if (this.#ended || this.#abandoned) return;
     this.#items.push(item);
-    this.#counter?.add(this.#size(item));
+    this.#counter.add(this.#sizeOf(item));
     this.#notify();
   }
 
@@ -82,7 +82,7 @@ export class OutputQueue<T> implements AsyncIterable<T> {
       this.#items.splice(0, this.#head);
       this.#head = 0;
     }
-    this.#counter?.release(this.#size(item));
+    this.#counter.release(this.#sizeOf(item));
     return item;
   }
 
@@ -91,10 +91,6 @@ export class OutputQueue<T> implements AsyncIterable<T> {
     while (this.#take() !== undefined) {
       // releases each item's bytes
     }
-  }
-
-  #size(item: T): number {
-    return this.#sizeOf?.(item) ?? 0;
   }
 
   #notify(): void {

@@ -1,4 +1,4 @@
-import { RpcErrorCode } from '../proto/rpc/index.ts';
+import { OutputStream, RpcErrorCode } from '../proto/rpc/index.ts';
 import { OutputGapError, RpcError } from './errors.ts';
 import type { ByteCounter } from './output-backlog.ts';
 import { OutputQueue } from './output-queue.ts';
@@ -9,7 +9,7 @@ import type { Session } from './session.ts';
 /** How long one catch-up `process/read` waits on the executor for new events. */
 const CATCH_UP_WAIT_MS = 5_000;
 
-const streams = new Set(['stdout', 'stderr', 'pty']);
+const streams = new Set<string>(OutputStream.options);
 
 /**
  * The harness's side of one process: feeds live notifications and catch-up
@@ -28,7 +28,9 @@ export class ProcessTracker {
   #finished = false;
   #catchingUp = false;
   /** Set once the executor confirmed the start; only then can a catch-up read find the process. */
-  started = false;
+  #started = false;
+  /** A resume came before the start was confirmed: catch up once it is. */
+  #catchUpOnStart = false;
 
   constructor(
     processId: string,
@@ -70,7 +72,7 @@ export class ProcessTracker {
       event = {
         kind: 'output',
         seq,
-        stream: params.stream as ProcessOutput['stream'],
+        stream: params.stream as OutputStream,
         data: Buffer.from(params.chunk, 'base64'),
       };
     } else if (method === 'process/exited') {
@@ -87,11 +89,21 @@ export class ProcessTracker {
     this.#publish(this.#sequencer.accept(event));
   }
 
+  /** The executor confirmed the start; a resume that came before it is caught up now. */
+  markStarted(): void {
+    this.#started = true;
+    if (this.#catchUpOnStart) this.catchUp();
+  }
+
   /**
    * After a session resume: reads every event the lost connection may have
    * swallowed with `process/read afterSeq`, long-polling until the process closed.
    */
   catchUp(): void {
+    if (!this.#started) {
+      this.#catchUpOnStart = true;
+      return;
+    }
     if (this.#catchingUp || this.#finished) return;
     this.#catchingUp = true;
     void this.#catchUpLoop().finally(() => {

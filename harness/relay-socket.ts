@@ -6,13 +6,10 @@ import {
 } from '../endpoint/index.ts';
 import type { Connector, OpenedConnection } from './connector.ts';
 import { HarnessConnectError } from './errors.ts';
-import { requestConnectUrl } from './rendezvous.ts';
+import { type RendezvousTarget, requestConnectUrl } from './rendezvous.ts';
 
 /** Where a relay socket goes and how its endpoint is tuned. */
-export interface RelayTarget {
-  registryUrl: string;
-  executorId: string;
-  token: string;
+export interface RelayTarget extends RendezvousTarget {
   /** Tuning of the relay endpoint (stream windows, keepalive, socket reconnect backoff, stream limit). */
   relay?: Pick<ConnectRelayOptions, 'stream' | 'keepalive' | 'backoff' | 'logger' | 'maxStreams'>;
 }
@@ -31,11 +28,6 @@ export class RelaySocket {
   #closing = false;
 
   private constructor(target: RelayTarget, firstUrl: string) {
-    const ticketTarget = {
-      registryUrl: target.registryUrl,
-      executorId: target.executorId,
-      token: target.token,
-    };
     let prefetched: string | undefined = firstUrl;
     this.#label = `executor ${target.executorId} via ${target.registryUrl}`;
     this.#endpoint = connectRelay({
@@ -44,7 +36,7 @@ export class RelaySocket {
       resolveUrl: async () => {
         const url = prefetched;
         prefetched = undefined;
-        return url ?? requestConnectUrl(ticketTarget);
+        return url ?? requestConnectUrl(target);
       },
     });
     this.#endpoint.onConnectionState((state, error) => {

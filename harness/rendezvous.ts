@@ -1,4 +1,5 @@
 import { FatalConnectError } from '../endpoint/api.ts';
+import { callRegistry } from '../proto/registry.ts';
 
 export interface RendezvousTarget {
   registryUrl: string;
@@ -28,8 +29,6 @@ export class RendezvousRejectedError extends FatalConnectError {
   }
 }
 
-const EXECUTOR_ID = /^[A-Za-z0-9_-]{1,256}$/;
-
 /**
  * Asks the rendezvous for a harness WebSocket URL (with a fresh ticket):
  * `POST {registry}/cloud/executor/{id}/connect` with the harness token.
@@ -37,54 +36,23 @@ const EXECUTOR_ID = /^[A-Za-z0-9_-]{1,256}$/;
  * RendezvousError (worth retrying).
  */
 export async function requestConnectUrl(target: RendezvousTarget, signal?: AbortSignal): Promise<string> {
-  if (!EXECUTOR_ID.test(target.executorId)) {
-    throw new RendezvousRejectedError(
-      `invalid executor id ${JSON.stringify(target.executorId)} (1–256 of A-Z a-z 0-9 _ -)`,
-      400,
-    );
+  const result = await callRegistry({ ...target, action: 'connect', ...(signal && { signal }) });
+  if (result.ok) return result.url;
+  switch (result.kind) {
+    case 'invalid':
+      throw new RendezvousRejectedError(result.detail, 400);
+    case 'unreachable':
+      throw new RendezvousError(`rendezvous ${target.registryUrl} is unreachable: ${result.detail}`);
+    case 'malformed':
+      throw new RendezvousError(`rendezvous ${target.registryUrl} answered without a WebSocket url`, 200);
+    case 'status': {
+      const detail = result.detail ? `: ${result.detail}` : '';
+      const message = `${describeStatus(result.status, target.executorId)} (${result.status}${detail})`;
+      if ([400, 401, 403, 404].includes(result.status))
+        throw new RendezvousRejectedError(message, result.status);
+      throw new RendezvousError(`rendezvous ${target.registryUrl} failed: ${message}`, result.status);
+    }
   }
-  let endpoint: URL;
-  try {
-    endpoint = new URL(`cloud/executor/${target.executorId}/connect`, withTrailingSlash(target.registryUrl));
-  } catch {
-    throw new RendezvousRejectedError(`invalid registry URL ${JSON.stringify(target.registryUrl)}`, 400);
-  }
-  let response: Response;
-  try {
-    response = await fetch(endpoint, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${target.token}` },
-      signal: signal ?? AbortSignal.timeout(15_000),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const detail = cause?.code ?? cause?.message ?? (err as Error).message;
-    throw new RendezvousError(`rendezvous ${target.registryUrl} is unreachable: ${detail}`);
-  }
-  const body = await response.text();
-  if (!response.ok) {
-    const message = `${describeStatus(response.status, target.executorId)} (${response.status}${errorDetail(body)})`;
-    if ([400, 401, 403, 404].includes(response.status))
-      throw new RendezvousRejectedError(message, response.status);
-    throw new RendezvousError(`rendezvous ${target.registryUrl} failed: ${message}`, response.status);
-  }
-  let url: unknown;
-  try {
-    url = (JSON.parse(body) as { url?: unknown }).url;
-  } catch {
-    url = undefined;
-  }
-  if (typeof url !== 'string' || !/^wss?:\/\//.test(url)) {
-    throw new RendezvousError(
-      `rendezvous ${target.registryUrl} answered without a WebSocket url`,
-      response.status,
-    );
-  }
-  return url;
-}
-
-function withTrailingSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
 }
 
 function describeStatus(status: number, executorId: string): string {
@@ -100,15 +68,4 @@ function describeStatus(status: number, executorId: string): string {
     default:
       return 'rendezvous error';
   }
-}
-
-function errorDetail(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown } | string };
-    const detail = typeof parsed.error === 'object' ? parsed.error?.message : parsed.error;
-    if (typeof detail === 'string' && detail.length > 0) return `: ${detail}`;
-  } catch {
-    // Not JSON: the status says enough.
-  }
-  return '';
 }

@@ -3,13 +3,14 @@
  * `wrangler dev`, one executor registered against it — and the exact
  * commands to try. Ctrl-C stops everything.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readDevVar } from '../cli/token.ts';
+import { mintToken, type Role } from '../worker/tokens.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'node_modules/.bin');
@@ -109,16 +110,8 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   await stop(1);
 }
 
-function mintToken(role: 'executor' | 'harness', key: string): string {
-  return execFileSync(
-    join(bin, 'node'),
-    [relaykit, 'token', role, '--executor-id', executorId, '--ttl', '24h'],
-    {
-      cwd: root,
-      env: { ...env, SIGNING_KEY: key },
-      encoding: 'utf8',
-    },
-  ).trim();
+function token(role: Role, key: string): Promise<string> {
+  return mintToken(key, { role, executorId, ttlSeconds: 24 * 3600, now: Math.floor(Date.now() / 1000) });
 }
 
 process.on('SIGINT', () => void stop(0));
@@ -140,8 +133,8 @@ start('rendezvous', join(bin, 'wrangler'), [
 ]);
 await waitFor('the rendezvous (wrangler dev)', async () => (await fetch(`${registry}/healthz`)).ok, 120_000);
 
-const executorToken = mintToken('executor', key);
-const harnessToken = mintToken('harness', key);
+const executorToken = await token('executor', key);
+const harnessToken = await token('harness', key);
 start(
   'executor',
   join(bin, 'node'),

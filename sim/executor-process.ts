@@ -26,6 +26,29 @@ export interface SpawnExecutorOptions {
   logLevel?: string;
 }
 
+/**
+ * Resolves with the first match of `ready` in a child's stdout, then lets the
+ * rest of its stdout flow away; rejects if the child exits first.
+ */
+export function readyLine(child: ChildProcess, ready: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const found = ready.exec(seen);
+      if (found === null) return;
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      child.stdout?.resume();
+      resolve(found[0]);
+    };
+    const onExit = (code: number | null, signal: string | null) =>
+      reject(new Error(`exited (${signal ?? code}) before it was ready: ${seen}`));
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
 /** Starts the executor and resolves once it has registered (its first ticket is in hand). */
 export async function spawnExecutor(options: SpawnExecutorOptions): Promise<ExecutorProcess> {
   const child: ChildProcess = spawn(
@@ -47,27 +70,14 @@ export async function spawnExecutor(options: SpawnExecutorOptions): Promise<Exec
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));
-  let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-LOG_TAIL_BYTES);
   });
   const exited = once(child, 'exit');
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.includes('registered')) {
-        child.stdout?.off('data', onData);
-        child.off('exit', onExit);
-        resolve();
-      }
-    };
-    const onExit = (code: number | null, signal: string | null) =>
-      reject(new Error(`executor exited (${signal ?? code}) before registering: ${stdout}${stderr}`));
-    child.stdout?.on('data', onData);
-    child.once('exit', onExit);
+  await readyLine(child, /registered/).catch((err: Error) => {
+    throw new Error(`executor ${err.message}${stderr}`);
   });
-  child.stdout?.resume();
   const status = () =>
     child.exitCode !== null ? `code ${child.exitCode}` : child.signalCode !== null ? child.signalCode : null;
   return {

@@ -13,7 +13,8 @@ import { type FaultProxy, type FaultSettings, startFaultProxy } from '../faults/
 import type { ReconnectPolicy } from '../harness/backoff.ts';
 import { connect, type HarnessClient, openRelaySocket, type SharedRelaySocket } from '../harness/index.ts';
 import { type ExecutorProcess, spawnExecutor } from './executor-process.ts';
-import { type FrameTap, startFrameTap } from './frame-tap.ts';
+import { createFrameTap, type FrameTap } from './frame-tap.ts';
+import { pollUntil } from './poll.ts';
 import { descendantsOf, type ProcessInfo, processesWithMarker } from './processes.ts';
 import { type MintTokenOptions, startWorker, type WorkerUnderTest } from './worker-runner.ts';
 
@@ -57,7 +58,7 @@ export interface StackOptions {
   workerVars?: Record<string, string>;
   /** Initial faults on both directions (default none). */
   faults?: Partial<FaultSettings>;
-  /** Put a frame tap in front of the proxy to count retransmissions and resets. */
+  /** Count the frames the endpoints send (retransmissions, resets) as the proxy receives them. */
   tap?: boolean;
 }
 
@@ -78,9 +79,9 @@ export interface Stack {
   readonly executorId: string;
   readonly worker: WorkerUnderTest;
   readonly proxy: FaultProxy;
-  /** Present with `tap: true`: sits in front of the proxy. */
+  /** Present with `tap: true`. */
   readonly tap: FrameTap | undefined;
-  /** The registry URL both endpoints use: the tap's, else the proxy's. */
+  /** The registry URL both endpoints use: the proxy's. */
   readonly registryUrl: string;
   readonly executor: ExecutorProcess;
   /** A string unique to this stack, for command lines that `ps` should be able to find. */
@@ -105,46 +106,35 @@ export interface Stack {
   dispose(): Promise<void>;
 }
 
-export async function pollUntil(
-  what: string,
-  probe: () => Promise<boolean> | boolean,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
 export async function startStack(options: StackOptions): Promise<Stack> {
   const executorId = options.executorId ?? `sim-${randomBytes(4).toString('hex')}`;
   const marker = `relaykit-mark-${randomBytes(6).toString('hex')}`;
   const worker = await startWorker({ vars: options.workerVars });
   const clients = new Set<{ close(): Promise<void> }>();
+  const tap = options.tap ? createFrameTap() : undefined;
   let proxy: FaultProxy | undefined;
-  let tap: FrameTap | undefined;
   let executor: ExecutorProcess | undefined;
-  let registryUrl = '';
   try {
-    proxy = await startFaultProxy({ target: worker.url, seed: options.seed, faults: options.faults });
-    if (options.tap) tap = await startFrameTap(proxy.httpUrl);
-    registryUrl = tap?.httpUrl ?? proxy.httpUrl;
+    proxy = await startFaultProxy({
+      target: worker.url,
+      seed: options.seed,
+      faults: options.faults,
+      onFrame: tap?.observe,
+    });
     executor = await spawnExecutor({
-      registryUrl,
+      registryUrl: proxy.httpUrl,
       executorId,
       token: await worker.mintToken('executor', executorId),
       args: options.executorArgs ?? FAST_EXECUTOR_ARGS,
       logLevel: options.executorLogLevel,
     });
   } catch (err) {
-    await tap?.close();
     await proxy?.close();
     await worker.dispose();
     throw err;
   }
   const readyProxy = proxy;
+  const registryUrl = proxy.httpUrl;
   const readyExecutor = executor;
 
   const track = <T extends { close(): Promise<void> }>(client: T): T => {
@@ -229,7 +219,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     async dispose() {
       await Promise.allSettled([...clients].map((c) => c.close()));
       await readyExecutor.stop();
-      await tap?.close();
       await readyProxy.close();
       await worker.dispose();
       let left: ProcessInfo[] = [];

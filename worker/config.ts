@@ -14,10 +14,9 @@ export interface Env {
 export interface RelayLimits {
   maxStreamsPerHarnessSocket: number;
   maxHarnessSockets: number;
-  /** Frames larger than this close the sending socket with 1009. */
-  maxFrameBytes: number;
 }
 
+/** Frames larger than this close the sending socket with 1009. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
 function positiveInt(value: string | undefined, fallback: number): number {
@@ -30,7 +29,6 @@ export function relayLimits(env: Env): RelayLimits {
   return {
     maxStreamsPerHarnessSocket: positiveInt(env.MAX_STREAMS_PER_HARNESS_SOCKET, 128),
     maxHarnessSockets: positiveInt(env.MAX_HARNESS_SOCKETS, 64),
-    maxFrameBytes: MAX_FRAME_BYTES,
   };
 }
 

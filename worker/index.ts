@@ -3,17 +3,12 @@
  * and the hand-off of WebSocket upgrades and stats to the executor's Durable
  * Object. It only authenticates and routes requests; frames never pass here.
  */
+
+import { isValidId } from '../proto/registry.ts';
 import { type Env, ticketTtlSeconds } from './config.ts';
 import { bearerToken, jsonError } from './http.ts';
 import { RELAY_HEADERS } from './relay-headers.ts';
-import {
-  type CredentialClaims,
-  isValidId,
-  mintTicket,
-  type Role,
-  verifyTicket,
-  verifyToken,
-} from './tokens.ts';
+import { type CredentialClaims, mintTicket, type Role, verifyTicket, verifyToken } from './tokens.ts';
 
 export type { Env } from './config.ts';
 export { ExecutorRelay } from './relay.ts';

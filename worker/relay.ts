@@ -12,10 +12,10 @@
  * the message it received, the very same bytes.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { encodeFrame } from '../proto/codec/encode.ts';
+import { encodeReset } from '../proto/codec/encode.ts';
 import { type FrameHeader, peekHeader } from '../proto/codec/peek.ts';
 import { StreamClaims } from './claims.ts';
-import { type Env, type RelayLimits, relayLimits } from './config.ts';
+import { type Env, MAX_FRAME_BYTES, type RelayLimits, relayLimits } from './config.ts';
 import { countDrop, parseCounters, type RelayCounters, type RelayStats } from './counters.ts';
 import { jsonError } from './http.ts';
 import { RELAY_HEADERS } from './relay-headers.ts';
@@ -29,16 +29,6 @@ const CLOSED = 3;
 const COUNTER_FLUSH_MS = 1000;
 
 const isOpen = (ws: WebSocket | undefined): ws is WebSocket => ws !== undefined && ws.readyState === OPEN;
-
-function resetFrame(streamId: string, reason: string): Uint8Array {
-  return encodeFrame({
-    version: 1,
-    streamId,
-    ack: 0,
-    ackBits: 0,
-    body: { case: 'reset', value: { reason } },
-  });
-}
 
 /** Close codes a server may send back (1005/1006/1015 are reserved for "none"). */
 function echoableCode(code: number): number {
@@ -130,7 +120,7 @@ export class ExecutorRelay extends DurableObject<Env> {
       ws.close(1003, 'text frames are not allowed');
       return;
     }
-    if (message.byteLength > this.#limits.maxFrameBytes) {
+    if (message.byteLength > MAX_FRAME_BYTES) {
       countDrop(this.#counters, 'oversize_frame');
       ws.close(1009, 'frame exceeds 1 MiB');
       return;
@@ -171,31 +161,30 @@ export class ExecutorRelay extends DurableObject<Env> {
   ) {
     const { streamId } = header;
     const claim = this.#claims.get(streamId);
-    if (claim === undefined) {
-      if (!this.#roomForStream(info.key)) {
-        countDrop(this.#counters, 'stream_limit');
-        this.#trySend(ws, resetFrame(streamId, 'too_many_streams'));
-        return;
-      }
-      this.#claims.add(streamId, {
-        owner: info.identity,
-        socketKey: info.key,
-        instance: this.#executorInstance,
-      });
-    } else if (claim.owner !== info.identity) {
+    if (claim !== undefined && claim.owner !== info.identity) {
       countDrop(this.#counters, 'foreign_stream');
       return;
-    } else if (
-      claim.socketKey !== info.key &&
-      (header.kind === 'resume' || !isOpen(this.#harness.get(claim.socketKey)))
-    ) {
-      // The owner came back on a new socket: executor→harness frames follow it.
+    }
+    // A new stream, or its owner back on a new socket (executor→harness frames follow it).
+    const bindsHere =
+      claim === undefined ||
+      (claim.socketKey !== info.key &&
+        (header.kind === 'resume' || !isOpen(this.#harness.get(claim.socketKey))));
+    if (bindsHere) {
       if (!this.#roomForStream(info.key)) {
         countDrop(this.#counters, 'stream_limit');
-        this.#trySend(ws, resetFrame(streamId, 'too_many_streams'));
+        this.#trySend(ws, encodeReset(streamId, 'too_many_streams'));
         return;
       }
-      this.#claims.rebind(streamId, info.key);
+      if (claim === undefined) {
+        this.#claims.add(streamId, {
+          owner: info.identity,
+          socketKey: info.key,
+          instance: this.#executorInstance,
+        });
+      } else {
+        this.#claims.rebind(streamId, info.key);
+      }
     }
     if (header.kind === 'reset') this.#claims.release(streamId);
     if (!isOpen(this.#executor) || !this.#trySend(this.#executor, bytes)) {
@@ -244,7 +233,7 @@ export class ExecutorRelay extends DurableObject<Env> {
     const released = this.#claims.releaseWhere((claim) => claim.instance === instance);
     for (const [streamId, claim] of released) {
       const target = this.#harness.get(claim.socketKey);
-      if (isOpen(target)) this.#trySend(target, resetFrame(streamId, reason));
+      if (isOpen(target)) this.#trySend(target, encodeReset(streamId, reason));
     }
   }
 

@@ -12,19 +12,12 @@
  * and is imported by both the worker and the Node CLI.
  */
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { isValidId } from '../proto/registry.ts';
 
 export type Role = 'executor' | 'harness';
 
 export const TOKEN_TYPE = 'relaykit-token+jwt';
 export const TICKET_TYPE = 'relaykit-ticket+jwt';
-export const DEFAULT_TICKET_TTL_SECONDS = 60;
-
-/** 1–256 characters of [A-Za-z0-9_-]: executor ids, subjects and instances. */
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,256}$/;
-
-export function isValidId(value: string): boolean {
-  return ID_PATTERN.test(value);
-}
 
 export interface CredentialClaims {
   role: Role;

@@ -2,8 +2,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { RELAYKIT_BIN as BIN, readyLine } from '../../sim/executor-process.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/relaykit.js', import.meta.url));
 const RAW_WS_PEER = fileURLToPath(new URL('./raw-ws-peer-main.ts', import.meta.url));
 
 export interface Child {
@@ -15,36 +15,21 @@ export interface Child {
 
 async function start(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<Child> {
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+  const match = await readyLine(child, ready).catch((err: Error) => {
+    throw new Error(`${args.join(' ')} ${err.message}`);
+  });
+  return {
+    pid: child.pid as number,
+    ready: match,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
   };
-  try {
-    const match = await new Promise<string>((resolve, reject) => {
-      let seen = '';
-      const onData = (data: Buffer) => {
-        seen += data.toString();
-        const found = ready.exec(seen);
-        if (found) {
-          child.stdout?.off('data', onData);
-          child.stdout?.resume();
-          resolve(found[0]);
-        }
-      };
-      child.stdout?.on('data', onData);
-      child.once('exit', (code) =>
-        reject(new Error(`${args.join(' ')} exited (${code}) before it was ready: ${seen}`)),
-      );
-    });
-    return { pid: child.pid as number, ready: match, stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
 }
 
 /** `relaykit executor --listen ws://127.0.0.1:0`; `ready` is its URL. */

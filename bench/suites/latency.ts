@@ -5,6 +5,7 @@
  */
 import hdr from 'hdr-histogram-js';
 import type { HarnessClient } from '../../harness/index.ts';
+import { msSince } from '../lib/stats.ts';
 
 export interface Percentiles {
   p50: number;
@@ -59,7 +60,7 @@ export async function startEcho(client: HarnessClient, tty: boolean): Promise<Ec
       const start = process.hrtime.bigint();
       const written = handle.write(`${token}\n`);
       await waitFor(token);
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const ms = msSince(start);
       await written;
       return ms;
     },

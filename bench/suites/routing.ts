@@ -9,6 +9,7 @@ import { frameOfSize, resumeFrame } from '../../test/support/relay-frames.ts';
 import { openExecutor, openHarness } from '../../test/support/relay-session.ts';
 import type { RelaySocket } from '../../test/support/relay-socket.ts';
 import type { WorkerUnderTest } from '../../test/support/worker-harness.ts';
+import { secondsSince } from '../lib/stats.ts';
 
 export interface RoutingPair {
   readonly executorId: string;
@@ -54,7 +55,7 @@ async function pump(
     to.ws.once('close', onClose);
     fill();
   });
-  return Number(process.hrtime.bigint() - start) / 1e9;
+  return secondsSince(start);
 }
 
 export async function openRoutingPair(worker: WorkerUnderTest): Promise<RoutingPair> {

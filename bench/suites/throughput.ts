@@ -9,7 +9,7 @@ import type { HarnessClient } from '../../harness/index.ts';
 import { MiB } from '../lib/memory.ts';
 import { spawnRawWsPeer } from '../lib/processes.ts';
 import type { Stack } from '../lib/stacks.ts';
-import { secondsSince } from '../lib/stats.ts';
+import { msSince, secondsSince } from '../lib/stats.ts';
 
 /** The chunk a pipe read typically yields, used for the raw baseline's messages too. */
 const CHUNK = 64 * 1024;
@@ -60,7 +60,7 @@ export async function openRawWsPeer(): Promise<RawWsPeer> {
     ping() {
       return new Promise((resolve) => {
         const start = process.hrtime.bigint();
-        ws.once('pong', () => resolve(Number(process.hrtime.bigint() - start) / 1e6));
+        ws.once('pong', () => resolve(msSince(start)));
         ws.ping();
       });
     },

@@ -24,11 +24,6 @@ export class Reassembler {
     this.maxMessageBytes = maxMessageBytes;
   }
 
-  /** Bytes held for a message whose last segment has not arrived. */
-  get heldBytes(): number {
-    return this.partial?.size ?? 0;
-  }
-
   push(seq: number, data: RelayDataBody): ReassembleResult {
     const current = this.partial;
     if (current === undefined) {

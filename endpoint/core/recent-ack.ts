@@ -53,13 +53,10 @@ export class RecentAck {
     this.highestSeq = highestSeq;
   }
 
-  /** How long past its expected ack a frame may still arrive before it counts as lost. */
-  reorderAllowance(smoothedRtt: number): number {
-    return this.reorderingSeen ? smoothedRtt / 4 : 0;
-  }
-
-  /** Applies the rule to the unacked frames at `now`, allowing `reorderMs` of reordering. */
-  detect(unacked: readonly InFlightFrame[], now: number, reorderMs: number): TimeLossVerdict {
+  /** Applies the rule to the unacked frames at `now`, given the smoothed RTT. */
+  detect(unacked: readonly InFlightFrame[], now: number, smoothedRtt: number): TimeLossVerdict {
+    // How long past its expected ack a frame may still arrive before it counts as lost.
+    const reorderMs = this.reorderingSeen ? smoothedRtt / 4 : 0;
     const lost: InFlightFrame[] = [];
     let nextAt: number | undefined;
     for (const frame of unacked) {

@@ -1,5 +1,6 @@
 import {
   encodeFrame,
+  encodeReset,
   RELAY_FRAME_VERSION,
   type RelayDataBody,
   type RelayFrame,
@@ -51,10 +52,12 @@ export class ReliableStream {
   private txCounter = 0;
   private ackDeadline: number | undefined;
   private framesSinceAck = 0;
-  /** Set after we sent a resume: the first ack state heard triggers resends. */
-  private awaitingResumeAck = false;
   /** Transmission counter at our latest resume: later transmissions need no resend. */
   private resumeTx = 0;
+  /**
+   * Set while a resume we sent awaits the peer's ack state (the first one
+   * heard triggers resends); the resume is repeated when it falls due.
+   */
   private resumeDeadline: number | undefined;
   /** When frames passed by an ack become overdue (time-based loss detection). */
   private lossDeadline: number | undefined;
@@ -128,11 +131,6 @@ export class ReliableStream {
     return this.reorderBytes;
   }
 
-  /** Bytes accepted from the application but not yet cut into frames. */
-  get pendingBytes(): number {
-    return this.segmenter.pendingBytes;
-  }
-
   /** True between `pauseReceive` and `resumeReceive`. */
   get receiving(): boolean {
     return !this.receivePaused;
@@ -189,15 +187,12 @@ export class ReliableStream {
         return;
       }
       this.resendUnacked(now);
-      this.awaitingResumeAck = false;
       this.resumeDeadline = undefined;
-      this.emit({ case: 'ackFrame', value: {} }, now);
-      this.stats.acksSent += 1;
+      this.sendAck(now);
     }
     if (this.resetReason !== undefined) return;
 
-    if (this.awaitingResumeAck) {
-      this.awaitingResumeAck = false;
+    if (this.resumeDeadline !== undefined) {
       this.resumeDeadline = undefined;
       this.resendUnacked(now, this.resumeTx);
     } else if (outcome.newlyAcked.length > 0) {
@@ -242,35 +237,18 @@ export class ReliableStream {
   tick(now: number): void {
     if (this.resetReason !== undefined) return;
     if (this.linkUp) {
-      if (this.ackDeadline !== undefined && now >= this.ackDeadline) {
-        this.emit({ case: 'ackFrame', value: {} }, now);
-        this.stats.acksSent += 1;
-      }
+      if (this.ackDeadline !== undefined && now >= this.ackDeadline) this.sendAck(now);
       if (this.resumeDeadline !== undefined && now >= this.resumeDeadline) {
         this.rto.onTimeout();
         this.sendResume(now);
       }
       if (this.lossDeadline !== undefined && now >= this.lossDeadline) this.retransmitLost(now);
-      let timedOut = false;
-      for (const frame of this.window.unacked()) {
-        if (frame.deadline !== undefined && now >= frame.deadline) {
-          if (!timedOut) this.rto.onTimeout();
-          timedOut = true;
-          this.transmit(frame, now);
-          this.stats.timeoutRetransmissions += 1;
-        }
-      }
-      if (timedOut) this.probeDeadline = undefined;
+      const rtoAt = this.window.earliestDeadline();
+      if (rtoAt !== undefined && now >= rtoAt) this.retransmitTimedOut(now);
       if (this.probeDeadline !== undefined && now >= this.probeDeadline) this.probeTail(now);
-      if (this.established && now >= this.lastSentAt + this.config.heartbeatMs) {
-        this.emit({ case: 'heartbeat', value: {} }, now);
-      }
-      if (
-        this.established &&
-        !this.peerSilent &&
-        now >= this.lastHeardAt + this.config.silentIntervals * this.config.heartbeatMs
-      ) {
-        this.peerSilent = true;
+      if (this.established) {
+        if (this.heardFromPeer && now >= this.heartbeatAt) this.emit({ case: 'heartbeat', value: {} }, now);
+        if (!this.peerSilent && now >= this.silentAt) this.peerSilent = true;
       }
     }
     this.noteChanges();
@@ -280,10 +258,7 @@ export class ReliableStream {
   linkLost(_now: number): void {
     if (this.resetReason !== undefined) return;
     this.linkUp = false;
-    this.awaitingResumeAck = false;
-    this.resumeDeadline = undefined;
-    this.lossDeadline = undefined;
-    this.probeDeadline = undefined;
+    this.stopRecovery();
     this.noteChanges();
   }
 
@@ -295,8 +270,9 @@ export class ReliableStream {
   linkRestored(now: number): void {
     if (this.resetReason !== undefined) return;
     this.linkUp = true;
-    this.peerSilent = false;
-    this.lastHeardAt = now;
+    // A reconnect is no news from the peer: after an outage longer than the
+    // silence period the stream stays suspended until the peer is heard.
+    if (this.established && now >= this.silentAt) this.peerSilent = true;
     if (this.heardFromPeer) {
       this.sendResume(now);
       for (const frame of this.window.unacked()) {
@@ -313,7 +289,8 @@ export class ReliableStream {
   /** Resets the stream from this side: sends `reset{reason}` and stops. */
   reset(reason: string, now: number): void {
     if (this.resetReason !== undefined) return;
-    this.emitFrame({ case: 'reset', value: { reason } }, now, false);
+    this.out.frames.push(encodeReset(this.streamId, reason));
+    this.lastSentAt = now;
     this.terminate(reason, false);
   }
 
@@ -330,14 +307,11 @@ export class ReliableStream {
     if (this.resumeDeadline !== undefined) next = Math.min(next, this.resumeDeadline);
     if (this.lossDeadline !== undefined) next = Math.min(next, this.lossDeadline);
     if (this.probeDeadline !== undefined) next = Math.min(next, this.probeDeadline);
-    for (const frame of this.window.unacked()) {
-      if (frame.deadline !== undefined) next = Math.min(next, frame.deadline);
-    }
+    const rtoAt = this.window.earliestDeadline();
+    if (rtoAt !== undefined) next = Math.min(next, rtoAt);
     if (this.established) {
-      next = Math.min(next, this.lastSentAt + this.config.heartbeatMs);
-      if (!this.peerSilent) {
-        next = Math.min(next, this.lastHeardAt + this.config.silentIntervals * this.config.heartbeatMs);
-      }
+      if (this.heardFromPeer) next = Math.min(next, this.heartbeatAt);
+      if (!this.peerSilent) next = Math.min(next, this.silentAt);
     }
     return Number.isFinite(next) ? next : undefined;
   }
@@ -350,6 +324,21 @@ export class ReliableStream {
 
   private get established(): boolean {
     return this.heardFromPeer || this.window.highestSent > 0;
+  }
+
+  /**
+   * When an idle stream that has heard its peer sends its next heartbeat.
+   * Before the peer is heard, a heartbeat could overtake a lost first data
+   * frame and be answered with `unknown_stream`; the unacked data's own
+   * resends keep such a stream alive instead.
+   */
+  private get heartbeatAt(): number {
+    return this.lastSentAt + this.config.heartbeatMs;
+  }
+
+  /** When an established stream that hears nothing more suspends. */
+  private get silentAt(): number {
+    return this.lastHeardAt + this.config.silentIntervals * this.config.heartbeatMs;
   }
 
   private receiveData(data: RelayDataBody, now: number): void {
@@ -371,20 +360,26 @@ export class ReliableStream {
       this.protocolError('seq_beyond_window', now);
       return;
     }
-    const before = this.received.ack;
-    if (seq !== before + 1) {
+    if (seq !== this.received.ack + 1) {
+      // Past a hole: held until the hole fills (the ack cannot advance yet).
       if (this.reorderBytes + data.payload.length > this.config.windowBytes) {
         this.protocolError('receive_buffer_overflow', now);
         return;
       }
       this.reorderBytes += data.payload.length;
+      this.reorder.set(seq, data);
+      this.received.record(seq);
+      return;
     }
-    this.reorder.set(seq, data);
+    // In order: deliver it and every held frame it joins to the cumulative ack.
     const after = this.received.record(seq);
-    for (let s = before + 1; s <= after; s += 1) {
-      const next = this.reorder.get(s) as RelayDataBody;
-      this.reorder.delete(s);
-      if (s !== seq) this.reorderBytes -= next.payload.length;
+    for (let s = seq; s <= after; s += 1) {
+      let next = data;
+      if (s !== seq) {
+        next = this.reorder.get(s) as RelayDataBody;
+        this.reorder.delete(s);
+        this.reorderBytes -= next.payload.length;
+      }
       const result = this.reassembler.push(s, next);
       if (!result.ok) {
         this.protocolError(result.code, now);
@@ -459,6 +454,18 @@ export class ReliableStream {
     this.lastSentAt = now;
   }
 
+  /** Resends every frame whose RTO fell due, backing the RTO off once; a timeout supersedes the tail probe. */
+  private retransmitTimedOut(now: number): void {
+    this.rto.onTimeout();
+    for (const frame of this.window.unacked()) {
+      if (frame.deadline !== undefined && now >= frame.deadline) {
+        this.transmit(frame, now);
+        this.stats.timeoutRetransmissions += 1;
+      }
+    }
+    this.probeDeadline = undefined;
+  }
+
   /** Resends every unacked frame (or only those last sent at or before transmission `upToTx`). */
   private resendUnacked(now: number, upToTx = Number.POSITIVE_INFINITY): void {
     for (const frame of this.window.unacked()) {
@@ -478,11 +485,7 @@ export class ReliableStream {
     this.lossDeadline = undefined;
     const srtt = this.rto.smoothedRtt;
     if (this.config.timeLossDetection && srtt !== undefined) {
-      const verdict = this.recentAck.detect(
-        this.window.unacked(),
-        now,
-        this.recentAck.reorderAllowance(srtt),
-      );
+      const verdict = this.recentAck.detect(this.window.unacked(), now, srtt);
       for (const frame of verdict.lost) lost.add(frame);
       this.lossDeadline = verdict.nextAt;
     }
@@ -504,10 +507,7 @@ export class ReliableStream {
     this.probeDeadline = undefined;
     const srtt = this.rto.smoothedRtt;
     if (!this.config.timeLossDetection || srtt === undefined) return;
-    let rtoAt: number | undefined;
-    for (const frame of this.window.unacked()) {
-      if (frame.deadline !== undefined) rtoAt = Math.min(rtoAt ?? frame.deadline, frame.deadline);
-    }
+    const rtoAt = this.window.earliestDeadline();
     if (rtoAt === undefined) return;
     const probeAt = now + 2 * srtt + this.config.ackDelayMs;
     if (probeAt < rtoAt) this.probeDeadline = probeAt;
@@ -533,31 +533,31 @@ export class ReliableStream {
 
   private sendResume(now: number): void {
     this.emit({ case: 'resume', value: { nextSeq: this.window.nextSeq } }, now);
-    this.awaitingResumeAck = true;
     this.resumeTx = this.txCounter;
     this.resumeDeadline = now + this.rto.current();
   }
 
+  /** A frame carrying the current ack state (every body but a reset, which `reset` encodes). */
   private frame(body: RelayFrameBody): RelayFrame {
-    const carriesAck = body.case !== 'reset';
     return {
       version: RELAY_FRAME_VERSION,
       streamId: this.streamId,
-      ack: carriesAck ? this.received.ack : 0,
-      ackBits: carriesAck ? this.received.bits : 0,
+      ack: this.received.ack,
+      ackBits: this.received.bits,
       body,
     };
   }
 
   /** Emits a non-data frame carrying the current ack state. */
   private emit(body: RelayFrameBody, now: number): void {
-    this.emitFrame(body, now, true);
-  }
-
-  private emitFrame(body: RelayFrameBody, now: number, carriesAck: boolean): void {
     this.out.frames.push(encodeFrame(this.frame(body)));
     this.lastSentAt = now;
-    if (carriesAck) this.clearAckOwed();
+    this.clearAckOwed();
+  }
+
+  private sendAck(now: number): void {
+    this.emit({ case: 'ackFrame', value: {} }, now);
+    this.stats.acksSent += 1;
   }
 
   private clearAckOwed(): void {
@@ -571,11 +571,16 @@ export class ReliableStream {
     this.reorder.clear();
     this.reorderBytes = 0;
     this.ackDeadline = undefined;
+    this.stopRecovery();
+    this.out.events.push({ type: 'reset', reason, byPeer });
+    this.noteChanges();
+  }
+
+  /** Drops the resume, loss and probe deadlines (the link is gone or the stream ended). */
+  private stopRecovery(): void {
     this.resumeDeadline = undefined;
     this.lossDeadline = undefined;
     this.probeDeadline = undefined;
-    this.out.events.push({ type: 'reset', reason, byPeer });
-    this.noteChanges();
   }
 
   /** Emits state and writability transitions once each. */

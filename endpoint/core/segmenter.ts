@@ -18,7 +18,6 @@ interface PendingMessage {
 export class Segmenter {
   private readonly segmentBytes: number;
   private readonly queue: PendingMessage[] = [];
-  private queuedBytes = 0;
 
   constructor(segmentBytes: number) {
     this.segmentBytes = segmentBytes;
@@ -26,16 +25,10 @@ export class Segmenter {
 
   push(message: Uint8Array): void {
     this.queue.push({ message, count: Math.ceil(message.length / this.segmentBytes), next: 0 });
-    this.queuedBytes += message.length;
   }
 
   get empty(): boolean {
     return this.queue.length === 0;
-  }
-
-  /** Bytes taken from the application but not yet cut into frames. */
-  get pendingBytes(): number {
-    return this.queuedBytes;
   }
 
   /** Payload size of the next segment, if any. */
@@ -53,7 +46,6 @@ export class Segmenter {
     const payload = head.message.subarray(start, Math.min(head.message.length, start + this.segmentBytes));
     const segment = { payload, segmentIndex: head.next, segmentCount: head.count };
     head.next += 1;
-    this.queuedBytes -= payload.length;
     if (head.next === head.count) this.queue.shift();
     return segment;
   }

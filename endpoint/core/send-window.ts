@@ -95,6 +95,16 @@ export class SendWindow {
     return this.frames.filter((f) => !f.sacked);
   }
 
+  /** The earliest retransmission deadline among frames not acked in any way. */
+  earliestDeadline(): number | undefined {
+    let next: number | undefined;
+    for (const frame of this.frames) {
+      const at = frame.deadline;
+      if (!frame.sacked && at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    return next;
+  }
+
   /** The highest-seq frame transmitted and not acked in any way. */
   newestUnacked(): InFlightFrame | undefined {
     for (let i = this.frames.length - 1; i >= 0; i -= 1) {

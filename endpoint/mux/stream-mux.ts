@@ -1,10 +1,4 @@
-import {
-  decodeFrame,
-  encodeFrame,
-  peekHeader,
-  RELAY_FRAME_VERSION,
-  type RelayFrame,
-} from '../../proto/codec/index.ts';
+import { decodeFrame, encodeReset, peekHeader, type RelayFrame } from '../../proto/codec/index.ts';
 import { ACK_WINDOW, resolveStreamConfig, type StreamConfig } from '../core/config.ts';
 import type { StreamEvent } from '../core/events.ts';
 import { ReliableStream } from '../core/reliable-stream.ts';
@@ -183,15 +177,7 @@ export class StreamMux {
   }
 
   private sendReset(streamId: string, reason: string): void {
-    this.frames.push(
-      encodeFrame({
-        version: RELAY_FRAME_VERSION,
-        streamId,
-        ack: 0,
-        ackBits: 0,
-        body: { case: 'reset', value: { reason } },
-      }),
-    );
+    this.frames.push(encodeReset(streamId, reason));
   }
 
   private remember(streamId: string, reason: string): void {

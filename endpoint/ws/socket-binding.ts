@@ -2,6 +2,7 @@ import type WebSocket from 'ws';
 import type { Clock } from './clock.ts';
 import type { RelayLogger } from './logger.ts';
 import type { MuxDriver } from './mux-driver.ts';
+import { CLOSE_UNSUPPORTED_DATA, rawBytes } from './raw-data.ts';
 
 export interface KeepaliveOptions {
   /** WebSocket ping interval (default 30 s). */
@@ -11,15 +12,6 @@ export interface KeepaliveOptions {
 }
 
 export const DEFAULT_KEEPALIVE: KeepaliveOptions = { pingIntervalMs: 30_000, pongTimeoutMs: 60_000 };
-
-/** Close code for a text message, which the relay protocol does not allow. */
-export const CLOSE_UNSUPPORTED_DATA = 1003;
-
-function toBytes(data: WebSocket.RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return data;
-}
 
 /**
  * Wires one open WebSocket to a driver: binary messages in, frames out,
@@ -55,7 +47,7 @@ export function bindSocket(
       ws.close(CLOSE_UNSUPPORTED_DATA, 'binary frames only');
       return;
     }
-    driver.receive(toBytes(data));
+    driver.receive(rawBytes(data));
   });
   ws.on('error', (err) => logger?.warn?.({ err }, 'relay socket error'));
   ws.on('close', (code, reason) => {

@@ -1,12 +1,15 @@
 import type { OutputStream } from '../../proto/rpc/index.ts';
 
+type DataListener = (stream: OutputStream, data: Buffer) => void;
+type ExitListener = (exitCode: number | null, signal: string | null) => void;
+
 /** What a spawned process (PTY or pipes) offers the process manager. */
 export interface ProcessDriver {
   readonly pid: number;
   readonly stdinOpen: boolean;
-  onData(listener: (stream: OutputStream, data: Buffer) => void): void;
+  onData(listener: DataListener): void;
   /** The process itself exited (descendants may still hold its output open). */
-  onExit(listener: (exitCode: number | null, signal: string | null) => void): void;
+  onExit(listener: ExitListener): void;
   /** All output has been delivered and the process has exited; fires once, after onExit. */
   onClose(listener: () => void): void;
   write(data: Buffer): void;
@@ -14,6 +17,23 @@ export interface ProcessDriver {
   resize(cols: number, rows: number): void;
   pause(): void;
   resume(): void;
+}
+
+/** The one listener of each driver event (no-ops until set); drivers call the `emit…` fields. */
+export class DriverListeners {
+  protected emitData: DataListener = () => {};
+  protected emitExit: ExitListener = () => {};
+  protected emitClose: () => void = () => {};
+
+  onData(listener: DataListener): void {
+    this.emitData = listener;
+  }
+  onExit(listener: ExitListener): void {
+    this.emitExit = listener;
+  }
+  onClose(listener: () => void): void {
+    this.emitClose = listener;
+  }
 }
 
 export interface SpawnSpec {

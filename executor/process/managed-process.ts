@@ -1,6 +1,6 @@
 import type { OutputStream, ProcessReadResult, WriteStatus } from '../../proto/rpc/index.ts';
 import type { ProcessDriver } from './driver.ts';
-import { type LoggedChunk, OutputLog } from './output-log.ts';
+import { OutputLog } from './output-log.ts';
 
 export type ProcessEvent =
   | { kind: 'output'; seq: number; stream: OutputStream; data: Buffer }
@@ -11,7 +11,7 @@ export type ProcessEvent =
 const WRITE_ID_MEMORY = 4096;
 
 /** Grace between SIGTERM and SIGKILL when a process group is terminated. */
-export const TERMINATE_GRACE_MS = 2000;
+const TERMINATE_GRACE_MS = 2000;
 
 function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
@@ -47,9 +47,9 @@ export class ManagedProcess {
     this.#driver = driver;
     this.#log = new OutputLog(retainBytes);
     driver.onData((stream, data) => {
-      const chunk: LoggedChunk = this.#log.appendOutput(stream, data);
+      const { seq } = this.#log.appendOutput(stream, data);
       this.#wake();
-      onEvent(this, { kind: 'output', seq: chunk.seq, stream, data });
+      onEvent(this, { kind: 'output', seq, stream, data });
     });
     driver.onExit((exitCode, signal) => {
       this.#exited = { exitCode, signal };
@@ -74,10 +74,6 @@ export class ManagedProcess {
   get closed(): boolean {
     return this.#closedSeq > 0;
   }
-  get log(): OutputLog {
-    return this.#log;
-  }
-
   write(data: Buffer, writeId: string): WriteStatus {
     if (this.#writeIds.has(writeId)) return 'accepted';
     if (!this.#driver.stdinOpen || !this.running) return 'stdinClosed';
@@ -109,11 +105,11 @@ export class ManagedProcess {
   }
 
   /** SIGTERM to the group, SIGKILL after a grace if anything of it is left. Returns whether it was running. */
-  terminate(graceMs = TERMINATE_GRACE_MS): boolean {
+  terminate(): boolean {
     const wasRunning = this.running;
     killGroup(this.pid, 'SIGTERM');
     if (!this.#killTimer) {
-      this.#killTimer = setTimeout(() => killGroup(this.pid, 'SIGKILL'), graceMs);
+      this.#killTimer = setTimeout(() => killGroup(this.pid, 'SIGKILL'), TERMINATE_GRACE_MS);
       this.#killTimer.unref();
     }
     return wasRunning;

@@ -40,23 +40,8 @@ export class OutputLog {
     this.#limitBytes = limitBytes;
   }
 
-  get lastSeq(): number {
-    return this.#lastSeq;
-  }
-
   get retainedBytes(): number {
     return this.#retainedBytes;
-  }
-
-  /** Bytes of retained output with a seq above `seq`. */
-  bytesAfter(seq: number): number {
-    let total = 0;
-    for (let i = this.#chunks.length - 1; i >= this.#head; i--) {
-      const c = this.#chunks[i] as LoggedChunk;
-      if (c.seq <= seq) break;
-      total += c.data.length;
-    }
-    return total;
   }
 
   appendOutput(stream: OutputStream, data: Buffer): LoggedChunk {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { OutputStream } from '../../proto/rpc/index.ts';
-import type { ProcessDriver, SpawnSpec } from './driver.ts';
+import { DriverListeners, type ProcessDriver, type SpawnSpec } from './driver.ts';
 import { osReason, SpawnError } from './spawn-checks.ts';
 
 /**
@@ -11,7 +11,7 @@ import { osReason, SpawnError } from './spawn-checks.ts';
 const EXIT_REPORT_GRACE_MS = 1000;
 
 /** A process on pipes (tty: false), in its own process group. */
-export class PipeDriver implements ProcessDriver {
+export class PipeDriver extends DriverListeners implements ProcessDriver {
   readonly #child: ChildProcess;
   readonly pid: number;
   #stdinOpen: boolean;
@@ -19,11 +19,9 @@ export class PipeDriver implements ProcessDriver {
   #exit: { code: number | null; signal: string | null } | null = null;
   #exitReported = false;
   #graceTimer: NodeJS.Timeout | null = null;
-  #onData: (stream: OutputStream, data: Buffer) => void = () => {};
-  #onExit: (code: number | null, signal: string | null) => void = () => {};
-  #onClose: () => void = () => {};
 
   private constructor(child: ChildProcess, pipeStdin: boolean) {
+    super();
     this.#child = child;
     this.pid = child.pid as number;
     this.#stdinOpen = pipeStdin;
@@ -41,7 +39,7 @@ export class PipeDriver implements ProcessDriver {
     });
     child.on('close', () => {
       this.#reportExit();
-      this.#onClose();
+      this.emitClose();
     });
   }
 
@@ -61,16 +59,6 @@ export class PipeDriver implements ProcessDriver {
 
   get stdinOpen(): boolean {
     return this.#stdinOpen;
-  }
-
-  onData(listener: (stream: OutputStream, data: Buffer) => void): void {
-    this.#onData = listener;
-  }
-  onExit(listener: (exitCode: number | null, signal: string | null) => void): void {
-    this.#onExit = listener;
-  }
-  onClose(listener: () => void): void {
-    this.#onClose = listener;
   }
 
   write(data: Buffer): void {
@@ -97,7 +85,7 @@ export class PipeDriver implements ProcessDriver {
   }
 
   #wire(stream: Readable, name: OutputStream): void {
-    stream.on('data', (data: Buffer) => this.#onData(name, data));
+    stream.on('data', (data: Buffer) => this.emitData(name, data));
     stream.on('end', () => {
       this.#openStreams--;
       if (this.#openStreams === 0 && this.#exit) this.#reportExit();
@@ -108,6 +96,6 @@ export class PipeDriver implements ProcessDriver {
     if (this.#exitReported || !this.#exit) return;
     this.#exitReported = true;
     if (this.#graceTimer) clearTimeout(this.#graceTimer);
-    this.#onExit(this.#exit.code, this.#exit.signal);
+    this.emitExit(this.#exit.code, this.#exit.signal);
   }
 }

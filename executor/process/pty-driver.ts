@@ -2,8 +2,7 @@ import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import * as pty from 'node-pty';
-import type { OutputStream } from '../../proto/rpc/index.ts';
-import type { ProcessDriver, SpawnSpec } from './driver.ts';
+import { DriverListeners, type ProcessDriver, type SpawnSpec } from './driver.ts';
 
 /** After exit, how long the PTY must be quiet (and not paused) before the held slave is let go. */
 const QUIET_AFTER_EXIT_MS = 30;
@@ -33,7 +32,7 @@ interface UnixTerminalInternals {
  *   loop). That destroy is intercepted: it is the signal that the child
  *   exited, and the stream then drains to its natural end instead.
  */
-export class PtyDriver implements ProcessDriver {
+export class PtyDriver extends DriverListeners implements ProcessDriver {
   readonly #term: pty.IPty;
   readonly pid: number;
   readonly #destroySocket: () => void;
@@ -43,11 +42,9 @@ export class PtyDriver implements ProcessDriver {
   #exitSeen = false;
   #dataEvents = 0;
   #timer: NodeJS.Timeout | null = null;
-  #onData: (stream: OutputStream, data: Buffer) => void = () => {};
-  #onExit: (code: number | null, signal: string | null) => void = () => {};
-  #onClose: () => void = () => {};
 
   constructor(spec: SpawnSpec) {
+    super();
     this.#term = pty.spawn(spec.file, spec.args, {
       name: spec.env.TERM ?? 'xterm-256color',
       cols: spec.cols,
@@ -77,30 +74,20 @@ export class PtyDriver implements ProcessDriver {
     this.#term.onData((data) => {
       this.#dataEvents++;
       if (this.#exitSeen) this.#scheduleDrainCheck();
-      this.#onData('pty', data as unknown as Buffer);
+      this.emitData('pty', data as unknown as Buffer);
     });
     this.#term.onExit(({ exitCode, signal }) => {
       this.#clearTimer();
       this.#releaseSlave();
       this.#stdinOpen = false;
       const name = signal ? (signalNames.get(signal) ?? `signal ${signal}`) : null;
-      this.#onExit(name ? null : exitCode, name);
-      this.#onClose();
+      this.emitExit(name ? null : exitCode, name);
+      this.emitClose();
     });
   }
 
   get stdinOpen(): boolean {
     return this.#stdinOpen;
-  }
-
-  onData(listener: (stream: OutputStream, data: Buffer) => void): void {
-    this.#onData = listener;
-  }
-  onExit(listener: (exitCode: number | null, signal: string | null) => void): void {
-    this.#onExit = listener;
-  }
-  onClose(listener: () => void): void {
-    this.#onClose = listener;
   }
 
   write(data: Buffer): void {

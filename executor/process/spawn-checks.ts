@@ -10,7 +10,7 @@ export class SpawnError extends Error {
   }
 }
 
-function osReason(err: unknown): string {
+export function osReason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOENT') return 'ENOENT: no such file or directory';
   if (e.code === 'EACCES') return 'EACCES: permission denied';
@@ -54,5 +54,3 @@ export async function resolveExecutable(
   }
   throw new SpawnError(`spawn ${file}: ${osReason(lastError)}`);
 }
-
-export { osReason };

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { positiveInteger } from '../../cli/arguments.ts';
 import { CliError } from '../../cli/errors.ts';
 import { FatalConnectError } from '../../endpoint/api.ts';
 import type { HarnessClient } from '../client.ts';
@@ -18,12 +19,6 @@ export interface ConnectionFlags {
 export interface ProcessFlags {
   cwd?: string;
   env?: Record<string, string>;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
 }
 
 function collectEnv(value: string, previous: Record<string, string> | undefined): Record<string, string> {
@@ -49,7 +44,7 @@ export function addConnectionOptions(command: Command): Command {
 }
 
 /** Turns the flags into connect options; bad combinations are usage errors (exit 2). */
-export function connectOptionsFrom(flags: ConnectionFlags): ConnectOptions {
+function connectOptionsFrom(flags: ConnectionFlags): ConnectOptions {
   if (flags.url !== undefined && flags.registry !== undefined) {
     throw new CliError('use either --url or --registry, not both', 2);
   }

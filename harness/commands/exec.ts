@@ -1,12 +1,6 @@
 import { Command } from 'commander';
-import {
-  addConnectionOptions,
-  type ConnectionFlags,
-  connectForCli,
-  type ProcessFlags,
-} from './connection-options.ts';
-import { flushStdio } from './process-io.ts';
-import { runRemote } from './run-remote.ts';
+import { addConnectionOptions, type ConnectionFlags, type ProcessFlags } from './connection-options.ts';
+import { runRemoteAndExit } from './run-remote.ts';
 
 interface ExecFlags extends ConnectionFlags, ProcessFlags {
   tty?: boolean;
@@ -23,20 +17,7 @@ export function execCommand(): Command {
     .option('--tty', 'run under a pseudo-terminal (interactive when the local stdin is a terminal)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  return addConnectionOptions(command).action(async (argv: string[], flags: ExecFlags) => {
-    const client = await connectForCli(flags);
-    let code: number;
-    try {
-      code = await runRemote(client, {
-        argv,
-        tty: flags.tty === true,
-        env: flags.env ?? {},
-        ...(flags.cwd && { cwd: flags.cwd }),
-      });
-    } finally {
-      await client.close();
-    }
-    await flushStdio();
-    process.exit(code);
-  });
+  return addConnectionOptions(command).action((argv: string[], flags: ExecFlags) =>
+    runRemoteAndExit(flags, flags.tty === true, async () => argv),
+  );
 }

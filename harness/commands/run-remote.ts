@@ -3,10 +3,11 @@ import type { Signal } from '../../proto/rpc/index.ts';
 import type { HarnessClient } from '../client.ts';
 import { RpcError } from '../errors.ts';
 import type { ProcessHandle } from '../process-handle.ts';
-import { exitCodeOf, forwardStdin, pumpOutput } from './process-io.ts';
+import { type ConnectionFlags, connectForCli, type ProcessFlags } from './connection-options.ts';
+import { exitCodeOf, flushStdio, forwardStdin, pumpOutput } from './process-io.ts';
 import { attachTerminal, terminalSize } from './terminal.ts';
 
-export interface RemoteRunSpec {
+interface RemoteRunSpec {
   argv: string[];
   tty: boolean;
   cwd?: string;
@@ -16,12 +17,38 @@ export interface RemoteRunSpec {
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const satisfies readonly Signal[];
 
 /**
+ * What `exec` and `shell` do: connect with the flags, run the command that
+ * `argvOn` names (it may ask the executor) wired to the local stdio, close,
+ * and exit with the remote exit code.
+ */
+export async function runRemoteAndExit(
+  flags: ConnectionFlags & ProcessFlags,
+  tty: boolean,
+  argvOn: (client: HarnessClient) => Promise<string[]>,
+): Promise<void> {
+  const client = await connectForCli(flags);
+  let code: number;
+  try {
+    code = await runRemote(client, {
+      argv: await argvOn(client),
+      tty,
+      env: flags.env ?? {},
+      ...(flags.cwd && { cwd: flags.cwd }),
+    });
+  } finally {
+    await client.close();
+  }
+  await flushStdio();
+  process.exit(code);
+}
+
+/**
  * Runs one remote process wired to the local stdio and returns the exit
  * code to leave with. With a PTY and a local terminal the session is
  * interactive (raw mode, resize); otherwise piped stdin is forwarded and
  * local SIGINT/SIGTERM/SIGHUP are passed on (a second SIGINT gives up locally).
  */
-export async function runRemote(client: HarnessClient, spec: RemoteRunSpec): Promise<number> {
+async function runRemote(client: HarnessClient, spec: RemoteRunSpec): Promise<number> {
   const interactive = spec.tty && process.stdin.isTTY === true;
   const forwardPipedStdin = process.stdin.isTTY !== true;
   let handle: ProcessHandle;

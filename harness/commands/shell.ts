@@ -1,12 +1,6 @@
 import { Command } from 'commander';
-import {
-  addConnectionOptions,
-  type ConnectionFlags,
-  connectForCli,
-  type ProcessFlags,
-} from './connection-options.ts';
-import { flushStdio } from './process-io.ts';
-import { runRemote } from './run-remote.ts';
+import { addConnectionOptions, type ConnectionFlags, type ProcessFlags } from './connection-options.ts';
+import { runRemoteAndExit } from './run-remote.ts';
 
 interface ShellFlags extends ConnectionFlags, ProcessFlags {
   shell?: string;
@@ -20,21 +14,9 @@ export function shellCommand(): Command {
     .option('--shell <path>', 'shell to run (default: the executor’s shell)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  return addConnectionOptions(command).action(async (flags: ShellFlags) => {
-    const client = await connectForCli(flags);
-    let code: number;
-    try {
-      const shell = flags.shell ?? (await client.environmentInfo()).shell.path;
-      code = await runRemote(client, {
-        argv: [shell],
-        tty: true,
-        env: flags.env ?? {},
-        ...(flags.cwd && { cwd: flags.cwd }),
-      });
-    } finally {
-      await client.close();
-    }
-    await flushStdio();
-    process.exit(code);
-  });
+  return addConnectionOptions(command).action((flags: ShellFlags) =>
+    runRemoteAndExit(flags, true, async (client) => [
+      flags.shell ?? (await client.environmentInfo()).shell.path,
+    ]),
+  );
 }

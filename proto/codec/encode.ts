@@ -1,4 +1,4 @@
-import { BODY_FIELD_NUMBER, type RelayFrame } from './frame.ts';
+import { BODY_FIELD_NUMBER, RELAY_FRAME_VERSION, type RelayFrame } from './frame.ts';
 
 const utf8 = new TextEncoder();
 
@@ -35,6 +35,11 @@ function varintFieldSize(value: number): number {
   return value === 0 ? 0 : 1 + varintSize(value);
 }
 
+/** A length-delimited field (tag + length + bytes). */
+function bytesFieldSize(length: number): number {
+  return 1 + varintSize(length) + length;
+}
+
 /**
  * Encodes a frame exactly as protobuf (proto3) would: zero-valued scalars are
  * omitted, the chosen oneof body is always written, even when empty.
@@ -64,7 +69,7 @@ export function encodeFrame(frame: RelayFrame): Uint8Array {
       bodyLen = varintFieldSize(a) + varintFieldSize(b) + varintFieldSize(c);
       if (d.payload.length !== 0) {
         blob = d.payload;
-        bodyLen += 1 + varintSize(blob.length) + blob.length;
+        bodyLen += bytesFieldSize(blob.length);
       }
       break;
     }
@@ -75,7 +80,7 @@ export function encodeFrame(frame: RelayFrame): Uint8Array {
     case 'reset':
       if (body.value.reason !== '') {
         blob = utf8.encode(body.value.reason);
-        bodyLen = 1 + varintSize(blob.length) + blob.length;
+        bodyLen = bytesFieldSize(blob.length);
       }
       break;
     case 'ackFrame':
@@ -85,7 +90,7 @@ export function encodeFrame(frame: RelayFrame): Uint8Array {
 
   const size =
     varintFieldSize(version) +
-    (id === undefined ? 0 : 1 + varintSize(id.length) + id.length) +
+    (id === undefined ? 0 : bytesFieldSize(id.length)) +
     varintFieldSize(ack) +
     varintFieldSize(ackBits) +
     1 +
@@ -100,6 +105,12 @@ export function encodeFrame(frame: RelayFrame): Uint8Array {
     }
     out[pos++] = value;
   };
+  /** Writes a varint field, or nothing when the value is zero. */
+  const varintField = (tag: number, value: number) => {
+    if (value === 0) return;
+    out[pos++] = tag;
+    varint(value);
+  };
   const bytesField = (tag: number, bytes: Uint8Array) => {
     out[pos++] = tag;
     varint(bytes.length);
@@ -108,42 +119,35 @@ export function encodeFrame(frame: RelayFrame): Uint8Array {
   };
 
   // Tags are (field << 3) | wire type; every field number here is below 16, so each tag is one byte.
-  if (version !== 0) {
-    out[pos++] = 0x08;
-    varint(version);
-  }
+  varintField(0x08, version);
   if (id !== undefined) bytesField(0x12, id);
-  if (ack !== 0) {
-    out[pos++] = 0x18;
-    varint(ack);
-  }
-  if (ackBits !== 0) {
-    out[pos++] = 0x20;
-    varint(ackBits);
-  }
+  varintField(0x18, ack);
+  varintField(0x20, ackBits);
   out[pos++] = (BODY_FIELD_NUMBER[body.case] << 3) | 2;
   varint(bodyLen);
   if (body.case === 'data') {
-    if (a !== 0) {
-      out[pos++] = 0x08;
-      varint(a);
-    }
-    if (b !== 0) {
-      out[pos++] = 0x10;
-      varint(b);
-    }
-    if (c !== 0) {
-      out[pos++] = 0x18;
-      varint(c);
-    }
+    varintField(0x08, a);
+    varintField(0x10, b);
+    varintField(0x18, c);
     if (blob !== undefined) bytesField(0x22, blob);
   } else if (body.case === 'resume') {
-    if (a !== 0) {
-      out[pos++] = 0x08;
-      varint(a);
-    }
+    varintField(0x08, a);
   } else if (body.case === 'reset' && blob !== undefined) {
     bytesField(0x0a, blob);
   }
   return out;
+}
+
+/**
+ * A reset frame for `streamId`: terminal for that one stream, its header
+ * carries no ack state (DESIGN.md §3).
+ */
+export function encodeReset(streamId: string, reason: string): Uint8Array {
+  return encodeFrame({
+    version: RELAY_FRAME_VERSION,
+    streamId,
+    ack: 0,
+    ackBits: 0,
+    body: { case: 'reset', value: { reason } },
+  });
 }

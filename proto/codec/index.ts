@@ -1,5 +1,5 @@
 export { decodeFrame } from './decode.ts';
-export { encodeFrame } from './encode.ts';
+export { encodeFrame, encodeReset } from './encode.ts';
 export { type DecodeResult, FrameError, type FrameErrorCode } from './errors.ts';
 export {
   MAX_RESET_REASON_BYTES,

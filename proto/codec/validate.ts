@@ -10,7 +10,7 @@ import {
  * UTF-8 length of a string as TextEncoder would encode it (a lone surrogate
  * becomes U+FFFD, 3 bytes), without allocating: this runs on every frame.
  */
-export function utf8Length(text: string): number {
+function utf8Length(text: string): number {
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);

@@ -89,18 +89,12 @@ export function parseMessage(text: string): ParsedMessage {
   }
   if ('error' in obj) {
     const f = failureSchema.safeParse(obj);
-    if (f.success) {
-      const { jsonrpc: _ignored, ...rest } = f.data;
-      return { kind: 'response', message: rest as RpcFailure };
-    }
+    if (f.success) return { kind: 'response', message: strip(f.data) };
     return invalid(RpcErrorCode.InvalidRequest, `malformed error response: ${z.prettifyError(f.error)}`);
   }
   if ('result' in obj) {
     const s = successSchema.safeParse(obj);
-    if (s.success) {
-      const { jsonrpc: _ignored, ...rest } = s.data;
-      return { kind: 'response', message: rest as RpcSuccess };
-    }
+    if (s.success) return { kind: 'response', message: strip(s.data) };
     return invalid(RpcErrorCode.InvalidRequest, `malformed response: ${z.prettifyError(s.error)}`);
   }
   return invalid(RpcErrorCode.InvalidRequest, 'message has neither method, result nor error');

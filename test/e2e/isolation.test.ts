@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RendezvousRejectedError, requestConnectUrl } from '../../harness/index.ts';
-import { pollUntil, type Stack, startStack } from '../../sim/stack.ts';
+import { pollUntil } from '../../sim/poll.ts';
+import { type Stack, startStack } from '../../sim/stack.ts';
 import { mintTicket } from '../../worker/tokens.ts';
 import { dataFrame, resumeFrame } from '../support/relay-frames.ts';
 import { openRelaySocket, UpgradeRejected } from '../support/relay-socket.ts';

@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RELAYKIT_BIN } from '../../sim/executor-process.ts';
+import { pollUntil } from '../../sim/poll.ts';
 import { descendantsOf, type ProcessInfo } from '../../sim/processes.ts';
-import { pollUntil } from '../../sim/stack.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 

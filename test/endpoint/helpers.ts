@@ -1,6 +1,7 @@
 import { resolveStreamConfig, type StreamConfig } from '../../endpoint/core/config.ts';
 import { ReliableStream } from '../../endpoint/core/reliable-stream.ts';
-import { decodeFrame, type RelayFrame, type RelayFrameBody } from '../../proto/codec/index.ts';
+import type { RelayFrame, RelayFrameBody } from '../../proto/codec/index.ts';
+import { decoded } from '../support/relay-frames.ts';
 
 export function frameOf(streamId: string, body: RelayFrameBody, ack = 0, ackBits = 0): RelayFrame {
   return { version: 1, streamId, ack, ackBits, body };
@@ -28,28 +29,25 @@ export function ackFrame(streamId: string, ack: number, ackBits = 0): RelayFrame
 }
 
 export function decodeAll(frames: Uint8Array[]): RelayFrame[] {
-  return frames.map((bytes) => {
-    const r = decodeFrame(bytes);
-    if (!r.ok) throw r.error;
-    return r.value;
-  });
+  return frames.map(decoded);
 }
 
 export function dataSeqs(frames: Uint8Array[]): number[] {
   return decodeAll(frames).flatMap((f) => (f.body.case === 'data' ? [f.body.value.seq] : []));
 }
 
+/** The reasons of the reset frames among `frames`, in order. */
+export function resetReasons(frames: Uint8Array[]): string[] {
+  return decodeAll(frames).flatMap((f) => (f.body.case === 'reset' ? [f.body.value.reason] : []));
+}
+
 export function bytes(...values: number[]): Uint8Array {
   return Uint8Array.from(values);
 }
 
-/** A stream with a test config; `heardFromPeer` makes it behave like an established stream. */
-export function makeStream(
-  overrides: Partial<StreamConfig> = {},
-  now = 0,
-  heardFromPeer = true,
-): ReliableStream {
-  return new ReliableStream('s-1', resolveStreamConfig(overrides), now, { linkUp: true, heardFromPeer });
+/** An established stream `s-1` (it has heard its peer) with a test config, created at time 0. */
+export function makeStream(overrides: Partial<StreamConfig> = {}): ReliableStream {
+  return new ReliableStream('s-1', resolveStreamConfig(overrides), 0, { linkUp: true, heardFromPeer: true });
 }
 
 /** Deterministic pseudo-random message bytes. */

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STREAM_CONFIG, resolveStreamConfig } from '../../endpoint/core/config.ts';
+import { DEFAULT_STREAM_CONFIG, resolveStreamConfig, type StreamConfig } from '../../endpoint/core/config.ts';
 import type { ReliableStream } from '../../endpoint/core/reliable-stream.ts';
 import { ackFrame, bytes, dataSeqs, makeStream } from './helpers.ts';
 
 const adaptive = { mode: 'adaptive' as const, initialMs: 1000, minMs: 10, maxMs: 60_000 };
 
-/** A stream whose first frame was acked after 100 ms: srtt 100, rttvar 50, RTO 300. */
-function measuredStream(): ReliableStream {
-  const stream = makeStream({ rto: adaptive });
+/** A stream whose first frame was acked after 100 ms: in adaptive mode srtt 100, rttvar 50, RTO 300. */
+function measuredStream(overrides: Partial<StreamConfig> = {}): ReliableStream {
+  const stream = makeStream({ rto: adaptive, ...overrides });
   stream.send(bytes(1), 0);
   stream.drain();
   stream.receive(ackFrame('s-1', 1), 100);
@@ -60,10 +60,7 @@ describe('time-based loss detection', () => {
   });
 
   it('leaves the fixed mode to the hole-passing count and its 500 ms timer', () => {
-    const stream = makeStream({ rto: { mode: 'fixed', ms: 500 } });
-    stream.send(bytes(1), 0);
-    stream.drain();
-    stream.receive(ackFrame('s-1', 1), 100);
+    const stream = measuredStream({ rto: { mode: 'fixed', ms: 500 } });
     sendSeqs(stream, 2, 100);
     stream.receive(ackFrame('s-1', 1, 0b10), 200);
     expect(dataSeqs(stream.drain().frames)).toEqual([]);
@@ -116,10 +113,7 @@ describe('tail-loss probe', () => {
   });
 
   it('can be switched off, leaving recovery to the hole-passing count and the RTO', () => {
-    const stream = makeStream({ rto: adaptive, timeLossDetection: false });
-    stream.send(bytes(1), 0);
-    stream.drain();
-    stream.receive(ackFrame('s-1', 1), 100);
+    const stream = measuredStream({ timeLossDetection: false });
     sendSeqs(stream, 2, 100);
     stream.receive(ackFrame('s-1', 1, 0b10), 200);
     expect(dataSeqs(stream.drain().frames)).toEqual([]);

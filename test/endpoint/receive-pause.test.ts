@@ -2,10 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ReliableStream } from '../../endpoint/core/reliable-stream.ts';
 import { StreamMux } from '../../endpoint/mux/stream-mux.ts';
-import { decodeAll, makeStream, patterned } from './helpers.ts';
-import type { LinkFaults } from './link-simulator.ts';
+import { data, decodeAll, makeStream, patterned } from './helpers.ts';
 import { SimWorld } from './sim-world.ts';
-import { buildTransfer, expectIntact, producer } from './transfer-scenario.ts';
+import { buildTransfer, expectTransferCompletes, linkFaults, producer } from './transfer-scenario.ts';
 
 const ID = 'stream-1';
 const WINDOW_FRAMES = 8;
@@ -56,33 +55,14 @@ describe('receive pause', () => {
   it('keeps already-received frames acked and delivers messages completed before the pause', () => {
     const stream = makeStream({ segmentBytes: 4, windowBytes: 1024 });
     const message = patterned(8, 3);
-    const frame = (seq: number, index: number) => ({
-      version: 1,
-      streamId: 's-1',
-      ack: 0,
-      ackBits: 0,
-      body: {
-        case: 'data' as const,
-        value: {
-          seq,
-          segmentIndex: index,
-          segmentCount: 2,
-          payload: message.slice(index * 4, index * 4 + 4),
-        },
-      },
-    });
+    const frame = (seq: number, index: number) =>
+      data('s-1', seq, message.slice(index * 4, index * 4 + 4), 0, 0, index, 2);
     stream.receive(frame(1, 0), 0);
     stream.receive(frame(2, 1), 0);
     stream.pauseReceive();
     expect(stream.drain().messages).toEqual([message]);
     // A new frame is refused: no ack owed, nothing held.
-    stream.receive(
-      {
-        ...frame(3, 0),
-        body: { case: 'data', value: { seq: 3, segmentIndex: 0, segmentCount: 1, payload: patterned(4, 9) } },
-      },
-      1,
-    );
+    stream.receive(data('s-1', 3, patterned(4, 9)), 1);
     stream.tick(100);
     const acks = decodeAll(stream.drain().frames);
     expect(acks.every((f) => f.ack === 2 && f.ackBits === 0)).toBe(true);
@@ -129,13 +109,7 @@ describe('receive pause', () => {
   });
 });
 
-const faults: fc.Arbitrary<LinkFaults> = fc.record({
-  loss: fc.double({ min: 0, max: 0.2, noNaN: true }),
-  duplicate: fc.double({ min: 0, max: 0.2, noNaN: true }),
-  reorder: fc.double({ min: 0, max: 0.2, noNaN: true }),
-  delayMs: fc.integer({ min: 1, max: 50 }),
-  jitterMs: fc.integer({ min: 0, max: 20 }),
-});
+const faults = linkFaults({ probability: 0.2, delayMs: 50, jitterMs: 20 });
 
 /** Pauses as [start, length] pairs in ms, starts increasing. */
 const pauses = fc
@@ -178,7 +152,7 @@ describe('receive pause under a lossy link (property)', () => {
         pauses,
         pauses,
         (seed, faultsAB, faultsBA, sizesA, sizesB, pausesA, pausesB) => {
-          const { world, messagesA, messagesB, done } = buildTransfer({
+          const transfer = buildTransfer({
             seed,
             faultsAB,
             faultsBA,
@@ -186,6 +160,7 @@ describe('receive pause under a lossy link (property)', () => {
             sizesB,
             config: { windowFrames: 8, segmentBytes: 1024, windowBytes: 16 * 1024 },
           });
+          const world = transfer.world;
           const feed = world.onIdle;
           const pauseA = pauser(world.a, pausesA);
           const pauseB = pauser(world.b, pausesB);
@@ -194,8 +169,7 @@ describe('receive pause under a lossy link (property)', () => {
             pauseB(w.now);
             feed(w);
           };
-          expect(world.runUntil(done, 60 * 60 * 1000)).toBe(true);
-          expectIntact(world, ID, messagesA, messagesB);
+          expectTransferCompletes(transfer, 60 * 60 * 1000);
         },
       ),
       { numRuns: 150, seed: 20_261_121 },

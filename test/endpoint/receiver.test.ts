@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StreamMux } from '../../endpoint/mux/stream-mux.ts';
 import { encodeFrame } from '../../proto/codec/index.ts';
-import { bytes, data, decodeAll, makeStream } from './helpers.ts';
-
-function resetReasons(frames: Uint8Array[]): string[] {
-  return decodeAll(frames).flatMap((f) => (f.body.case === 'reset' ? [f.body.value.reason] : []));
-}
+import { bytes, data, frameOf, makeStream, resetReasons } from './helpers.ts';
 
 describe('receiving data', () => {
   it('buffers out-of-order frames and delivers in order exactly once', () => {
@@ -82,16 +78,7 @@ describe('receiving data', () => {
 
   it('reports a reset from the peer with byPeer set and sends nothing back', () => {
     const stream = makeStream();
-    stream.receive(
-      {
-        version: 1,
-        streamId: 's-1',
-        ack: 0,
-        ackBits: 0,
-        body: { case: 'reset', value: { reason: 'session_expired' } },
-      },
-      0,
-    );
+    stream.receive(frameOf('s-1', { case: 'reset', value: { reason: 'session_expired' } }), 0);
     const out = stream.drain();
     expect(out.events).toEqual([{ type: 'reset', reason: 'session_expired', byPeer: true }]);
     expect(out.frames).toEqual([]);

@@ -2,20 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveStreamConfig } from '../../endpoint/core/config.ts';
 import { ReliableStream } from '../../endpoint/core/reliable-stream.ts';
-import { ackFrame, bytes, dataSeqs, decodeAll, frameOf, makeStream } from './helpers.ts';
+import { ackFrame, bytes, data, dataSeqs, decodeAll, frameOf, makeStream } from './helpers.ts';
 import { Rng } from './link-simulator.ts';
-import { buildTransfer, expectIntact } from './transfer-scenario.ts';
+import { buildTransfer, expectTransferCompletes } from './transfer-scenario.ts';
 
 describe('resume after a link loss', () => {
   it('suspends on link loss, sends nothing while down, then resumes with next_seq and its ack state', () => {
     const stream = makeStream({ rto: { mode: 'fixed', ms: 500 } });
-    stream.receive(
-      frameOf('s-1', {
-        case: 'data',
-        value: { seq: 1, segmentIndex: 0, segmentCount: 1, payload: bytes(1) },
-      }),
-      0,
-    );
+    stream.receive(data('s-1', 1, bytes(1)), 0);
     stream.send(bytes(10), 0);
     stream.send(bytes(11), 0);
     stream.drain();
@@ -58,13 +52,7 @@ describe('resume after a link loss', () => {
 
   it('resets when a peer resume claims a next_seq at or below what was already received', () => {
     const stream = makeStream();
-    stream.receive(
-      frameOf('s-1', {
-        case: 'data',
-        value: { seq: 1, segmentIndex: 0, segmentCount: 1, payload: bytes(1) },
-      }),
-      0,
-    );
+    stream.receive(data('s-1', 1, bytes(1)), 0);
     stream.receive(frameOf('s-1', { case: 'resume', value: { nextSeq: 1 } }), 1);
     const reset = decodeAll(stream.drain().frames).find((f) => f.body.case === 'reset');
     expect(reset?.body).toEqual({
@@ -97,7 +85,7 @@ describe('resume after a link loss', () => {
         const rng = new Rng(seed ^ 0x5eed);
         const sizesA = Array.from({ length: 40 }, () => rng.int(1, 30_000));
         const sizesB = Array.from({ length: 20 }, () => rng.int(1, 30_000));
-        const { world, messagesA, messagesB, done } = buildTransfer({
+        const transfer = buildTransfer({
           seed,
           sizesA,
           sizesB,
@@ -105,35 +93,57 @@ describe('resume after a link loss', () => {
           faultsAB: { loss: 0.05, delayMs: 20, jitterMs: 10 },
           faultsBA: { loss: 0.05, delayMs: 20, jitterMs: 10 },
         });
+        const { world, done } = transfer;
         for (let i = 0; i < cuts && !done(); i += 1) {
           world.runFor(rng.int(10, 400));
           world.disconnect();
           world.runFor(rng.int(1, 20_000));
           world.reconnect();
         }
-        expect(world.runUntil(done, world.now + 10 * 60_000)).toBe(true);
-        expectIntact(world, 'stream-1', messagesA, messagesB);
+        expectTransferCompletes(transfer, world.now + 10 * 60_000);
       }),
       { numRuns: 60, seed: 20_260_403 },
     );
   });
 });
 
+describe('resume after a long outage', () => {
+  it('stays suspended after a reconnect that followed a long outage, until the peer is heard', () => {
+    const stream = makeStream({ heartbeatMs: 1000 });
+    stream.receive(data('s-1', 1, bytes(1)), 0);
+    stream.drain();
+    stream.linkLost(10);
+    stream.linkRestored(10_000);
+    expect(stream.state).toBe('suspended');
+    expect(stream.drain().events).toEqual([{ type: 'state', state: 'suspended' }]);
+    stream.receive(ackFrame('s-1', 0), 10_050);
+    expect(stream.state).toBe('open');
+    expect(stream.drain().events).toEqual([{ type: 'state', state: 'open' }]);
+  });
+});
+
 describe('liveness', () => {
   it('sends a heartbeat after an idle interval, carrying its ack state', () => {
     const stream = makeStream({ heartbeatMs: 1000 });
-    stream.receive(
-      frameOf('s-1', {
-        case: 'data',
-        value: { seq: 1, segmentIndex: 0, segmentCount: 1, payload: bytes(1) },
-      }),
-      0,
-    );
+    stream.receive(data('s-1', 1, bytes(1)), 0);
     stream.tick(5);
     stream.drain();
     expect(stream.nextDeadline()).toBe(1005);
     stream.tick(1005);
     expect(decodeAll(stream.drain().frames).map((f) => [f.body.case, f.ack])).toEqual([['heartbeat', 1]]);
+  });
+
+  it('sends no heartbeat before it has heard its peer, so that a lost first frame is resent, not answered with unknown_stream', () => {
+    const stream = new ReliableStream('s-1', resolveStreamConfig({ heartbeatMs: 100 }), 0, { linkUp: true });
+    stream.send(bytes(1), 0);
+    stream.drain();
+    stream.tick(150);
+    const kinds = decodeAll(stream.drain().frames).map((f) => f.body.case);
+    expect(kinds).not.toContain('heartbeat');
+    stream.receive(ackFrame('s-1', 1), 200);
+    stream.drain();
+    stream.tick(300);
+    expect(decodeAll(stream.drain().frames).map((f) => f.body.case)).toEqual(['heartbeat']);
   });
 
   it('suspends after three silent intervals and resumes on the next frame heard', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StreamClosedError } from '../../endpoint/api.ts';
 import { MessageTooLargeError } from '../../endpoint/core/events.ts';
-import { ackFrame, bytes, dataSeqs, decodeAll, makeStream } from './helpers.ts';
+import { ackFrame, bytes, data, dataSeqs, decodeAll, makeStream, resetReasons } from './helpers.ts';
 
 const fixed = (ms: number) => ({ mode: 'fixed' as const, ms });
 
@@ -90,11 +90,6 @@ describe('send window', () => {
 });
 
 describe('ack protocol errors', () => {
-  function resetReason(frames: Uint8Array[]): string | undefined {
-    const f = decodeAll(frames).find((x) => x.body.case === 'reset');
-    return f?.body.case === 'reset' ? f.body.value.reason : undefined;
-  }
-
   it('resets on an ack with bit 0 set', () => {
     const stream = makeStream();
     stream.send(bytes(1), 0);
@@ -102,7 +97,7 @@ describe('ack protocol errors', () => {
     stream.drain();
     stream.receive(ackFrame('s-1', 0, 0b1), 1);
     const out = stream.drain();
-    expect(resetReason(out.frames)).toBe('protocol_error:ack_bit0_set');
+    expect(resetReasons(out.frames)[0]).toBe('protocol_error:ack_bit0_set');
     expect(stream.state).toBe('reset');
   });
 
@@ -111,7 +106,7 @@ describe('ack protocol errors', () => {
     stream.send(bytes(1), 0);
     stream.drain();
     stream.receive(ackFrame('s-1', 2), 1);
-    expect(resetReason(stream.drain().frames)).toBe('protocol_error:ack_beyond_sent');
+    expect(resetReasons(stream.drain().frames)[0]).toBe('protocol_error:ack_beyond_sent');
   });
 
   it('resets on a bitmap bit beyond the highest seq sent', () => {
@@ -120,27 +115,18 @@ describe('ack protocol errors', () => {
     stream.send(bytes(2), 0);
     stream.drain();
     stream.receive(ackFrame('s-1', 0, 0b100), 1);
-    expect(resetReason(stream.drain().frames)).toBe('protocol_error:ack_beyond_sent');
+    expect(resetReasons(stream.drain().frames)[0]).toBe('protocol_error:ack_beyond_sent');
   });
 
   it('resets on any ack before anything was sent', () => {
     const stream = makeStream();
     stream.receive(ackFrame('s-1', 1), 1);
-    expect(resetReason(stream.drain().frames)).toBe('protocol_error:ack_beyond_sent');
+    expect(resetReasons(stream.drain().frames)[0]).toBe('protocol_error:ack_beyond_sent');
   });
 
   it('carries ack 0 and ack_bits 0 in its reset header', () => {
     const stream = makeStream();
-    stream.receive(
-      {
-        version: 1,
-        streamId: 's-1',
-        ack: 0,
-        ackBits: 0,
-        body: { case: 'data', value: { seq: 1, segmentIndex: 0, segmentCount: 1, payload: bytes(1) } },
-      },
-      0,
-    );
+    stream.receive(data('s-1', 1, bytes(1)), 0);
     stream.reset('closed', 1);
     const reset = decodeAll(stream.drain().frames).find((f) => f.body.case === 'reset');
     expect(reset).toMatchObject({ ack: 0, ackBits: 0 });
@@ -152,16 +138,7 @@ describe('retransmission', () => {
     const stream = makeStream({ rto: fixed(500) });
     stream.send(bytes(1, 2, 3), 0);
     const [original] = stream.drain().frames;
-    stream.receive(
-      {
-        version: 1,
-        streamId: 's-1',
-        ack: 0,
-        ackBits: 0,
-        body: { case: 'data', value: { seq: 1, segmentIndex: 0, segmentCount: 1, payload: bytes(5) } },
-      },
-      10,
-    );
+    stream.receive(data('s-1', 1, bytes(5)), 10);
     stream.tick(15);
     stream.drain();
     stream.tick(500);

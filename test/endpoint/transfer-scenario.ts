@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { StreamConfig } from '../../endpoint/core/config.ts';
 import { StreamMux } from '../../endpoint/mux/stream-mux.ts';
@@ -15,6 +16,22 @@ export interface TransferPlan {
   /** Message sizes sent back by the accepting side b → a. */
   sizesB: number[];
   streamId?: string;
+}
+
+/** Random link faults: loss, duplication and reordering up to `probability` each, delay and jitter up to the given ms. */
+export function linkFaults(max: {
+  probability: number;
+  delayMs: number;
+  jitterMs: number;
+}): fc.Arbitrary<LinkFaults> {
+  const chance = fc.double({ min: 0, max: max.probability, noNaN: true });
+  return fc.record({
+    loss: chance,
+    duplicate: chance,
+    reorder: chance,
+    delayMs: fc.integer({ min: 1, max: max.delayMs }),
+    jitterMs: fc.integer({ min: 0, max: max.jitterMs }),
+  });
 }
 
 /** Frame header and protobuf field overhead allowance per cached frame. */
@@ -47,12 +64,15 @@ export function producer(mux: StreamMux, streamId: string, messages: Uint8Array[
   };
 }
 
-export function buildTransfer(plan: TransferPlan): {
+export interface Transfer {
   world: SimWorld;
+  id: string;
   messagesA: Uint8Array[];
   messagesB: Uint8Array[];
   done: () => boolean;
-} {
+}
+
+export function buildTransfer(plan: TransferPlan): Transfer {
   const id = plan.streamId ?? 'stream-1';
   const a = new StreamMux({ accept: false, stream: plan.config }, true);
   const b = new StreamMux({ accept: true, stream: plan.config }, true);
@@ -73,7 +93,13 @@ export function buildTransfer(plan: TransferPlan): {
   const done = () =>
     (world.logB.messages.get(id)?.length ?? 0) >= messagesA.length &&
     (world.logA.messages.get(id)?.length ?? 0) >= messagesB.length;
-  return { world, messagesA, messagesB, done };
+  return { world, id, messagesA, messagesB, done };
+}
+
+/** Runs the transfer until done within `maxTime` of simulated time, then asserts it intact. */
+export function expectTransferCompletes(transfer: Transfer, maxTime: number): void {
+  expect(transfer.world.runUntil(transfer.done, maxTime)).toBe(true);
+  expectIntact(transfer.world, transfer.id, transfer.messagesA, transfer.messagesB);
 }
 
 /** Asserts each message byte for byte (Buffer.equals keeps multi-MiB comparisons fast). */

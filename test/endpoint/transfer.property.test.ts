@@ -1,15 +1,8 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import type { LinkFaults } from './link-simulator.ts';
-import { buildTransfer, expectIntact } from './transfer-scenario.ts';
+import { describe, it } from 'vitest';
+import { buildTransfer, expectTransferCompletes, linkFaults } from './transfer-scenario.ts';
 
-const faults: fc.Arbitrary<LinkFaults> = fc.record({
-  loss: fc.double({ min: 0, max: 0.3, noNaN: true }),
-  duplicate: fc.double({ min: 0, max: 0.3, noNaN: true }),
-  reorder: fc.double({ min: 0, max: 0.3, noNaN: true }),
-  delayMs: fc.integer({ min: 1, max: 80 }),
-  jitterMs: fc.integer({ min: 0, max: 40 }),
-});
+const faults = linkFaults({ probability: 0.3, delayMs: 80, jitterMs: 40 });
 
 /** Simulated time within which any of these transfers must finish. */
 const TIME_BOUND_MS = 60 * 60 * 1000;
@@ -34,16 +27,8 @@ describe('transfer under a lossy link (property)', () => {
           windowBytes: fc.constantFrom(8192, 65_536, 2 * 1024 * 1024),
         }),
         (seed, faultsAB, faultsBA, sizesA, sizesB, config) => {
-          const { world, messagesA, messagesB, done } = buildTransfer({
-            seed,
-            faultsAB,
-            faultsBA,
-            sizesA,
-            sizesB,
-            config,
-          });
-          expect(world.runUntil(done, TIME_BOUND_MS)).toBe(true);
-          expectIntact(world, 'stream-1', messagesA, messagesB);
+          const transfer = buildTransfer({ seed, faultsAB, faultsBA, sizesA, sizesB, config });
+          expectTransferCompletes(transfer, TIME_BOUND_MS);
         },
       ),
       { numRuns: 250, seed: 20_260_401 },
@@ -59,15 +44,7 @@ describe('transfer under a lossy link (property)', () => {
         fc.array(fc.integer({ min: 512 * 1024, max: 4 * 1024 * 1024 }), { minLength: 1, maxLength: 2 }),
         fc.array(fc.integer({ min: 1, max: 3 * 1024 * 1024 }), { minLength: 0, maxLength: 1 }),
         (seed, faultsAB, faultsBA, sizesA, sizesB) => {
-          const { world, messagesA, messagesB, done } = buildTransfer({
-            seed,
-            faultsAB,
-            faultsBA,
-            sizesA,
-            sizesB,
-          });
-          expect(world.runUntil(done, TIME_BOUND_MS)).toBe(true);
-          expectIntact(world, 'stream-1', messagesA, messagesB);
+          expectTransferCompletes(buildTransfer({ seed, faultsAB, faultsBA, sizesA, sizesB }), TIME_BOUND_MS);
         },
       ),
       { numRuns: 12, seed: 20_260_402 },

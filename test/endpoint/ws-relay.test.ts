@@ -9,6 +9,7 @@ import {
   type RelayEndpoint,
   streamTransport,
 } from '../../endpoint/index.ts';
+import { pollUntil } from '../../sim/poll.ts';
 import { patterned } from './helpers.ts';
 import { ManualClock } from './manual-clock.ts';
 
@@ -57,12 +58,8 @@ class TinyRelay {
   }
 }
 
-async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
+function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  return pollUntil('a condition', condition, timeoutMs, 5);
 }
 
 const fast = {

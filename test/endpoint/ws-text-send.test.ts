@@ -5,18 +5,15 @@ import { ENCODED_JSON } from '../../endpoint/encoded-message.ts';
 import type { MessageTransport } from '../../endpoint/message-transport.ts';
 import { maskOptionFor } from '../../endpoint/ws/masking.ts';
 import { wsTextTransport } from '../../endpoint/ws-text-transport.ts';
+import { pollUntil } from '../../sim/poll.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  return pollUntil(what, check, timeoutMs, 5);
 }
 
 /** A server-side transport (as the executor has) and a raw client socket to it. */

@@ -5,7 +5,7 @@ import { silentLogger } from '../../executor/logger.ts';
 import { PtyDriver } from '../../executor/process/pty-driver.ts';
 import type { SessionRegistry } from '../../executor/session-registry.ts';
 import { FakeTransport } from './fake-transport.ts';
-import { isAlive, until } from './rpc-client.ts';
+import { until, waitGone } from './rpc-client.ts';
 
 const NODE = process.execPath;
 const registries: SessionRegistry[] = [];
@@ -73,11 +73,7 @@ describe('output backpressure', () => {
       const chunks: Buffer[] = [];
       driver.onData((_s, data) => chunks.push(data));
       const closed = new Promise<void>((resolve) => driver.onClose(resolve));
-      const deadline = Date.now() + 20_000;
-      while (await isAlive(driver.pid)) {
-        if (Date.now() > deadline) throw new Error('child did not exit');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      expect(await waitGone(driver.pid), 'child exited').toBe(true);
       // Stay paused past node-pty's 200 ms post-exit socket teardown.
       await new Promise((r) => setTimeout(r, 500));
       driver.resume();

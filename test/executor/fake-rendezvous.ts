@@ -34,12 +34,16 @@ export class FakeRendezvous {
       });
       req.on('end', () => {
         if (req.method !== 'POST' || req.url !== `/cloud/executor/${executorId}/register`) {
-          res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end('{"error":{"code":"not_found","message":"not found"}}');
           return;
         }
         this.registerCalls.push({ authorization: req.headers.authorization, body });
         if (req.headers.authorization !== `Bearer ${token}`) {
-          res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"bad token"}');
+          res
+            .writeHead(401, { 'content-type': 'application/json' })
+            .end('{"error":{"code":"invalid_token","message":"bad token"}}');
           return;
         }
         res

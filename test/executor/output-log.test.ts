@@ -20,11 +20,14 @@ describe('OutputLog', () => {
     for (let i = 0; i < 5; i++) log.appendOutput('stdout', bytes(40));
     expect(log.retainedBytes).toBe(80);
     expect(() => log.read(0, 1000)).toThrow(OutputGapError);
+    let gap: unknown;
     try {
       log.read(2, 1000);
     } catch (err) {
-      expect((err as OutputGapError).firstRetainedSeq).toBe(4);
+      gap = err;
     }
+    expect(gap).toBeInstanceOf(OutputGapError);
+    expect((gap as OutputGapError).firstRetainedSeq).toBe(4);
     expect(log.read(3, 1000).chunks.map((c) => c.seq)).toEqual([4, 5]);
   });
 

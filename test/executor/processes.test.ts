@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RpcErrorCode } from '../../proto/rpc/index.ts';
 import { useExecutor } from './fixture.ts';
-import { isAlive, type TestClient, until } from './rpc-client.ts';
+import { isAlive, type TestClient, until, waitGone } from './rpc-client.ts';
 
 const NODE = process.execPath;
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
@@ -13,6 +13,10 @@ async function start(
   extra: Record<string, unknown> = {},
 ) {
   return client.request('process/start', { processId, argv, tty: false, ...extra });
+}
+
+function write(client: TestClient, processId: string, text: string, writeId: string) {
+  return client.request('process/write', { processId, chunk: b64(text), writeId });
 }
 
 async function pidsOf(client: TestClient, processId: string, count: number): Promise<number[]> {
@@ -33,11 +37,7 @@ describe('executor processes (local mode)', () => {
       "process.stdout.write('one');process.stdin.once('data',()=>{process.stderr.write('two');process.exit(5)})";
     await start(client, 'p', [NODE, '-e', script], { pipeStdin: true });
     await client.waitForOutput('p', 'one', 'stdout');
-    expect(
-      await client.request('process/write', { processId: 'p', chunk: b64('go\n'), writeId: 'w1' }),
-    ).toEqual({
-      status: 'accepted',
-    });
+    expect(await write(client, 'p', 'go\n', 'w1')).toEqual({ status: 'accepted' });
     await client.waitForClosed('p');
     const events = client.eventsOf('p').map((n) => ({
       method: n.method,
@@ -60,7 +60,7 @@ describe('executor processes (local mode)', () => {
   it('writes to a PTY and reads the echo back, reporting output as the pty stream', async () => {
     const { client } = await fx.session();
     await start(client, 't', ['/bin/sh', '-c', 'read line; echo "got:$line"'], { tty: true });
-    await client.request('process/write', { processId: 't', chunk: b64('hello\r'), writeId: 'w' });
+    await write(client, 't', 'hello\r', 'w');
     await client.waitForOutput('t', 'got:hello', 'pty');
     await client.waitForClosed('t');
     const exited = client.eventsOf('t').find((n) => n.method === 'process/exited');
@@ -72,25 +72,17 @@ describe('executor processes (local mode)', () => {
     await start(client, 'noin', ['/bin/sh', '-c', 'cat; echo eof-seen']);
     await client.waitForClosed('noin');
     expect(client.outputOf('noin').toString()).toBe('eof-seen\n');
-    expect(
-      await client.request('process/write', { processId: 'noin', chunk: b64('x'), writeId: 'a' }),
-    ).toEqual({
-      status: 'stdinClosed',
-    });
+    expect(await write(client, 'noin', 'x', 'a')).toEqual({ status: 'stdinClosed' });
 
     await start(client, 'cat', ['/bin/cat'], { pipeStdin: true });
-    await client.request('process/write', { processId: 'cat', chunk: b64('abc'), writeId: 'w1' });
+    await write(client, 'cat', 'abc', 'w1');
     // A retried write with the same writeId is accepted without writing twice.
-    await client.request('process/write', { processId: 'cat', chunk: b64('abc'), writeId: 'w1' });
-    await client.request('process/write', { processId: 'cat', chunk: b64('def'), writeId: 'w2' });
+    await write(client, 'cat', 'abc', 'w1');
+    await write(client, 'cat', 'def', 'w2');
     await client.request('process/closeStdin', { processId: 'cat' });
     await client.waitForClosed('cat');
     expect(client.outputOf('cat').toString()).toBe('abcdef');
-    expect(
-      await client.request('process/write', { processId: 'nope', chunk: b64('x'), writeId: 'z' }),
-    ).toEqual({
-      status: 'unknownProcess',
-    });
+    expect(await write(client, 'nope', 'x', 'z')).toEqual({ status: 'unknownProcess' });
   });
 
   it('starts a PTY with the requested size and the child sees a resize', async () => {
@@ -102,7 +94,7 @@ describe('executor processes (local mode)', () => {
     });
     await client.waitForOutput('s', '30 100');
     await client.request('process/resize', { processId: 's', cols: 120, rows: 40 });
-    await client.request('process/write', { processId: 's', chunk: b64('\r'), writeId: 'w' });
+    await write(client, 's', '\r', 'w');
     await client.waitForOutput('s', '40 120');
   });
 
@@ -199,17 +191,8 @@ describe('executor processes (local mode)', () => {
       afterSeq: 0,
       waitMs: 30_000,
     });
-    await client.request('process/write', { processId: 'lp', chunk: b64('\n'), writeId: 'w' });
+    await write(client, 'lp', '\n', 'w');
     const read = await pending;
     expect(Buffer.from(read.chunks[0]?.chunk ?? '', 'base64').toString()).toBe('late\n');
   });
 });
-
-async function waitGone(pid: number): Promise<boolean> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (!(await isAlive(pid))) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return false;
-}

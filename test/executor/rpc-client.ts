@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import WebSocket from 'ws';
 import type { MessageTransport } from '../../endpoint/message-transport.ts';
 import { wsTextTransport } from '../../endpoint/ws-text-transport.ts';
+import { pollUntil } from '../../sim/poll.ts';
 
 export interface Notification {
   method: string;
@@ -26,13 +28,17 @@ export class RpcFailure extends Error {
 
 /** Polls `check` until it returns a value other than undefined. */
 export async function until<T>(check: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  let value: T | undefined;
+  await pollUntil(
+    what,
+    () => {
+      value = check();
+      return value !== undefined;
+    },
+    timeoutMs,
+    10,
+  );
+  return value as T;
 }
 
 /** A minimal exec-server client for tests, over any MessageTransport. */
@@ -151,7 +157,6 @@ export class TestClient {
 
 /** Whether a pid is a live (non-zombie) process. */
 export async function isAlive(pid: number): Promise<boolean> {
-  const { readFile } = await import('node:fs/promises');
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
@@ -159,4 +164,14 @@ export async function isAlive(pid: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Polls until a pid is gone; false if it is still alive after 20 s. */
+export async function waitGone(pid: number): Promise<boolean> {
+  const deadline = Date.now() + 20_000;
+  while (await isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
 }

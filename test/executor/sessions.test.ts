@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RpcErrorCode } from '../../proto/rpc/index.ts';
 import { useExecutor } from './fixture.ts';
-import { isAlive, until } from './rpc-client.ts';
+import { isAlive, type TestClient, until, waitGone } from './rpc-client.ts';
 
 const NODE = process.execPath;
 
@@ -11,14 +11,6 @@ interface ReadResult {
   closed: boolean;
   exited: boolean;
   exitCode: number | null;
-}
-
-async function waitGone(pid: number): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (await isAlive(pid)) {
-    if (Date.now() > deadline) throw new Error(`pid ${pid} still alive`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('executor session resume (local mode)', () => {
@@ -93,7 +85,7 @@ describe('executor session resume (local mode)', () => {
     }, 'pids');
     for (const pid of pids) expect(await isAlive(pid)).toBe(true);
     client.close();
-    for (const pid of pids) await waitGone(pid);
+    for (const pid of pids) expect(await waitGone(pid), `pid ${pid} gone`).toBe(true);
     await until(() => (executor.registry.size === 0 ? true : undefined), 'session removed');
     const late = await fx.connect(executor.url);
     const err = await late.error('initialize', { clientName: 't', resumeSessionId: sessionId });
@@ -117,10 +109,7 @@ describe('executor session resume (local mode)', () => {
   });
 });
 
-async function resumeWhenDetached(
-  client: import('./rpc-client.ts').TestClient,
-  sessionId: string,
-): Promise<string> {
+async function resumeWhenDetached(client: TestClient, sessionId: string): Promise<string> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     const answer = await client.call('initialize', { clientName: 'test', resumeSessionId: sessionId });

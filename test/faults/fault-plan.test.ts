@@ -6,18 +6,10 @@ import {
   flipBits,
   normalizeFaults,
 } from '../../faults/index.ts';
+import { frame as indexedFrame, indexOf, maxOvertakers } from './frames.ts';
 
-/** Frame i: 4-byte big-endian index followed by 12 pattern bytes. */
-function frame(i: number): Uint8Array {
-  const bytes = new Uint8Array(16);
-  new DataView(bytes.buffer).setUint32(0, i);
-  for (let k = 4; k < 16; k++) bytes[k] = (i * 31 + k) & 0xff;
-  return bytes;
-}
-
-function indexOf(bytes: Uint8Array): number {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
-}
+/** 16-byte numbered frames. */
+const frame = (i: number): Uint8Array => indexedFrame(i, 16);
 
 /** Runs n frames through a planner and returns every decision plus the flushed tail. */
 function run(seed: number, settings: FaultSettings, n: number) {
@@ -87,13 +79,9 @@ describe('fault plan', () => {
     expect([...order].sort((x, y) => x - y)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
     const held = decisions.filter((d) => d.held).length;
     expect(held).toBeGreaterThan(200);
-    let maxOvertakers = 0;
-    order.forEach((index, position) => {
-      const overtakers = order.slice(0, position).filter((earlier) => earlier > index).length;
-      maxOvertakers = Math.max(maxOvertakers, overtakers);
-    });
-    expect(maxOvertakers).toBeGreaterThan(0);
-    expect(maxOvertakers).toBeLessThanOrEqual(distance);
+    const overtakers = maxOvertakers(order);
+    expect(overtakers).toBeGreaterThan(0);
+    expect(overtakers).toBeLessThanOrEqual(distance);
   });
 
   it('releases a held frame after at most reorderDistance later frames, even when they are dropped', () => {

@@ -9,7 +9,8 @@ import {
   normalizeFaults,
   startFaultProxy,
 } from '../../faults/index.ts';
-import { frame, indexOf, openClient, type Recorder, startTarget, type Target, waitFor } from './loopback.ts';
+import { frame, indexOf, maxOvertakers } from './frames.ts';
+import { openClient, type Recorder, startTarget, type Target, waitFor } from './loopback.ts';
 
 const SEED = 20260721;
 const PATH = '/cloud/executor/x/ws?role=executor&ticket=abc';
@@ -49,15 +50,6 @@ function pingWithTimeout(ws: WebSocket, timeoutMs: number): Promise<'pong' | 'ti
     ws.once('pong', onPong);
     ws.ping();
   });
-}
-
-/** Largest number of frames with a higher index that came out before a given frame. */
-function maxOvertakers(order: number[]): number {
-  let max = 0;
-  order.forEach((index, position) => {
-    max = Math.max(max, order.slice(0, position).filter((earlier) => earlier > index).length);
-  });
-  return max;
 }
 
 beforeEach(async () => {
@@ -131,6 +123,24 @@ describe('fault proxy plumbing', () => {
     expect(proxy.stats().upstream.dropped).toBe(n - expected.length);
     expect(expected.length).toBeGreaterThan(n * 0.7);
     expect(expected.length).toBeLessThan(n * 0.9);
+  });
+
+  it('shows onFrame every binary frame as received, before faults, with its direction and role', async () => {
+    const seen: string[] = [];
+    await startProxy({
+      faults: { drop: 1 },
+      onFrame: (bytes, direction, connection) =>
+        seen.push(`${direction} ${connection.role} ${indexOf(bytes)}`),
+    });
+    const client = await connect();
+    client.ws.send(frame(1));
+    client.ws.send('text is not a frame');
+    await waitFor('the upstream frame and text', () => proxy.stats().upstream.text === 1);
+    targetSocket().ws.send(frame(2));
+    await waitFor('the downstream frame', () => proxy.stats().downstream.seen === 1);
+    expect(seen).toEqual(['upstream executor 1', 'downstream executor 2']);
+    expect(targetSocket().binary).toEqual([]);
+    expect(client.binary).toEqual([]);
   });
 
   it('duplicates frames in one direction only', async () => {

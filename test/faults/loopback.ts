@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
+import { pollUntil } from '../../sim/poll.ts';
 
 export interface Closed {
   code: number;
@@ -140,22 +141,6 @@ export async function openClient(url: string): Promise<Recorder> {
 }
 
 /** Polls until `condition` holds; fails with `what` after a generous timeout. */
-export async function waitFor(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** Frame i: 4-byte big-endian index followed by 28 pattern bytes. */
-export function frame(i: number): Uint8Array {
-  const bytes = new Uint8Array(32);
-  new DataView(bytes.buffer).setUint32(0, i);
-  for (let k = 4; k < bytes.length; k++) bytes[k] = (i * 31 + k) & 0xff;
-  return bytes;
-}
-
-export function indexOf(bytes: Uint8Array): number {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
+export function waitFor(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  return pollUntil(what, condition, timeoutMs, 5);
 }

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import * as pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, type SpawnedExecutor, spawnLocalExecutor } from './executor-process.ts';
+import { BIN, runCli as relaykit, type SpawnedExecutor, spawnLocalExecutor } from './executor-process.ts';
 
 let executor: SpawnedExecutor;
 
@@ -12,35 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await executor?.stop();
 });
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function relaykit(
-  args: string[],
-  options: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: options.env ?? process.env,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
-}
 
 describe('relaykit exec', () => {
   it('prints each line to the right local stream and exits with the remote exit code', async () => {

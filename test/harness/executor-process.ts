@@ -1,9 +1,10 @@
-/** Spawns real executors (`relaykit executor`) for harness tests: local mode and relay mode. */
-import { type ChildProcess, spawn } from 'node:child_process';
+/** Runs the real `relaykit` binary for harness tests: executors (local and relay mode) and one-shot commands. */
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { type ExecutorProcess, RELAYKIT_BIN, spawnExecutor } from '../../sim/executor-process.ts';
+import type { WorkerUnderTest } from '../support/worker-harness.ts';
 
-export const BIN = fileURLToPath(new URL('../../bin/relaykit.js', import.meta.url));
+export const BIN = RELAYKIT_BIN;
 
 export interface SpawnedExecutor {
   readonly url: string;
@@ -11,61 +12,75 @@ export interface SpawnedExecutor {
   stop(): Promise<void>;
 }
 
-export interface SpawnedRelayExecutor {
-  stop(): Promise<void>;
-}
+export type SpawnedRelayExecutor = ExecutorProcess;
 
-/** Starts `relaykit executor` and resolves with the first stdout match of `ready`. */
-async function spawnExecutor(
-  args: string[],
-  ready: RegExp,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ match: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'executor', '--log-level', 'warn', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env,
-  });
+/** `relaykit executor --listen ws://127.0.0.1:0`; resolves once it printed its URL. */
+export async function spawnLocalExecutor(extraArgs: string[] = []): Promise<SpawnedExecutor> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'executor', '--log-level', 'warn', '--listen', 'ws://127.0.0.1:0', ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     await exited;
   };
-  const match = await new Promise<string>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
     const onData = (data: Buffer) => {
       seen += data.toString();
-      const found = ready.exec(seen);
+      const found = /ws:\/\/127\.0\.0\.1:\d+/.exec(seen);
       if (found) {
-        child.stdout?.off('data', onData);
+        child.stdout.off('data', onData);
         resolve(found[0]);
       }
     };
-    child.stdout?.on('data', onData);
+    child.stdout.on('data', onData);
     child.once('exit', (code) => reject(new Error(`executor exited (${code}) before it was ready: ${seen}`)));
   });
-  return { match, stop };
-}
-
-export async function spawnLocalExecutor(extraArgs: string[] = []): Promise<SpawnedExecutor> {
-  const { match: url, stop } = await spawnExecutor(
-    ['--listen', 'ws://127.0.0.1:0', ...extraArgs],
-    /ws:\/\/127\.0\.0\.1:\d+/,
-  );
   return { url, port: Number(new URL(url).port), stop };
 }
 
-/** A relay-mode executor registered with the rendezvous at `registryUrl`. */
+/** A relay-mode executor registered with `worker` under `executorId`. */
 export async function spawnRelayExecutor(
-  registryUrl: string,
+  worker: WorkerUnderTest,
   executorId: string,
-  token: string,
-  extraArgs: string[] = [],
 ): Promise<SpawnedRelayExecutor> {
-  const { stop } = await spawnExecutor(
-    ['--registry', registryUrl, '--executor-id', executorId, ...extraArgs],
-    /registered/,
-    { ...process.env, RELAYKIT_EXECUTOR_TOKEN: token },
-  );
-  return { stop };
+  return spawnExecutor({
+    registryUrl: worker.url,
+    executorId,
+    token: await worker.mintToken('executor', executorId),
+  });
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `relaykit ARGS…` to completion with `stdin` piped in and collects its output. */
+export function runCli(
+  args: string[],
+  options: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
+  });
 }

@@ -14,6 +14,7 @@ import {
   spawnLocalExecutor,
   spawnRelayExecutor,
 } from './executor-process.ts';
+import { until } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 const OUTPUT_BYTES = 64 * MiB;
@@ -50,14 +51,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /**
  * Runs `cat payload && : > marker` and reads nothing until the harness
  * reports its output backlog paused; then checks the backlog bound, reads the
@@ -69,7 +62,7 @@ async function slowReaderScenario(harness: HarnessClient, marker: string): Promi
   const bound = backlog.highWaterBytes + ONE_WINDOW;
   const handle = await harness.exec(['sh', '-c', `cat "$1" && : > "$2"`, 'sh', payload, marker]);
 
-  await until(() => backlog.paused, 'the output backlog to pause');
+  await until(() => backlog.paused, 'the output backlog to pause', 60_000);
   expect(backlog.queuedBytes).toBeGreaterThan(backlog.highWaterBytes);
   expect(backlog.queuedBytes).toBeLessThanOrEqual(bound);
   expect(existsSync(marker)).toBe(false);
@@ -132,11 +125,7 @@ describe('bounded output for a slow reader, relay mode (worker under Miniflare)'
 
   beforeAll(async () => {
     worker = await startWorker();
-    executor = await spawnRelayExecutor(
-      worker.url,
-      executorId,
-      await worker.mintToken('executor', executorId),
-    );
+    executor = await spawnRelayExecutor(worker, executorId);
   });
 
   afterAll(async () => {

@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   connect,
   type HarnessClient,
   HarnessConnectError,
-  type ProcessHandle,
   RendezvousError,
   RendezvousRejectedError,
   SessionExpiredError,
@@ -13,23 +11,14 @@ import {
 import { resetFrame } from '../support/relay-frames.ts';
 import { openHarness } from '../support/relay-session.ts';
 import { startWorker, type WorkerUnderTest } from '../support/worker-harness.ts';
-import { BIN, type SpawnedRelayExecutor, spawnRelayExecutor } from './executor-process.ts';
+import { runCli as relaykit, type SpawnedRelayExecutor, spawnRelayExecutor } from './executor-process.ts';
+import { collectAll, numberedLines, until } from './helpers.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 const EXECUTOR_ID = 'harness-relay-1';
-const LINES = 10_000;
-const LOOP = `i=0; while [ $i -lt ${LINES} ]; do echo "line $i abcdefghijklmnopqrstuvwxyz"; i=$((i+1)); done`;
-const BLOCK = Buffer.from(
-  Array.from({ length: LINES }, (_, i) => `line ${i} abcdefghijklmnopqrstuvwxyz\n`).join(''),
-);
+const { loop: LOOP, bytes: BLOCK } = numberedLines(10_000);
 const fastRelay = { backoff: { initialMs: 20, maxMs: 200 } };
 const fastReconnect = { initialDelayMs: 20, maxDelayMs: 200, giveUpAfterMs: 30_000 };
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let worker: WorkerUnderTest;
 let executor: SpawnedRelayExecutor | undefined;
@@ -39,11 +28,7 @@ let client: HarnessClient | undefined;
 
 beforeAll(async () => {
   worker = await startWorker();
-  executor = await spawnRelayExecutor(
-    worker.url,
-    EXECUTOR_ID,
-    await worker.mintToken('executor', EXECUTOR_ID),
-  );
+  executor = await spawnRelayExecutor(worker, EXECUTOR_ID);
   proxy = await startTcpProxy(Number(new URL(worker.url).port));
 });
 
@@ -76,28 +61,6 @@ async function unusedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-async function collectAll(
-  handle: ProcessHandle,
-  onChunk: (total: number) => void = () => {},
-): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of handle) {
-    parts.push(chunk.data);
-    total += chunk.data.length;
-    onChunk(total);
-  }
-  return Buffer.concat(parts);
 }
 
 describe('harness library through the rendezvous (worker under Miniflare)', () => {
@@ -222,38 +185,18 @@ describe('harness library through the rendezvous (worker under Miniflare)', () =
     const client = await relayClient();
     const handle = await client.exec(['sleep', '30']);
     await executor?.stop();
-    executor = await spawnRelayExecutor(
-      worker.url,
-      EXECUTOR_ID,
-      await worker.mintToken('executor', EXECUTOR_ID),
-    );
+    executor = await spawnRelayExecutor(worker, EXECUTOR_ID);
     await expect(handle.wait()).rejects.toBeInstanceOf(SessionExpiredError);
   });
 });
 
 describe('relaykit exec through the rendezvous', () => {
-  function relaykit(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-      });
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
   const target = () => ['--registry', worker.url, '--executor-id', EXECUTOR_ID];
 
   it('streams each line to the right local stream and exits with the remote code', async () => {
     const token = await worker.mintToken('harness', EXECUTOR_ID);
     const result = await relaykit(['exec', ...target(), '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'], {
-      ...process.env,
-      RELAYKIT_HARNESS_TOKEN: token,
+      env: { ...process.env, RELAYKIT_HARNESS_TOKEN: token },
     });
     expect(result).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
   });

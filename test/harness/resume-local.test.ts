@@ -1,20 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  connect,
-  type HarnessClient,
-  OutputGapError,
-  type ProcessHandle,
-  SessionExpiredError,
-} from '../../harness/index.ts';
+import { connect, type HarnessClient, OutputGapError, SessionExpiredError } from '../../harness/index.ts';
 import { type SpawnedExecutor, spawnLocalExecutor } from './executor-process.ts';
+import { collectAll, numberedLines, until } from './helpers.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
-const LINES = 20_000;
-const LOOP = `i=0; while [ $i -lt ${LINES} ]; do echo "line $i abcdefghijklmnopqrstuvwxyz"; i=$((i+1)); done`;
+const { loop: LOOP, bytes: EXPECTED } = numberedLines(20_000);
 const SCRIPT = `${LOOP}; exit 7`;
-const EXPECTED = Buffer.from(
-  Array.from({ length: LINES }, (_, i) => `line ${i} abcdefghijklmnopqrstuvwxyz\n`).join(''),
-);
 const fastReconnect = { initialDelayMs: 10, maxDelayMs: 100, giveUpAfterMs: 30_000 };
 
 let executor: SpawnedExecutor | undefined;
@@ -38,20 +29,6 @@ async function setUp(
   proxy = await startTcpProxy(executor.port);
   client = await connect({ url: `ws://127.0.0.1:${proxy.port}`, reconnect });
   return { client, proxy };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-async function collectAll(handle: ProcessHandle): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of handle) parts.push(chunk.data);
-  return Buffer.concat(parts);
 }
 
 describe('harness session resume over a local-mode WebSocket', () => {

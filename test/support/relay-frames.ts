@@ -22,15 +22,7 @@ export function resumeFrame(streamId: string, nextSeq = 1): Uint8Array {
   });
 }
 
-export function resetFrame(streamId: string, reason: string): Uint8Array {
-  return encodeFrame({
-    version: 1,
-    streamId,
-    ack: 0,
-    ackBits: 0,
-    body: { case: 'reset', value: { reason } },
-  });
-}
+export { encodeReset as resetFrame } from '../../proto/codec/index.ts';
 
 /** Decodes a frame a test received, failing loudly when it is not a valid frame. */
 export function decoded(bytes: Uint8Array): RelayFrame {

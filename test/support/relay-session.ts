@@ -2,6 +2,7 @@
  * Opens executor and harness sockets on a worker under test through the real
  * registry API (token → register/connect → ticket URL → WebSocket).
  */
+import { pollUntil } from '../../sim/poll.ts';
 import { openRelaySocket, type RelaySocket } from './relay-socket.ts';
 import type { WorkerUnderTest } from './worker-harness.ts';
 
@@ -26,11 +27,6 @@ export async function openHarness(
 }
 
 /** Polls `probe` until it returns true; fails after `timeoutMs`. */
-export async function eventually(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+export function eventually(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  return pollUntil('a condition', probe, timeoutMs, 20);
 }

@@ -1,38 +1,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../proto/codec/index.ts';
 import { dataFrame, frameOfSize, resetReason, resumeFrame } from '../support/relay-frames.ts';
-import { eventually, openExecutor, openHarness } from '../support/relay-session.ts';
-import { type RelaySocket, UpgradeRejected } from '../support/relay-socket.ts';
-import { startWorker, type WorkerUnderTest } from '../support/worker-harness.ts';
+import { eventually } from '../support/relay-session.ts';
+import { UpgradeRejected } from '../support/relay-socket.ts';
+import { useWorker } from './fixture.ts';
 
 const MiB = 1024 * 1024;
-let worker: WorkerUnderTest;
-const sockets: RelaySocket[] = [];
-
-function track(socket: RelaySocket): RelaySocket {
-  sockets.push(socket);
-  return socket;
-}
-
-beforeAll(async () => {
-  worker = await startWorker();
-});
-
-afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()));
-});
-
-afterAll(async () => {
-  await worker?.dispose();
-});
+const relay = useWorker();
 
 /** An executor, a victim harness that misbehaves and a bystander harness with one stream. */
 async function scene() {
   const executorId = `exec-${randomUUID()}`;
-  const executor = track(await openExecutor(worker, executorId));
-  const victim = track(await openHarness(worker, executorId));
-  const bystander = track(await openHarness(worker, executorId));
+  const executor = await relay.openExecutor(executorId);
+  const victim = await relay.openHarness(executorId);
+  const bystander = await relay.openHarness(executorId);
   const stream = randomUUID();
   bystander.send(resumeFrame(stream));
   expect(await executor.nextFrame()).toEqual(resumeFrame(stream));
@@ -54,7 +36,7 @@ describe('bad input on relay sockets', () => {
     victim.send('{"jsonrpc":"2.0"}');
     expect((await victim.closed).code).toBe(1003);
     await stillRoutes();
-    expect((await worker.stats(executorId)).drops.text_frame).toBe(1);
+    expect((await relay.worker.stats(executorId)).drops.text_frame).toBe(1);
   });
 
   it('closes a socket that sends a frame over 1 MiB with 1009, and routes a frame of exactly 1 MiB', async () => {
@@ -66,7 +48,7 @@ describe('bad input on relay sockets', () => {
     victim.send(frameOfSize(randomUUID(), MiB + 1));
     expect((await victim.closed).code).toBe(1009);
     await stillRoutes();
-    expect((await worker.stats(executorId)).drops.oversize_frame).toBe(1);
+    expect((await relay.worker.stats(executorId)).drops.oversize_frame).toBe(1);
   });
 
   it('drops and counts garbage bytes and invalid frames by reason without closing the socket', async () => {
@@ -92,7 +74,7 @@ describe('bad input on relay sockets', () => {
     expect(await executor.nextFrame()).toEqual(own);
     await stillRoutes();
 
-    const { drops } = await worker.stats(executorId);
+    const { drops } = await relay.worker.stats(executorId);
     const invalidDrops = Object.entries(drops).filter(([reason]) => reason.startsWith('invalid_frame:'));
     expect(invalidDrops.reduce((n, [, count]) => n + count, 0)).toBe(invalid.length);
     expect(drops['invalid_frame:stream_id_too_long']).toBe(1);
@@ -116,7 +98,7 @@ describe('bad input on relay sockets', () => {
       expect(resetReason(await victim.nextFrame())).toBe('too_many_streams');
 
     await stillRoutes();
-    const stats = await worker.stats(executorId);
+    const stats = await relay.worker.stats(executorId);
     expect(stats.drops.stream_limit).toBe(attempts - limit);
     expect(stats.streams).toBe(limit + 1);
     expect(executor.pending()).toBe(0);
@@ -135,36 +117,28 @@ describe('bad input on relay sockets', () => {
 });
 
 describe('configurable limits', () => {
-  let limited: WorkerUnderTest;
-
-  beforeAll(async () => {
-    limited = await startWorker({ vars: { MAX_STREAMS_PER_HARNESS_SOCKET: '2', MAX_HARNESS_SOCKETS: '2' } });
-  });
-
-  afterAll(async () => {
-    await limited?.dispose();
-  });
+  const limited = useWorker({ vars: { MAX_STREAMS_PER_HARNESS_SOCKET: '2', MAX_HARNESS_SOCKETS: '2' } });
 
   it('refuses a harness socket beyond MAX_HARNESS_SOCKETS with 429 until one closes', async () => {
     const id = `exec-${randomUUID()}`;
-    const first = track(await openHarness(limited, id));
-    track(await openHarness(limited, id));
-    const refused = await openHarness(limited, id).then(
-      (socket) => track(socket) && undefined,
+    const first = await limited.openHarness(id);
+    await limited.openHarness(id);
+    const refused = await limited.openHarness(id).then(
+      () => undefined,
       (err: unknown) => err,
     );
     expect(refused).toBeInstanceOf(UpgradeRejected);
     expect((refused as UpgradeRejected).status).toBe(429);
 
     await first.close();
-    await eventually(async () => (await limited.stats(id)).sockets.harness === 1);
-    track(await openHarness(limited, id));
+    await eventually(async () => (await limited.worker.stats(id)).sockets.harness === 1);
+    await limited.openHarness(id);
   });
 
   it('applies MAX_STREAMS_PER_HARNESS_SOCKET', async () => {
     const id = `exec-${randomUUID()}`;
-    const executor = track(await openExecutor(limited, id));
-    const harness = track(await openHarness(limited, id));
+    const executor = await limited.openExecutor(id);
+    const harness = await limited.openHarness(id);
     const ids = [randomUUID(), randomUUID(), randomUUID()];
     for (const stream of ids) harness.send(resumeFrame(stream));
     expect(await executor.nextFrame()).toEqual(resumeFrame(ids[0] as string));

@@ -1,38 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dataFrame, resetFrame, resetReason, resumeFrame } from '../support/relay-frames.ts';
-import { eventually, openExecutor, openHarness } from '../support/relay-session.ts';
-import type { RelaySocket } from '../support/relay-socket.ts';
-import { startWorker, type WorkerUnderTest } from '../support/worker-harness.ts';
+import { eventually } from '../support/relay-session.ts';
+import { useWorker } from './fixture.ts';
 
-let worker: WorkerUnderTest;
-const sockets: RelaySocket[] = [];
-
-/** Tracks a socket so that afterEach closes it. */
-function track(socket: RelaySocket): RelaySocket {
-  sockets.push(socket);
-  return socket;
-}
-
-beforeAll(async () => {
-  worker = await startWorker();
-});
-
-afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.close()));
-});
-
-afterAll(async () => {
-  await worker?.dispose();
-});
+const relay = useWorker();
 
 const freshId = () => `exec-${randomUUID()}`;
 
 /** One executor and two harness sockets with two claimed streams each. */
 async function twoHarnessesTwoStreams(executorId: string) {
-  const executor = track(await openExecutor(worker, executorId));
-  const h1 = track(await openHarness(worker, executorId));
-  const h2 = track(await openHarness(worker, executorId));
+  const executor = await relay.openExecutor(executorId);
+  const h1 = await relay.openHarness(executorId);
+  const h2 = await relay.openHarness(executorId);
   const streams = { a1: randomUUID(), a2: randomUUID(), b1: randomUUID(), b2: randomUUID() };
   for (const [socket, ids] of [
     [h1, [streams.a1, streams.a2]],
@@ -89,7 +69,7 @@ describe('routing between one executor and many harness sockets', () => {
       down.endB,
     ]);
 
-    const stats = await worker.stats(executorId);
+    const stats = await relay.worker.stats(executorId);
     expect(stats.frames).toEqual({ harness_to_executor: 8, executor_to_harness: 6 });
     expect(stats.bytes.executor_to_harness).toBe(Object.values(down).reduce((n, f) => n + f.length, 0));
     expect(stats.sockets).toEqual({ executor: 1, harness: 2 });
@@ -100,7 +80,7 @@ describe('routing between one executor and many harness sockets', () => {
   it("drops what a third harness sends on another harness's stream_id, and never sends it that stream's frames", async () => {
     const executorId = freshId();
     const { executor, h1, streams } = await twoHarnessesTwoStreams(executorId);
-    const intruder = track(await openHarness(worker, executorId));
+    const intruder = await relay.openHarness(executorId);
 
     intruder.send(dataFrame(streams.a1, 1));
     intruder.send(resumeFrame(streams.b2));
@@ -118,7 +98,7 @@ describe('routing between one executor and many harness sockets', () => {
     expect(await h1.nextFrame()).toEqual(reply);
     expect(await intruder.nextFrame()).toEqual(toIntruder);
 
-    const stats = await worker.stats(executorId);
+    const stats = await relay.worker.stats(executorId);
     expect(stats.drops).toEqual({ foreign_stream: 2 });
   });
 
@@ -126,7 +106,7 @@ describe('routing between one executor and many harness sockets', () => {
     const executorId = freshId();
     const { executor, h1, streams } = await twoHarnessesTwoStreams(executorId);
 
-    const second = track(await openExecutor(worker, executorId, 'instance-1'));
+    const second = await relay.openExecutor(executorId, 'instance-1');
     expect(await executor.closed).toEqual({ code: 4000, reason: 'replaced' });
 
     const up = dataFrame(streams.a1, 2);
@@ -136,19 +116,19 @@ describe('routing between one executor and many harness sockets', () => {
     second.send(down);
     // No executor_restarted reset came first: the same process reconnected.
     expect(await h1.nextFrame()).toEqual(down);
-    expect((await worker.stats(executorId)).sockets.executor).toBe(1);
+    expect((await relay.worker.stats(executorId)).sockets.executor).toBe(1);
   });
 
   it('resets every stream of the old executor with executor_restarted when a new instance connects', async () => {
     const executorId = freshId();
     const { h1, h2, streams } = await twoHarnessesTwoStreams(executorId);
 
-    const restarted = track(await openExecutor(worker, executorId, 'instance-2'));
+    const restarted = await relay.openExecutor(executorId, 'instance-2');
     const atH1 = [await h1.nextFrame(), await h1.nextFrame()];
     const atH2 = [await h2.nextFrame(), await h2.nextFrame()];
     expect(atH1.map(resetReason)).toEqual(['executor_restarted', 'executor_restarted']);
     expect(atH2.map(resetReason)).toEqual(['executor_restarted', 'executor_restarted']);
-    const stats = await worker.stats(executorId);
+    const stats = await relay.worker.stats(executorId);
     expect(stats.streams).toBe(0);
     expect(stats.executor_instance).toBe('instance-2');
 
@@ -160,24 +140,24 @@ describe('routing between one executor and many harness sockets', () => {
 
   it('drops and counts frames while no executor is connected, then routes once one registers', async () => {
     const executorId = freshId();
-    const harness = track(await openHarness(worker, executorId));
+    const harness = await relay.openHarness(executorId);
     const stream = randomUUID();
     for (let seq = 1; seq <= 3; seq++) harness.send(dataFrame(stream, seq));
-    await eventually(async () => (await worker.stats(executorId)).drops.executor_absent === 3);
+    await eventually(async () => (await relay.worker.stats(executorId)).drops.executor_absent === 3);
 
-    const executor = track(await openExecutor(worker, executorId));
+    const executor = await relay.openExecutor(executorId);
     const resend = dataFrame(stream, 1);
     harness.send(resend);
     expect(await executor.nextFrame()).toEqual(resend);
-    const stats = await worker.stats(executorId);
+    const stats = await relay.worker.stats(executorId);
     expect(stats.drops).toEqual({ executor_absent: 3 });
     expect(stats.frames.harness_to_executor).toBe(1);
   });
 
   it('drops executor frames for streams nobody claimed or whose harness is gone', async () => {
     const executorId = freshId();
-    const executor = track(await openExecutor(worker, executorId));
-    const harness = track(await openHarness(worker, executorId));
+    const executor = await relay.openExecutor(executorId);
+    const harness = await relay.openHarness(executorId);
     const stream = randomUUID();
     harness.send(resumeFrame(stream));
     await executor.nextFrame();
@@ -186,22 +166,22 @@ describe('routing between one executor and many harness sockets', () => {
     executor.send(dataFrame(randomUUID(), 1));
     executor.send(dataFrame(stream, 1));
     await eventually(async () => {
-      const { drops } = await worker.stats(executorId);
+      const { drops } = await relay.worker.stats(executorId);
       return drops.unclaimed_stream === 1 && drops.harness_absent === 1;
     });
   });
 
   it('re-binds a claimed stream to the reconnected harness when it sends resume', async () => {
     const executorId = freshId();
-    const executor = track(await openExecutor(worker, executorId));
-    const token = await worker.mintToken('harness', executorId);
-    const first = track(await openHarness(worker, executorId, token));
+    const executor = await relay.openExecutor(executorId);
+    const token = await relay.worker.mintToken('harness', executorId);
+    const first = await relay.openHarness(executorId, token);
     const stream = randomUUID();
     first.send(dataFrame(stream, 1));
     await executor.nextFrame();
     await first.close();
 
-    const again = track(await openHarness(worker, executorId, token));
+    const again = await relay.openHarness(executorId, token);
     const resume = resumeFrame(stream, 2);
     again.send(resume);
     expect(await executor.nextFrame()).toEqual(resume);
@@ -212,14 +192,14 @@ describe('routing between one executor and many harness sockets', () => {
 
   it('moves a stream to the new socket on resume even while the old socket of the same identity is still open', async () => {
     const executorId = freshId();
-    const executor = track(await openExecutor(worker, executorId));
-    const token = await worker.mintToken('harness', executorId);
-    const old = track(await openHarness(worker, executorId, token));
+    const executor = await relay.openExecutor(executorId);
+    const token = await relay.worker.mintToken('harness', executorId);
+    const old = await relay.openHarness(executorId, token);
     const stream = randomUUID();
     old.send(resumeFrame(stream));
     await executor.nextFrame();
 
-    const fresh = track(await openHarness(worker, executorId, token));
+    const fresh = await relay.openHarness(executorId, token);
     fresh.send(resumeFrame(stream, 1));
     await executor.nextFrame();
     const down = dataFrame(stream, 1);
@@ -230,9 +210,9 @@ describe('routing between one executor and many harness sockets', () => {
 
   it('releases a stream when a reset passes through, so the id can be claimed again', async () => {
     const executorId = freshId();
-    const executor = track(await openExecutor(worker, executorId));
-    const h1 = track(await openHarness(worker, executorId));
-    const h2 = track(await openHarness(worker, executorId));
+    const executor = await relay.openExecutor(executorId);
+    const h1 = await relay.openHarness(executorId);
+    const h2 = await relay.openHarness(executorId);
     const stream = randomUUID();
     h1.send(resumeFrame(stream));
     await executor.nextFrame();
@@ -244,7 +224,7 @@ describe('routing between one executor and many harness sockets', () => {
 
     h2.send(resumeFrame(stream));
     expect(await executor.nextFrame()).toEqual(resumeFrame(stream));
-    expect((await worker.stats(executorId)).streams).toBe(1);
+    expect((await relay.worker.stats(executorId)).streams).toBe(1);
   });
 });
 
@@ -252,9 +232,9 @@ describe('routing across hibernation and eviction', () => {
   it('routes both ways and still refuses foreign harnesses after the object is evicted between frames', async () => {
     const executorId = freshId();
     const { executor, h1, h2, streams } = await twoHarnessesTwoStreams(executorId);
-    const before = await worker.stats(executorId);
+    const before = await relay.worker.stats(executorId);
 
-    await worker.evictDurableObject(executorId);
+    await relay.worker.evictDurableObject(executorId);
 
     const up = dataFrame(streams.b2, 1);
     h2.send(up);
@@ -265,13 +245,13 @@ describe('routing across hibernation and eviction', () => {
     expect(await h1.nextFrame()).toEqual(down[0]);
     expect(await h2.nextFrame()).toEqual(down[1]);
 
-    await worker.evictDurableObject(executorId);
+    await relay.worker.evictDurableObject(executorId);
     h2.send(dataFrame(streams.a1, 9));
     const marker = dataFrame(streams.a1, 2);
     h1.send(marker);
     expect(await executor.nextFrame()).toEqual(marker);
 
-    const after = await worker.stats(executorId);
+    const after = await relay.worker.stats(executorId);
     expect(after.object_starts).toBe(before.object_starts + 2);
     expect(after.sockets).toEqual({ executor: 1, harness: 2 });
     expect(after.streams).toBe(4);
@@ -282,9 +262,9 @@ describe('routing across hibernation and eviction', () => {
   it('replaces the executor correctly when the replacement arrives after an eviction', async () => {
     const executorId = freshId();
     const { executor, h1, streams } = await twoHarnessesTwoStreams(executorId);
-    await worker.evictDurableObject(executorId);
+    await relay.worker.evictDurableObject(executorId);
 
-    const restarted = track(await openExecutor(worker, executorId, 'instance-2'));
+    const restarted = await relay.openExecutor(executorId, 'instance-2');
     expect(await executor.closed).toEqual({ code: 4000, reason: 'replaced' });
     expect([await h1.nextFrame(), await h1.nextFrame()].map(resetReason)).toEqual([
       'executor_restarted',

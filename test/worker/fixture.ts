@@ -1,0 +1,41 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { openExecutor, openHarness } from '../support/relay-session.ts';
+import type { RelaySocket } from '../support/relay-socket.ts';
+import { type StartWorkerOptions, startWorker, type WorkerUnderTest } from '../support/worker-harness.ts';
+
+/**
+ * One worker under Miniflare for the enclosing suite; every relay socket
+ * opened through it is closed after each test.
+ */
+export function useWorker(options?: StartWorkerOptions) {
+  let worker: WorkerUnderTest | undefined;
+  const sockets: RelaySocket[] = [];
+  const track = (socket: RelaySocket) => {
+    sockets.push(socket);
+    return socket;
+  };
+
+  beforeAll(async () => {
+    worker = await startWorker(options);
+  });
+  afterEach(async () => {
+    await Promise.all(sockets.splice(0).map((s) => s.close()));
+  });
+  afterAll(async () => {
+    await worker?.dispose();
+  });
+
+  return {
+    get worker(): WorkerUnderTest {
+      if (worker === undefined) throw new Error('the worker starts in beforeAll');
+      return worker;
+    },
+    async openExecutor(executorId: string, instance?: string): Promise<RelaySocket> {
+      return track(await openExecutor(this.worker, executorId, instance));
+    },
+    /** Pass the same `token` again to reconnect as the same identity. */
+    async openHarness(executorId: string, token?: string): Promise<RelaySocket> {
+      return track(await openHarness(this.worker, executorId, token));
+    },
+  };
+}
