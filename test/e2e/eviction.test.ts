@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { emitPayloadArgv, payloadSha256 } from '../../sim/payload.ts';
 import { type Stack, startStack } from '../../sim/stack.ts';
 import { consume, printSeedOnFailure, suiteSeed } from './support.ts';
@@ -23,6 +23,15 @@ async function transferWithRestarts(live: Stack, restart: () => Promise<void>): 
   let received = 0;
   let restarts = 0;
   let restarting: Promise<void> = Promise.resolve();
+  let restartPending = false;
+  // A stall shows where it stopped: how far the output got and whether a restart never finished.
+  onTestFailed(async () => {
+    const stats = await live.worker.stats(live.executorId).catch((err: Error) => err.message);
+    console.error(
+      `  stalled at ${received} of ${BYTES} bytes after ${restarts} restarts (one pending: ${restartPending});`,
+      `rendezvous: ${JSON.stringify(stats)}; proxy: ${JSON.stringify(live.proxy.connections())}`,
+    );
+  });
   const handle = await client.exec(emitPayloadArgv(seed, BYTES, live.marker));
   const run = await consume(handle, {
     client,
@@ -30,7 +39,11 @@ async function transferWithRestarts(live: Stack, restart: () => Promise<void>): 
       received += n;
       if (restarts >= RESTARTS || received < ((restarts + 1) * BYTES) / (RESTARTS + 1)) return;
       restarts++;
-      restarting = restarting.then(restart);
+      restarting = restarting.then(async () => {
+        restartPending = true;
+        await restart();
+        restartPending = false;
+      });
     },
   });
   await restarting;
