@@ -9,9 +9,8 @@
  * Loss applies to both directions (acks are lost too). Time is simulated, so
  * the numbers depend only on the seeds, not on the machine.
  */
-import { DEFAULT_STREAM_CONFIG, FIXED_500MS_RTO, type RtoConfig } from '../endpoint/core/config.ts';
-import { StreamMux } from '../endpoint/mux/stream-mux.ts';
-import { SimWorld } from '../test/endpoint/sim-world.ts';
+import { DEFAULT_STREAM_CONFIG, FIXED_500MS_RTO, type RtoConfig, StreamMux } from '../endpoint/index.ts';
+import { SimWorld } from '../sim/link/sim-world.ts';
 
 const TOTAL_BYTES = 16 * 1024 * 1024;
 const MESSAGE_BYTES = 64 * 1024;

@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { startWorker, type WorkerUnderTest } from '../test/support/worker-harness.ts';
+import { startWorker, type WorkerUnderTest } from '../sim/worker-runner.ts';
 import { describeMachine, machineLine } from './lib/machine.ts';
 import { MiB } from './lib/memory.ts';
 import { directStack, relayStack } from './lib/stacks.ts';

@@ -6,7 +6,7 @@
  *   node bench/worker-routing.ts [--frames-1k N] [--frames-60k N]
  */
 import { parseArgs } from 'node:util';
-import { startWorker } from '../test/support/worker-harness.ts';
+import { startWorker } from '../sim/worker-runner.ts';
 import { openRoutingPair } from './suites/routing.ts';
 
 const { values } = parseArgs({

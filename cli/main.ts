@@ -1,10 +1,10 @@
 import { Command, CommanderError } from 'commander';
-import { executorCommand } from '../executor/command.ts';
-import { execCommand } from '../harness/commands/exec.ts';
-import { shellCommand } from '../harness/commands/shell.ts';
-import { simCommand } from '../sim/command.ts';
+import { execCommand } from './commands/exec.ts';
+import { executorCommand } from './commands/executor.ts';
+import { shellCommand } from './commands/shell.ts';
+import { simCommand } from './commands/sim.ts';
+import { tokenCommand } from './commands/token.ts';
 import { CliError } from './errors.ts';
-import { tokenCommand } from './token.ts';
 
 const program = new Command('relaykit')
   .description('Build, run and break a remote-execution relay.')

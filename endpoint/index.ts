@@ -1,50 +1,30 @@
-export {
-  type ConnectionState,
-  FatalConnectError,
-  type MessageStream,
-  type RelayEndpoint,
-  StreamClosedError,
-  type StreamState,
-} from './api.ts';
-export { AckState, type SeqClass } from './core/ack-state.ts';
+/**
+ * The relay endpoint: reliable, ordered, exactly-once message streams over
+ * one relay socket (DESIGN.md §3). It moves opaque messages; what they mean
+ * is the layers above's business.
+ */
 export {
   ACK_WINDOW,
   DEFAULT_STREAM_CONFIG,
   FIXED_500MS_RTO,
   type RtoConfig,
-  resolveStreamConfig,
   type StreamConfig,
 } from './core/config.ts';
-export {
-  MessageTooLargeError,
-  type StreamEvent,
-  type StreamOutput,
-  type StreamStats,
-} from './core/events.ts';
-export { type ReassembleResult, Reassembler } from './core/reassembler.ts';
-export { ReliableStream, type ReliableStreamOptions } from './core/reliable-stream.ts';
-export { RtoEstimator } from './core/rto.ts';
-export { type Segment, Segmenter } from './core/segmenter.ts';
-export { type AckError, type AckOutcome, type InFlightFrame, SendWindow } from './core/send-window.ts';
-export type { MessageTransport } from './message-transport.ts';
+export { MessageTooLargeError, StreamClosedError } from './core/errors.ts';
+export type { StreamEvent, StreamState, StreamStats } from './core/events.ts';
+export { ReliableStream } from './core/reliable-stream.ts';
+export { Backoff, type BackoffOptions, jitteredDelay } from './live/backoff.ts';
+export { type Clock, systemClock } from './live/clock.ts';
+export type { RelayLogger } from './live/logger.ts';
+export type { MessageStream } from './live/message-stream.ts';
 export {
   DEFAULT_MAX_STREAMS,
   type MuxOutput,
-  type MuxStreamOutput,
   StreamLimitError,
   StreamMux,
   type StreamMuxOptions,
 } from './mux/stream-mux.ts';
-export { streamTransport } from './stream-transport.ts';
-export { Backoff, type BackoffOptions, DEFAULT_BACKOFF, jitteredDelay } from './ws/backoff.ts';
-export { type Clock, systemClock } from './ws/clock.ts';
-export type { RelayLogger } from './ws/logger.ts';
-export { MuxDriver, type MuxDriverOptions } from './ws/mux-driver.ts';
-export { CLOSE_UNSUPPORTED_DATA, rawBytes } from './ws/raw-data.ts';
-export {
-  type AcceptRelaySocketOptions,
-  acceptRelaySocket,
-  type ConnectRelayOptions,
-  connectRelay,
-} from './ws/relay-endpoint.ts';
+export { type ConnectRelayOptions, connectRelay } from './ws/connect-relay.ts';
+export { rawBytes } from './ws/raw-data.ts';
+export { type ConnectionState, FatalConnectError, type RelayEndpoint } from './ws/relay-endpoint.ts';
 export { DEFAULT_KEEPALIVE, type KeepaliveOptions } from './ws/socket-binding.ts';

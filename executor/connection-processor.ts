@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { MessageTransport } from '../endpoint/message-transport.ts';
 import {
   type FsCopyParams,
   type FsCreateDirectoryParams,
@@ -21,6 +20,7 @@ import {
   RpcErrorCode,
   validateParams,
 } from '../proto/rpc/index.ts';
+import type { RpcTransport } from '../rpc/index.ts';
 import { environmentInfo } from './environment-info.ts';
 import {
   fsCopy,
@@ -34,7 +34,7 @@ import {
 import { OutputGapError } from './process/output-log.ts';
 import { invalidRequest } from './rpc-error.ts';
 import type { Session } from './session.ts';
-import type { SessionRegistry } from './session-registry.ts';
+import type { SessionRegistry } from './session-table.ts';
 
 /** Default cap of one `process/read` answer. */
 const DEFAULT_READ_MAX_BYTES = 1024 * 1024;
@@ -47,13 +47,13 @@ type Phase = 'awaitingInitialize' | 'awaitingInitialized' | 'ready' | 'closed';
  * shared registry and outlive the connection.
  */
 export class ConnectionProcessor {
-  readonly #transport: MessageTransport;
+  readonly #transport: RpcTransport;
   readonly #registry: SessionRegistry;
   readonly #logger: Logger;
   #phase: Phase = 'awaitingInitialize';
   #session: Session | null = null;
 
-  constructor(transport: MessageTransport, registry: SessionRegistry, logger: Logger) {
+  constructor(transport: RpcTransport, registry: SessionRegistry, logger: Logger) {
     this.#transport = transport;
     this.#registry = registry;
     this.#logger = logger;

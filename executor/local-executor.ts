@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { startLocalServer } from './local-server.ts';
-import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS, SessionRegistry } from './session-registry.ts';
+import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS, SessionRegistry } from './session-table.ts';
 
 export interface ExecutorTuning {
   /** Detached-session lifetime (default 30 s). */

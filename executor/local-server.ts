@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { wsTextTransport } from '../endpoint/ws-text-transport.ts';
+import { wsTextTransport } from '../rpc/index.ts';
 import { ConnectionProcessor } from './connection-processor.ts';
-import type { SessionRegistry } from './session-registry.ts';
+import type { SessionRegistry } from './session-table.ts';
 
 export interface LocalServer {
   /** The URL clients connect to, with the actual port. */

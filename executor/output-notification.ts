@@ -1,5 +1,5 @@
-import { ENCODED_JSON } from '../endpoint/encoded-message.ts';
 import type { OutputStream } from '../proto/rpc/index.ts';
+import { ENCODED_JSON } from '../rpc/index.ts';
 
 export interface OutputNotification {
   method: 'process/output';

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import type { MessageStream, RelayEndpoint } from '../endpoint/api.ts';
-import { type ConnectRelayOptions, connectRelay, streamTransport } from '../endpoint/index.ts';
+import type { MessageStream, RelayEndpoint } from '../endpoint/index.ts';
+import { type ConnectRelayOptions, connectRelay } from '../endpoint/index.ts';
+import { ResetReason } from '../proto/reset-reasons.ts';
+import { registerExecutor } from '../registry/index.ts';
+import { streamTransport } from '../rpc/index.ts';
 import { ConnectionProcessor } from './connection-processor.ts';
 import { createRegistry, type ExecutorTuning } from './local-executor.ts';
-import { registerExecutor } from './registration.ts';
-import type { SessionRegistry } from './session-registry.ts';
+import type { SessionRegistry } from './session-table.ts';
 
 export interface RemoteExecutorOptions extends ExecutorTuning {
   registryUrl: string;
@@ -95,7 +97,7 @@ function expireWhenSuspended(
     if (state !== 'suspended') return cancel();
     expiry ??= setTimeout(() => {
       const sessionId = processor.sessionId;
-      stream.reset('session_expired');
+      stream.reset(ResetReason.SessionExpired);
       if (sessionId !== null) registry.expire(sessionId);
     }, registry.sessionTtlMs).unref();
   });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { MessageTransport } from '../endpoint/message-transport.ts';
 import type { ProcessStartParams } from '../proto/rpc/index.ts';
+import type { RpcTransport } from '../rpc/index.ts';
 import { outputNotification } from './output-notification.ts';
 import type { ProcessDriver, SpawnSpec } from './process/driver.ts';
 import { ManagedProcess, type ProcessEvent } from './process/managed-process.ts';
@@ -31,7 +31,7 @@ export class Session {
   /** Output bytes produced while detached, per process. */
   readonly #undelivered = new Map<ManagedProcess, number>();
   readonly #starting = new Set<string>();
-  #transport: MessageTransport | null = null;
+  #transport: RpcTransport | null = null;
   #stopWritableWatch: (() => void) | null = null;
   /** Set once the session's processes were killed: their output then drains freely. */
   #ended = false;
@@ -49,7 +49,7 @@ export class Session {
     return this.#processes;
   }
 
-  attach(transport: MessageTransport): void {
+  attach(transport: RpcTransport): void {
     this.#transport = transport;
     this.#undelivered.clear();
     this.#stopWritableWatch = transport.onWritable(() => this.#updateFlowAll());
@@ -122,7 +122,7 @@ export class Session {
     if (!t.writable) this.#updateFlowAll();
   }
 
-  #notify(t: MessageTransport, processId: string, event: ProcessEvent): void {
+  #notify(t: RpcTransport, processId: string, event: ProcessEvent): void {
     if (event.kind === 'output') {
       t.send(outputNotification(processId, event.seq, event.stream, event.data));
     } else if (event.kind === 'exited') {

@@ -58,7 +58,7 @@ export class HarnessClient {
   constructor(session: Session, backlog: OutputBacklog = new OutputBacklog()) {
     this.#session = session;
     this.#backlog = backlog;
-    this.#backlog.onPausedChange((paused) => session.setReceivePaused(paused));
+    this.#backlog.onPausedChange((paused) => (paused ? session.pauseReceiving() : session.resumeReceiving()));
     session.onNotification((method, params) => this.#route(method, params));
     session.onResumed(() => {
       for (const tracker of this.#trackers.values()) tracker.catchUp();

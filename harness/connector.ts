@@ -1,7 +1,7 @@
-import type { MessageTransport } from '../endpoint/message-transport.ts';
+import type { RpcTransport } from '../rpc/index.ts';
 
 export interface OpenedConnection {
-  transport: MessageTransport;
+  transport: RpcTransport;
   /** The relay `stream_id` carrying the connection (relay mode only). */
   streamId?: string;
 }

@@ -1,17 +1,7 @@
 import { RpcError, RpcErrorCode } from '../proto/rpc/index.ts';
 
+export { ConnectionLostError } from '../rpc/errors.ts';
 export { RpcError };
-
-/** The connection a request was sent on ended before the answer came. */
-export class ConnectionLostError extends Error {
-  readonly reason: string;
-
-  constructor(reason: string) {
-    super(`connection lost: ${reason}`);
-    this.name = 'ConnectionLostError';
-    this.reason = reason;
-  }
-}
 
 /** The executor no longer knows the session (its TTL ran out or the executor restarted). */
 export class SessionExpiredError extends Error {

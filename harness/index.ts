@@ -52,6 +52,8 @@ export async function openRelaySocket(target: RelayTarget): Promise<SharedRelayS
   };
 }
 
+export { RendezvousError, RendezvousRejectedError, requestConnectUrl } from '../registry/index.ts';
+export { RpcClient } from '../rpc/client.ts';
 export type { ReconnectPolicy } from './backoff.ts';
 export type { ExecOptions, RunOptions, RunResult } from './client.ts';
 export { HarnessClient } from './client.ts';
@@ -80,5 +82,3 @@ export type { ExitStatus } from './output-sequencer.ts';
 export type { ProcessOutput } from './process-handle.ts';
 export { ProcessHandle } from './process-handle.ts';
 export type { RelayTarget } from './relay-socket.ts';
-export { RendezvousError, RendezvousRejectedError, requestConnectUrl } from './rendezvous.ts';
-export { RpcClient } from './rpc-client.ts';

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { wsTextTransport } from '../endpoint/ws-text-transport.ts';
+import { wsTextTransport } from '../rpc/index.ts';
 import type { Connector, OpenedConnection } from './connector.ts';
 import { HarnessConnectError } from './errors.ts';
 

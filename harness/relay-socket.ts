@@ -1,12 +1,8 @@
-import {
-  type ConnectRelayOptions,
-  connectRelay,
-  type RelayEndpoint,
-  streamTransport,
-} from '../endpoint/index.ts';
+import { type ConnectRelayOptions, connectRelay, type RelayEndpoint } from '../endpoint/index.ts';
+import { type RendezvousTarget, requestConnectUrl } from '../registry/index.ts';
+import { streamTransport } from '../rpc/index.ts';
 import type { Connector, OpenedConnection } from './connector.ts';
 import { HarnessConnectError } from './errors.ts';
-import { type RendezvousTarget, requestConnectUrl } from './rendezvous.ts';
 
 /** Where a relay socket goes and how its endpoint is tuned. */
 export interface RelayTarget extends RendezvousTarget {

@@ -5,6 +5,7 @@ import {
   type RequestResults,
   RpcErrorCode,
 } from '../proto/rpc/index.ts';
+import { RpcClient } from '../rpc/index.ts';
 import { backoffDelay, type ReconnectPolicy } from './backoff.ts';
 import type { Connector, OpenedConnection } from './connector.ts';
 import {
@@ -14,7 +15,6 @@ import {
   RpcError,
   SessionExpiredError,
 } from './errors.ts';
-import { RpcClient } from './rpc-client.ts';
 
 export type SessionState = 'open' | 'reconnecting' | 'failed' | 'closed';
 
@@ -177,11 +177,16 @@ export class Session {
    * (or resumes) taking messages, and a connection adopted after a reconnect
    * starts in the same state (after its `initialize` was answered).
    */
-  setReceivePaused(paused: boolean): void {
-    if (this.#receivePaused === paused) return;
-    this.#receivePaused = paused;
-    if (paused) this.#rpc.pauseReceiving();
-    else this.#rpc.resumeReceiving();
+  pauseReceiving(): void {
+    if (this.#receivePaused) return;
+    this.#receivePaused = true;
+    this.#rpc.pauseReceiving();
+  }
+
+  resumeReceiving(): void {
+    if (!this.#receivePaused) return;
+    this.#receivePaused = false;
+    this.#rpc.resumeReceiving();
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readDevVar } from '../cli/token.ts';
+import { readDevVar } from '../sim/dev-vars.ts';
 import { mintToken, type Role } from '../worker/tokens.ts';
 
 const root = resolve(import.meta.dirname, '..');

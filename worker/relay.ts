@@ -12,8 +12,10 @@
  * the message it received, the very same bytes.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { CloseCode } from '../proto/close-codes.ts';
 import { encodeReset } from '../proto/codec/encode.ts';
 import { type FrameHeader, peekHeader } from '../proto/codec/peek.ts';
+import { ResetReason } from '../proto/reset-reasons.ts';
 import { StreamClaims } from './claims.ts';
 import { type Env, MAX_FRAME_BYTES, type RelayLimits, relayLimits } from './config.ts';
 import { countDrop, parseCounters, type RelayCounters, type RelayStats } from './counters.ts';
@@ -84,12 +86,12 @@ export class ExecutorRelay extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, ['executor']);
     this.#attach(server, { role: 'executor', instance });
     for (const old of this.ctx.getWebSockets('executor')) {
-      if (old !== server && isOpen(old)) old.close(4000, 'replaced');
+      if (old !== server && isOpen(old)) old.close(CloseCode.Replaced, 'replaced');
     }
     this.#executor = server;
     const previous = this.#executorInstance;
     if (previous !== instance) {
-      if (previous !== '') this.#resetStreamsOf(previous, 'executor_restarted');
+      if (previous !== '') this.#resetStreamsOf(previous, ResetReason.ExecutorRestarted);
       this.#claims.setInstanceWhere((claim) => claim.instance === '', instance);
       this.#executorInstance = instance;
       this.#store.setMeta('executor_instance', instance);
@@ -117,12 +119,12 @@ export class ExecutorRelay extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     if (typeof message === 'string') {
       countDrop(this.#counters, 'text_frame');
-      ws.close(1003, 'text frames are not allowed');
+      ws.close(CloseCode.UnsupportedData, 'text frames are not allowed');
       return;
     }
     if (message.byteLength > MAX_FRAME_BYTES) {
       countDrop(this.#counters, 'oversize_frame');
-      ws.close(1009, 'frame exceeds 1 MiB');
+      ws.close(CloseCode.MessageTooBig, 'frame exceeds 1 MiB');
       return;
     }
     const info = this.#socketInfo(ws);
@@ -173,7 +175,7 @@ export class ExecutorRelay extends DurableObject<Env> {
     if (bindsHere) {
       if (!this.#roomForStream(info.key)) {
         countDrop(this.#counters, 'stream_limit');
-        this.#trySend(ws, encodeReset(streamId, 'too_many_streams'));
+        this.#trySend(ws, encodeReset(streamId, ResetReason.TooManyStreams));
         return;
       }
       if (claim === undefined) {

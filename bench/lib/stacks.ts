@@ -1,7 +1,7 @@
 /** The systems under measurement: a local-mode executor, and worker + relay-mode executor. */
 import { randomUUID } from 'node:crypto';
 import { connect, type HarnessClient, type RelayConnectOptions } from '../../harness/index.ts';
-import type { WorkerUnderTest } from '../../test/support/worker-harness.ts';
+import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 import {
   type Child,
   type RelayExecutorSettings,

@@ -5,7 +5,7 @@
  * RTO with fast retransmit and for the fixed 500 ms mode.
  */
 import { startFaultProxy } from '../../faults/index.ts';
-import type { WorkerUnderTest } from '../../test/support/worker-harness.ts';
+import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 import { relayStack } from '../lib/stacks.ts';
 import { remoteProducer } from './throughput.ts';
 

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { WorkerUnderTest } from '../../test/support/worker-harness.ts';
+import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 import { procRss, RssSampler } from '../lib/memory.ts';
 import { relayStack } from '../lib/stacks.ts';
 

@@ -5,7 +5,7 @@
  * stream muxes in memory (segmenting, acks, windows, encode and decode).
  */
 
-import { StreamMux } from '../../endpoint/mux/stream-mux.ts';
+import { StreamMux } from '../../endpoint/index.ts';
 import { decodeFrame, encodeFrame, peekHeader, type RelayFrame } from '../../proto/codec/index.ts';
 import { MiB } from '../lib/memory.ts';
 

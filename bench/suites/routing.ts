@@ -5,10 +5,10 @@
  * endpoints do) and the clock stops when the last frame has arrived.
  */
 import { randomUUID } from 'node:crypto';
-import { frameOfSize, resumeFrame } from '../../test/support/relay-frames.ts';
-import { openExecutor, openHarness } from '../../test/support/relay-session.ts';
-import type { RelaySocket } from '../../test/support/relay-socket.ts';
-import type { WorkerUnderTest } from '../../test/support/worker-harness.ts';
+import { frameOfSize, resumeFrame } from '../../sim/raw/frames.ts';
+import { openExecutor, openHarness } from '../../sim/raw/session.ts';
+import type { RelaySocket } from '../../sim/raw/socket.ts';
+import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 import { secondsSince } from '../lib/stats.ts';
 
 export interface RoutingPair {

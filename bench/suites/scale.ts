@@ -4,7 +4,7 @@
  * `streamsPerSocket` per socket (the rendezvous allows 128 by default).
  */
 import { openRelaySocket } from '../../harness/index.ts';
-import type { WorkerUnderTest } from '../../test/support/worker-harness.ts';
+import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 import { procRss, RssSampler } from '../lib/memory.ts';
 import type { RelayStack } from '../lib/stacks.ts';
 import { msSince, summarize } from '../lib/stats.ts';

@@ -1,4 +1,5 @@
-import type { StreamState } from '../api.ts';
+/** `suspended`: the link is down or the peer silent; nothing is lost, the stream resumes. `reset` is terminal. */
+export type StreamState = 'open' | 'suspended' | 'reset';
 
 export type StreamEvent =
   | { type: 'state'; state: StreamState }
@@ -28,11 +29,4 @@ export interface StreamStats {
   /** New data frames refused (as if lost) while the receive side was paused. */
   refusedWhilePaused: number;
   messagesDelivered: number;
-}
-
-export class MessageTooLargeError extends RangeError {
-  constructor(size: number, limit: number) {
-    super(`message of ${size} bytes exceeds the limit of ${limit} bytes`);
-    this.name = 'MessageTooLargeError';
-  }
 }

@@ -6,11 +6,10 @@ import {
   type RelayFrame,
   type RelayFrameBody,
 } from '../../proto/codec/index.ts';
-import type { StreamState } from '../api.ts';
-import { StreamClosedError } from '../api.ts';
 import { AckState } from './ack-state.ts';
 import type { StreamConfig } from './config.ts';
-import { MessageTooLargeError, type StreamEvent, type StreamOutput, type StreamStats } from './events.ts';
+import { MessageTooLargeError, StreamClosedError } from './errors.ts';
+import type { StreamEvent, StreamOutput, StreamState, StreamStats } from './events.ts';
 import { Reassembler } from './reassembler.ts';
 import { RecentAck } from './recent-ack.ts';
 import { RtoEstimator } from './rto.ts';
@@ -131,7 +130,7 @@ export class ReliableStream {
     return this.reorderBytes;
   }
 
-  /** True between `pauseReceive` and `resumeReceive`. */
+  /** True between `pauseReceiving` and `resumeReceiving`. */
   get receiving(): boolean {
     return !this.receivePaused;
   }
@@ -212,7 +211,7 @@ export class ReliableStream {
    * send side and liveness keep working (the peer's resends and heartbeats
    * keep this side from suspending it). Idempotent.
    */
-  pauseReceive(): void {
+  pauseReceiving(): void {
     if (this.resetReason !== undefined) return;
     this.receivePaused = true;
   }
@@ -224,7 +223,7 @@ export class ReliableStream {
    * repeated on the RTO until the peer is heard. With the link down, the
    * resume sent on `linkRestored` does the same. Idempotent.
    */
-  resumeReceive(now: number): void {
+  resumeReceiving(now: number): void {
     if (this.resetReason !== undefined || !this.receivePaused) return;
     this.receivePaused = false;
     const refused = this.refusedWhilePaused;

@@ -1,4 +1,5 @@
 import { decodeFrame, encodeReset, peekHeader, type RelayFrame } from '../../proto/codec/index.ts';
+import { ResetReason } from '../../proto/reset-reasons.ts';
 import { ACK_WINDOW, resolveStreamConfig, type StreamConfig } from '../core/config.ts';
 import type { StreamEvent } from '../core/events.ts';
 import { ReliableStream } from '../core/reliable-stream.ts';
@@ -140,7 +141,7 @@ export class StreamMux {
       }
       if (stream.state === 'reset') {
         this.streams.delete(id);
-        this.remember(id, stream.reason ?? 'closed');
+        this.remember(id, stream.reason ?? ResetReason.Closed);
       }
     }
     const opened = this.opened;
@@ -160,11 +161,11 @@ export class StreamMux {
       (body.case === 'data' && body.value.seq <= ACK_WINDOW) ||
       (body.case === 'resume' && body.value.nextSeq <= 1);
     if (!this.accept || !opens) {
-      this.sendReset(frame.streamId, 'unknown_stream');
+      this.sendReset(frame.streamId, ResetReason.UnknownStream);
       return;
     }
     if (this.streams.size >= this.maxStreams) {
-      this.sendReset(frame.streamId, 'stream_limit');
+      this.sendReset(frame.streamId, ResetReason.StreamLimit);
       return;
     }
     const stream = new ReliableStream(frame.streamId, this.config, now, {

@@ -1,8 +1,9 @@
 import type WebSocket from 'ws';
-import type { Clock } from './clock.ts';
-import type { RelayLogger } from './logger.ts';
-import type { MuxDriver } from './mux-driver.ts';
-import { CLOSE_UNSUPPORTED_DATA, rawBytes } from './raw-data.ts';
+import { CloseCode } from '../../proto/close-codes.ts';
+import type { Clock } from '../live/clock.ts';
+import type { RelayLogger } from '../live/logger.ts';
+import type { MuxDriver } from '../live/mux-driver.ts';
+import { rawBytes } from './raw-data.ts';
 
 export interface KeepaliveOptions {
   /** WebSocket ping interval (default 30 s). */
@@ -44,7 +45,7 @@ export function bindSocket(
   ws.on('message', (data, isBinary) => {
     if (!isBinary) {
       logger?.warn?.({}, 'text message on a relay socket: closing it');
-      ws.close(CLOSE_UNSUPPORTED_DATA, 'binary frames only');
+      ws.close(CloseCode.UnsupportedData, 'binary frames only');
       return;
     }
     driver.receive(rawBytes(data));

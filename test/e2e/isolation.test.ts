@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RendezvousRejectedError, requestConnectUrl } from '../../harness/index.ts';
 import { pollUntil } from '../../sim/poll.ts';
+import { dataFrame, resumeFrame } from '../../sim/raw/frames.ts';
+import { openRelaySocket, UpgradeRejected } from '../../sim/raw/socket.ts';
 import { type Stack, startStack } from '../../sim/stack.ts';
 import { mintTicket } from '../../worker/tokens.ts';
-import { dataFrame, resumeFrame } from '../support/relay-frames.ts';
-import { openRelaySocket, UpgradeRejected } from '../support/relay-socket.ts';
 import { consume, printSeedOnFailure, sha256, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();

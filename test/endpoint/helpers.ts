@@ -1,7 +1,7 @@
 import { resolveStreamConfig, type StreamConfig } from '../../endpoint/core/config.ts';
-import { ReliableStream } from '../../endpoint/core/reliable-stream.ts';
+import { ReliableStream } from '../../endpoint/index.ts';
 import type { RelayFrame, RelayFrameBody } from '../../proto/codec/index.ts';
-import { decoded } from '../support/relay-frames.ts';
+import { decoded } from '../../sim/raw/frames.ts';
 
 export function frameOf(streamId: string, body: RelayFrameBody, ack = 0, ackBits = 0): RelayFrame {
   return { version: 1, streamId, ack, ackBits, body };

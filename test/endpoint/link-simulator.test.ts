@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff } from '../../endpoint/ws/backoff.ts';
-import { Rng, SimLink } from './link-simulator.ts';
+import { Backoff } from '../../endpoint/index.ts';
+import { Rng, SimLink } from '../../sim/link/link-simulator.ts';
 import { buildTransfer, expectIntact, expectTransferCompletes } from './transfer-scenario.ts';
 
 describe('link simulator', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_STREAM_CONFIG, resolveStreamConfig, type StreamConfig } from '../../endpoint/core/config.ts';
-import type { ReliableStream } from '../../endpoint/core/reliable-stream.ts';
+import type { ReliableStream } from '../../endpoint/index.ts';
 import { ackFrame, bytes, dataSeqs, makeStream } from './helpers.ts';
 
 const adaptive = { mode: 'adaptive' as const, initialMs: 1000, minMs: 10, maxMs: 60_000 };

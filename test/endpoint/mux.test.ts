@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { StreamLimitError, StreamMux } from '../../endpoint/mux/stream-mux.ts';
+import { StreamLimitError, StreamMux } from '../../endpoint/index.ts';
 import { encodeFrame } from '../../proto/codec/index.ts';
+import { SimWorld } from '../../sim/link/sim-world.ts';
 import { bytes, data, decodeAll, frameOf, patterned } from './helpers.ts';
-import { SimWorld } from './sim-world.ts';
 import { checkWindows, expectSameMessages, producer } from './transfer-scenario.ts';
 
 function answers(mux: StreamMux): Array<[string, string]> {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ReliableStream } from '../../endpoint/core/reliable-stream.ts';
-import { StreamMux } from '../../endpoint/mux/stream-mux.ts';
+import type { ReliableStream } from '../../endpoint/index.ts';
+import { StreamMux } from '../../endpoint/index.ts';
+import { SimWorld } from '../../sim/link/sim-world.ts';
 import { data, decodeAll, makeStream, patterned } from './helpers.ts';
-import { SimWorld } from './sim-world.ts';
 import { buildTransfer, expectTransferCompletes, linkFaults, producer } from './transfer-scenario.ts';
 
 const ID = 'stream-1';
@@ -37,7 +37,7 @@ function delivered(world: SimWorld): number {
 describe('receive pause', () => {
   it('a paused receiver accepts nothing new, the peer fills its window and stops being writable, and neither side suspends', () => {
     const { world, aStream, bStream, feedB } = pausedReceiverWorld();
-    aStream.pauseReceive();
+    aStream.pauseReceiving();
     world.onIdle = (w) => feedB(w.now);
     // Long enough for several heartbeat intervals and RTO backoffs.
     world.runFor(120_000);
@@ -59,7 +59,7 @@ describe('receive pause', () => {
       data('s-1', seq, message.slice(index * 4, index * 4 + 4), 0, 0, index, 2);
     stream.receive(frame(1, 0), 0);
     stream.receive(frame(2, 1), 0);
-    stream.pauseReceive();
+    stream.pauseReceiving();
     expect(stream.drain().messages).toEqual([message]);
     // A new frame is refused: no ack owed, nothing held.
     stream.receive(data('s-1', 3, patterned(4, 9)), 1);
@@ -78,12 +78,12 @@ describe('receive pause', () => {
 
   it('un-pausing sends a resume with the ack state, and the peer resends every unacked frame at once', () => {
     const { world, aStream, bStream, feedB } = pausedReceiverWorld();
-    aStream.pauseReceive();
+    aStream.pauseReceiving();
     world.onIdle = (w) => feedB(w.now);
     world.runFor(120_000);
     const resendsBefore = bStream.stats.resumeRetransmissions;
 
-    aStream.resumeReceive(world.now);
+    aStream.resumeReceiving(world.now);
     const out = aStream.drain();
     const resume = decodeAll(out.frames).find((f) => f.body.case === 'resume');
     expect(resume).toMatchObject({ ack: 0, ackBits: 0, body: { value: { nextSeq: 2 } } });
@@ -100,10 +100,10 @@ describe('receive pause', () => {
 
   it('un-pausing sends nothing when nothing was refused during the pause', () => {
     const stream = makeStream();
-    stream.pauseReceive();
-    stream.pauseReceive();
-    stream.resumeReceive(10);
-    stream.resumeReceive(10);
+    stream.pauseReceiving();
+    stream.pauseReceiving();
+    stream.resumeReceiving(10);
+    stream.resumeReceiving(10);
     expect(stream.drain().frames).toEqual([]);
     expect(stream.receiving).toBe(true);
   });
@@ -131,8 +131,8 @@ function pauser(mux: StreamMux, schedule: { start: number; end: number }[]): (no
     const stream = mux.get(ID);
     if (stream === undefined) return;
     const inPause = schedule.some((p) => now >= p.start && now < p.end);
-    if (inPause) stream.pauseReceive();
-    else stream.resumeReceive(now);
+    if (inPause) stream.pauseReceiving();
+    else stream.resumeReceiving(now);
   };
 }
 

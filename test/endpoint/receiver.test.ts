@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StreamMux } from '../../endpoint/mux/stream-mux.ts';
+import { StreamMux } from '../../endpoint/index.ts';
 import { encodeFrame } from '../../proto/codec/index.ts';
 import { bytes, data, frameOf, makeStream, resetReasons } from './helpers.ts';
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveStreamConfig } from '../../endpoint/core/config.ts';
-import { ReliableStream } from '../../endpoint/core/reliable-stream.ts';
+import { ReliableStream } from '../../endpoint/index.ts';
+import { Rng } from '../../sim/link/link-simulator.ts';
 import { ackFrame, bytes, data, dataSeqs, decodeAll, frameOf, makeStream } from './helpers.ts';
-import { Rng } from './link-simulator.ts';
 import { buildTransfer, expectTransferCompletes } from './transfer-scenario.ts';
 
 describe('resume after a link loss', () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StreamClosedError } from '../../endpoint/api.ts';
-import { MessageTooLargeError } from '../../endpoint/core/events.ts';
+import { MessageTooLargeError, StreamClosedError } from '../../endpoint/index.ts';
 import { ackFrame, bytes, data, dataSeqs, decodeAll, makeStream, resetReasons } from './helpers.ts';
 
 const fixed = (ms: number) => ({ mode: 'fixed' as const, ms });

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import type { StreamConfig } from '../../endpoint/core/config.ts';
-import { StreamMux } from '../../endpoint/mux/stream-mux.ts';
+import type { StreamConfig } from '../../endpoint/index.ts';
+import { StreamMux } from '../../endpoint/index.ts';
+import type { LinkFaults } from '../../sim/link/link-simulator.ts';
+import { SimWorld } from '../../sim/link/sim-world.ts';
 import { patterned } from './helpers.ts';
-import type { LinkFaults } from './link-simulator.ts';
-import { SimWorld } from './sim-world.ts';
 
 export interface TransferPlan {
   seed: number;

@@ -7,8 +7,8 @@ import {
   FatalConnectError,
   type MessageStream,
   type RelayEndpoint,
-  streamTransport,
 } from '../../endpoint/index.ts';
+import { streamTransport } from '../../rpc/index.ts';
 import { pollUntil } from '../../sim/poll.ts';
 import { patterned } from './helpers.ts';
 import { ManualClock } from './manual-clock.ts';

@@ -1,10 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ENCODED_JSON } from '../../endpoint/encoded-message.ts';
-import type { MessageTransport } from '../../endpoint/message-transport.ts';
 import { maskOptionFor } from '../../endpoint/ws/masking.ts';
-import { wsTextTransport } from '../../endpoint/ws-text-transport.ts';
+import type { RpcTransport } from '../../rpc/index.ts';
+import { ENCODED_JSON, wsTextTransport } from '../../rpc/index.ts';
 import { pollUntil } from '../../sim/poll.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -17,7 +16,7 @@ function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<
 }
 
 /** A server-side transport (as the executor has) and a raw client socket to it. */
-async function pair(highWaterBytes?: number): Promise<{ transport: MessageTransport; client: WebSocket }> {
+async function pair(highWaterBytes?: number): Promise<{ transport: RpcTransport; client: WebSocket }> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   cleanups.push(
@@ -27,7 +26,7 @@ async function pair(highWaterBytes?: number): Promise<{ transport: MessageTransp
         server.close(() => resolve());
       }),
   );
-  const accepted = new Promise<MessageTransport>((resolve) =>
+  const accepted = new Promise<RpcTransport>((resolve) =>
     server.once('connection', (ws) => resolve(wsTextTransport(ws, { highWaterBytes }))),
   );
   const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`, {

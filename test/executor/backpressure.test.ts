@@ -3,7 +3,7 @@ import { ConnectionProcessor } from '../../executor/connection-processor.ts';
 import { createRegistry } from '../../executor/local-executor.ts';
 import { silentLogger } from '../../executor/logger.ts';
 import { PtyDriver } from '../../executor/process/pty-driver.ts';
-import type { SessionRegistry } from '../../executor/session-registry.ts';
+import type { SessionRegistry } from '../../executor/session-table.ts';
 import { FakeTransport } from './fake-transport.ts';
 import { until, waitGone } from './rpc-client.ts';
 

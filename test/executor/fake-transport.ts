@@ -1,7 +1,7 @@
-import type { MessageTransport } from '../../endpoint/message-transport.ts';
+import type { RpcTransport } from '../../rpc/index.ts';
 
-/** An in-memory MessageTransport whose writability the test controls. */
-export class FakeTransport implements MessageTransport {
+/** An in-memory RpcTransport whose writability the test controls. */
+export class FakeTransport implements RpcTransport {
   readonly sent: Record<string, unknown>[] = [];
   #writable = true;
   readonly #writableListeners = new Set<() => void>();
@@ -32,8 +32,8 @@ export class FakeTransport implements MessageTransport {
     this.#closeListeners.add(listener);
     return () => this.#closeListeners.delete(listener);
   }
-  pause(): void {}
-  resume(): void {}
+  pauseReceiving(): void {}
+  resumeReceiving(): void {}
   close(reason = 'closed'): void {
     for (const l of [...this.#closeListeners]) l(reason);
   }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ENCODED_JSON, messageJson } from '../../endpoint/encoded-message.ts';
 import { outputNotification } from '../../executor/output-notification.ts';
+import { ENCODED_JSON, messageJson } from '../../rpc/index.ts';
 
 const streams = ['stdout', 'stderr', 'pty'] as const;
 

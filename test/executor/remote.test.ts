@@ -5,11 +5,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RelayEndpoint } from '../../endpoint/api.ts';
-import { connectRelay, FatalConnectError, streamTransport } from '../../endpoint/index.ts';
+import type { RelayEndpoint } from '../../endpoint/index.ts';
+import { connectRelay, FatalConnectError } from '../../endpoint/index.ts';
 import { silentLogger } from '../../executor/logger.ts';
 import { type RemoteExecutor, startRemoteExecutor } from '../../executor/remote-executor.ts';
 import { RpcErrorCode } from '../../proto/rpc/index.ts';
+import { streamTransport } from '../../rpc/index.ts';
 import { FakeRendezvous } from './fake-rendezvous.ts';
 import { TestClient, until } from './rpc-client.ts';
 
@@ -146,7 +147,7 @@ describe('remote executor over a relay', () => {
       logger: silentLogger(),
     });
     await expect(start).rejects.toThrow(FatalConnectError);
-    await expect(start).rejects.toThrow(/rejected the executor token \(401: bad token\)/);
+    await expect(start).rejects.toThrow(/executor token rejected \(401: bad token\)/);
   });
 
   it('exits the CLI with one clear line for a rejected token and for an unreachable registry', async () => {
@@ -156,7 +157,7 @@ describe('remote executor over a relay', () => {
     const cases: [string[], RegExp][] = [
       [
         ['--registry', rendezvous.registryUrl, '--executor-id', EXECUTOR_ID, '--token', 'wrong'],
-        /rejected the executor token/,
+        /executor token rejected/,
       ],
       [
         ['--registry', `http://127.0.0.1:${closedPort}`, '--executor-id', EXECUTOR_ID, '--token', 't'],

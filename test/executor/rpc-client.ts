@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import WebSocket from 'ws';
-import type { MessageTransport } from '../../endpoint/message-transport.ts';
-import { wsTextTransport } from '../../endpoint/ws-text-transport.ts';
+import type { RpcTransport } from '../../rpc/index.ts';
+import { wsTextTransport } from '../../rpc/index.ts';
 import { pollUntil } from '../../sim/poll.ts';
 
 export interface Notification {
@@ -41,9 +41,9 @@ export async function until<T>(check: () => T | undefined, what: string, timeout
   return value as T;
 }
 
-/** A minimal exec-server client for tests, over any MessageTransport. */
+/** A minimal exec-server client for tests, over any RpcTransport. */
 export class TestClient {
-  readonly transport: MessageTransport;
+  readonly transport: RpcTransport;
   readonly notifications: Notification[] = [];
   /** Every raw message received, in order. */
   readonly received: Record<string, unknown>[] = [];
@@ -51,7 +51,7 @@ export class TestClient {
   #nextId = 1;
   closed = false;
 
-  constructor(transport: MessageTransport) {
+  constructor(transport: RpcTransport) {
     this.transport = transport;
     transport.onMessage((text) => {
       const message = JSON.parse(text) as Record<string, unknown>;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from '../../faults/index.ts';
-import { decoded, resumeFrame } from '../support/relay-frames.ts';
-import { openRelaySocket, type RelaySocket } from '../support/relay-socket.ts';
-import { startWorker, type WorkerUnderTest } from '../support/worker-harness.ts';
+import { decoded, resumeFrame } from '../../sim/raw/frames.ts';
+import { openRelaySocket, type RelaySocket } from '../../sim/raw/socket.ts';
+import { startWorker, type WorkerUnderTest } from '../../sim/worker-runner.ts';
 
 let worker: WorkerUnderTest;
 let proxy: FaultProxy;

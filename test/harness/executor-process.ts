@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { type ExecutorProcess, RELAYKIT_BIN, spawnExecutor } from '../../sim/executor-process.ts';
-import type { WorkerUnderTest } from '../support/worker-harness.ts';
+import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 
 export const BIN = RELAYKIT_BIN;
 

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_STREAM_CONFIG } from '../../endpoint/core/config.ts';
+import { DEFAULT_STREAM_CONFIG } from '../../endpoint/index.ts';
 import { connect, type HarnessClient } from '../../harness/index.ts';
-import { startWorker, type WorkerUnderTest } from '../support/worker-harness.ts';
+import { startWorker, type WorkerUnderTest } from '../../sim/worker-runner.ts';
 import {
   type SpawnedExecutor,
   type SpawnedRelayExecutor,

@@ -8,9 +8,9 @@ import {
   RendezvousRejectedError,
   SessionExpiredError,
 } from '../../harness/index.ts';
-import { resetFrame } from '../support/relay-frames.ts';
-import { openHarness } from '../support/relay-session.ts';
-import { startWorker, type WorkerUnderTest } from '../support/worker-harness.ts';
+import { resetFrame } from '../../sim/raw/frames.ts';
+import { openHarness } from '../../sim/raw/session.ts';
+import { startWorker, type WorkerUnderTest } from '../../sim/worker-runner.ts';
 import { runCli as relaykit, type SpawnedRelayExecutor, spawnRelayExecutor } from './executor-process.ts';
 import { collectAll, numberedLines, until } from './helpers.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { StreamClosedError } from '../../endpoint/api.ts';
-import type { MessageTransport } from '../../endpoint/message-transport.ts';
+import { StreamClosedError } from '../../endpoint/index.ts';
 import { ConnectionLostError, RpcError } from '../../harness/errors.ts';
-import { RpcClient } from '../../harness/rpc-client.ts';
 import { RpcErrorCode } from '../../proto/rpc/index.ts';
+import type { RpcTransport } from '../../rpc/index.ts';
+import { RpcClient } from '../../rpc/index.ts';
 
 /** An in-memory transport: records what the client sends and lets the test answer. */
 function fakeTransport() {
@@ -11,15 +11,15 @@ function fakeTransport() {
   const messageListeners = new Set<(text: string) => void>();
   const closeListeners = new Set<(reason: string) => void>();
   let closed = false;
-  const transport: MessageTransport = {
+  const transport: RpcTransport = {
     send(message) {
       if (closed) throw new Error('transport closed');
       sent.push(message as Record<string, unknown>);
     },
     writable: true,
     onWritable: () => () => {},
-    pause() {},
-    resume() {},
+    pauseReceiving() {},
+    resumeReceiving() {},
     onMessage(listener) {
       messageListeners.add(listener);
       return () => messageListeners.delete(listener);

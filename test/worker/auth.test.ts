@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRelaySocket, UpgradeRejected } from '../../sim/raw/socket.ts';
+import { startWorker, type WorkerUnderTest } from '../../sim/worker-runner.ts';
 import { mintTicket, mintToken } from '../../worker/tokens.ts';
-import { openRelaySocket, UpgradeRejected } from '../support/relay-socket.ts';
-import { startWorker, type WorkerUnderTest } from '../support/worker-harness.ts';
 
 let worker: WorkerUnderTest;
 

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../proto/codec/index.ts';
-import { dataFrame, frameOfSize, resetReason, resumeFrame } from '../support/relay-frames.ts';
-import { eventually } from '../support/relay-session.ts';
-import { UpgradeRejected } from '../support/relay-socket.ts';
+import { dataFrame, frameOfSize, resetReason, resumeFrame } from '../../sim/raw/frames.ts';
+import { eventually } from '../../sim/raw/session.ts';
+import { UpgradeRejected } from '../../sim/raw/socket.ts';
 import { useWorker } from './fixture.ts';
 
 const MiB = 1024 * 1024;

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { openExecutor, openHarness } from '../support/relay-session.ts';
-import type { RelaySocket } from '../support/relay-socket.ts';
-import { type StartWorkerOptions, startWorker, type WorkerUnderTest } from '../support/worker-harness.ts';
+import { openExecutor, openHarness } from '../../sim/raw/session.ts';
+import type { RelaySocket } from '../../sim/raw/socket.ts';
+import { type StartWorkerOptions, startWorker, type WorkerUnderTest } from '../../sim/worker-runner.ts';
 
 /**
  * One worker under Miniflare for the enclosing suite; every relay socket

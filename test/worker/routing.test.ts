@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { dataFrame, resetFrame, resetReason, resumeFrame } from '../support/relay-frames.ts';
-import { eventually } from '../support/relay-session.ts';
+import { dataFrame, resetFrame, resetReason, resumeFrame } from '../../sim/raw/frames.ts';
+import { eventually } from '../../sim/raw/session.ts';
 import { useWorker } from './fixture.ts';
 
 const relay = useWorker();

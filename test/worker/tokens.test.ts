@@ -32,7 +32,11 @@ describe('tokens and tickets', () => {
     const token = await mintToken(key, { role: 'executor', executorId: 'e', ttlSeconds: 60, now });
     expect(await verifyToken(key, token, now + 61)).toMatchObject({ ok: false, code: 'expired_token' });
     expect(await verifyToken(`${key}x`, token, now)).toMatchObject({ ok: false, code: 'invalid_token' });
-    expect(await verifyToken(key, `${token.slice(0, -2)}AA`, now)).toMatchObject({
+    // A changed first signature character always changes the signature's bytes.
+    const signatureAt = token.lastIndexOf('.') + 1;
+    const flipped = token[signatureAt] === 'A' ? 'B' : 'A';
+    const forged = `${token.slice(0, signatureAt)}${flipped}${token.slice(signatureAt + 1)}`;
+    expect(await verifyToken(key, forged, now)).toMatchObject({
       ok: false,
       code: 'invalid_token',
     });

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
-import type { ExitStatus } from '../output-sequencer.ts';
-import type { ProcessHandle } from '../process-handle.ts';
+import type { ExitStatus } from '../../harness/output-sequencer.ts';
+import type { ProcessHandle } from '../../harness/process-handle.ts';
 
 /** Remote exit status → local exit code: the code itself, or 128+n for signal n. */
 export function exitCodeOf(status: ExitStatus): number {

@@ -1,5 +1,4 @@
-import type { StreamEvent } from '../../endpoint/core/events.ts';
-import type { StreamMux } from '../../endpoint/mux/stream-mux.ts';
+import type { StreamEvent, StreamMux } from '../../endpoint/index.ts';
 import { type LinkFaults, Rng, SimLink } from './link-simulator.ts';
 
 export interface SideLog {

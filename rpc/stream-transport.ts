@@ -1,15 +1,15 @@
-import type { MessageStream } from './api.ts';
+import type { MessageStream } from '../endpoint/index.ts';
 import { messageJson } from './encoded-message.ts';
-import type { MessageTransport } from './message-transport.ts';
+import type { RpcTransport } from './transport.ts';
 
 const utf8Decoder = new TextDecoder('utf-8');
 
 /**
- * One relay stream as a JSON-RPC MessageTransport: each message is one
+ * One relay stream as a JSON-RPC RpcTransport: each message is one
  * UTF-8 JSON relay message; `writable` mirrors the stream's send window;
  * `onClose` fires once when the stream is reset (by either side).
  */
-export function streamTransport(stream: MessageStream): MessageTransport {
+export function streamTransport(stream: MessageStream): RpcTransport {
   const closeListeners = new Set<(reason: string) => void>();
   let closedWith: string | undefined;
   stream.onReset((reason) => {
@@ -27,8 +27,8 @@ export function streamTransport(stream: MessageStream): MessageTransport {
     },
     onWritable: (listener) => stream.onWritable(listener),
     onMessage: (listener) => stream.onMessage((bytes) => listener(utf8Decoder.decode(bytes))),
-    pause: () => stream.pauseDelivery(),
-    resume: () => stream.resumeDelivery(),
+    pauseReceiving: () => stream.pauseReceiving(),
+    resumeReceiving: () => stream.resumeReceiving(),
     onClose(listener: (reason: string) => void): () => void {
       closeListeners.add(listener);
       return () => closeListeners.delete(listener);

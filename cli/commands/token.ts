@@ -5,31 +5,18 @@
  * The signing key comes from --signing-key, else the SIGNING_KEY environment
  * variable, else SIGNING_KEY in ./.dev.vars (the file `wrangler dev` reads).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Argument, Command } from 'commander';
-import { isValidId } from '../proto/registry.ts';
-import { mintToken, parseTtl, type Role } from '../worker/tokens.ts';
-import { CliError } from './errors.ts';
+import { isValidId } from '../../proto/registry.ts';
+import { readDevVar } from '../../sim/dev-vars.ts';
+import { mintToken, parseTtl, type Role } from '../../worker/tokens.ts';
+import { CliError } from '../errors.ts';
 
 interface TokenOptions {
   executorId: string;
   ttl: string;
   signingKey?: string;
   subject?: string;
-}
-
-/** Reads KEY=VALUE lines (optional quotes, # comments) as wrangler's .dev.vars. */
-export function readDevVar(file: string, name: string): string | undefined {
-  if (!existsSync(file)) return undefined;
-  for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
-    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const value = match[2] ?? '';
-    const quoted = /^(["'])(.*)\1$/.exec(value);
-    return quoted ? quoted[2] : value;
-  }
-  return undefined;
 }
 
 function signingKey(explicit: string | undefined): string {

@@ -1,4 +1,4 @@
-import type { ProcessHandle } from '../process-handle.ts';
+import type { ProcessHandle } from '../../harness/process-handle.ts';
 
 /** The local terminal's size, or undefined when stdout is not a terminal. */
 export function terminalSize(): { cols: number; rows: number } | undefined {

@@ -4,9 +4,9 @@
  * reports goodput, retransmissions, resets, recoveries and the verdict.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CliError } from '../cli/errors.ts';
-import { parseSize } from './payload.ts';
-import { DEFAULT_SETTINGS, SCENARIOS, type SimSettings } from './scenarios.ts';
+import { parseSize } from '../../sim/payload.ts';
+import { DEFAULT_SETTINGS, SCENARIOS, type SimSettings } from '../../sim/scenarios.ts';
+import { CliError } from '../errors.ts';
 
 interface SimFlags {
   scenario?: string;
@@ -104,8 +104,8 @@ export function simCommand(): Command {
     .option('--json', 'print the report as JSON on stdout')
     .action(async (flags: SimFlags) => {
       const settings = resolveSettings(flags);
-      const { runSim } = await import('./run.ts');
-      const { formatReport } = await import('./report.ts');
+      const { runSim } = await import('../../sim/run.ts');
+      const { formatReport } = await import('../../sim/report.ts');
       const { SingleBar, Presets } = (await import('cli-progress')).default;
       const bar = new SingleBar(
         {

@@ -1,6 +1,10 @@
 import { Command } from 'commander';
-import { addConnectionOptions, type ConnectionFlags, type ProcessFlags } from './connection-options.ts';
-import { runRemoteAndExit } from './run-remote.ts';
+import {
+  addConnectionOptions,
+  type ConnectionFlags,
+  type ProcessFlags,
+} from '../remote/connection-options.ts';
+import { runRemoteAndExit } from '../remote/run-remote.ts';
 
 interface ShellFlags extends ConnectionFlags, ProcessFlags {
   shell?: string;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { MessageTransport } from '../endpoint/message-transport.ts';
 import { RpcError, RpcErrorCode } from '../proto/rpc/index.ts';
+import type { RpcTransport } from '../rpc/index.ts';
 import { invalidRequest } from './rpc-error.ts';
 import { Session } from './session.ts';
 
@@ -34,7 +34,7 @@ export class SessionRegistry {
     return this.#options.sessionTtlMs;
   }
 
-  create(transport: MessageTransport): Session {
+  create(transport: RpcTransport): Session {
     const session = new Session(randomUUID(), {
       retainBytes: this.#options.retainBytes,
       logger: this.#options.logger,
@@ -45,7 +45,7 @@ export class SessionRegistry {
     return session;
   }
 
-  resume(sessionId: string, transport: MessageTransport): Session {
+  resume(sessionId: string, transport: RpcTransport): Session {
     const session = this.#sessions.get(sessionId);
     if (!session) throw invalidRequest(`unknown session id ${sessionId}`);
     if (session.attached) {

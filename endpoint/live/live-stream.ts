@@ -1,11 +1,13 @@
-import { type MessageStream, StreamClosedError, type StreamState } from '../api.ts';
-import type { StreamEvent } from '../core/events.ts';
+import { StreamClosedError } from '../core/errors.ts';
+import type { StreamEvent, StreamState } from '../core/events.ts';
+import type { MessageStream } from './message-stream.ts';
 
 /** What a live stream needs from the driver that owns the core. */
 export interface StreamHost {
   send(streamId: string, message: Uint8Array): boolean;
   writable(streamId: string): boolean;
-  setReceivePaused(streamId: string, paused: boolean): void;
+  pauseReceiving(streamId: string): void;
+  resumeReceiving(streamId: string): void;
   reset(streamId: string, reason: string): void;
 }
 
@@ -54,12 +56,12 @@ export class LiveMessageStream implements MessageStream {
     return this.host.send(this.streamId, message);
   }
 
-  pauseDelivery(): void {
-    if (this.resetReason === undefined) this.host.setReceivePaused(this.streamId, true);
+  pauseReceiving(): void {
+    if (this.resetReason === undefined) this.host.pauseReceiving(this.streamId);
   }
 
-  resumeDelivery(): void {
-    if (this.resetReason === undefined) this.host.setReceivePaused(this.streamId, false);
+  resumeReceiving(): void {
+    if (this.resetReason === undefined) this.host.resumeReceiving(this.streamId);
   }
 
   reset(reason: string): void {

@@ -2,9 +2,9 @@
  * Opens executor and harness sockets on a worker under test through the real
  * registry API (token → register/connect → ticket URL → WebSocket).
  */
-import { pollUntil } from '../../sim/poll.ts';
-import { openRelaySocket, type RelaySocket } from './relay-socket.ts';
-import type { WorkerUnderTest } from './worker-harness.ts';
+import { pollUntil } from '../poll.ts';
+import type { WorkerUnderTest } from '../worker-runner.ts';
+import { openRelaySocket, type RelaySocket } from './socket.ts';
 
 export async function openExecutor(
   worker: WorkerUnderTest,

@@ -1,12 +1,12 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { positiveInteger } from '../../cli/arguments.ts';
-import { CliError } from '../../cli/errors.ts';
-import { FatalConnectError } from '../../endpoint/api.ts';
-import type { HarnessClient } from '../client.ts';
-import type { ConnectOptions } from '../connect-options.ts';
-import { HarnessConnectError } from '../errors.ts';
-import { connect } from '../index.ts';
-import { RendezvousError } from '../rendezvous.ts';
+import { FatalConnectError } from '../../endpoint/index.ts';
+import type { HarnessClient } from '../../harness/client.ts';
+import type { ConnectOptions } from '../../harness/connect-options.ts';
+import { HarnessConnectError } from '../../harness/errors.ts';
+import { connect } from '../../harness/index.ts';
+import { RendezvousError } from '../../registry/index.ts';
+import { positiveInteger } from '../arguments.ts';
+import { CliError } from '../errors.ts';
 
 export interface ConnectionFlags {
   url?: string;

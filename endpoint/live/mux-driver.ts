@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { MessageStream } from '../api.ts';
 import type { StreamConfig } from '../core/config.ts';
 import { StreamMux } from '../mux/stream-mux.ts';
 import type { Clock } from './clock.ts';
 import { LiveMessageStream, type StreamHost } from './live-stream.ts';
 import type { RelayLogger } from './logger.ts';
+import type { MessageStream } from './message-stream.ts';
 
 export interface MuxDriverOptions {
   accept: boolean;
@@ -107,11 +107,13 @@ export class MuxDriver implements StreamHost {
     return this.mux.get(streamId)?.writable ?? false;
   }
 
-  setReceivePaused(streamId: string, paused: boolean): void {
-    const core = this.mux.get(streamId);
-    if (core === undefined) return;
-    if (paused) core.pauseReceive();
-    else core.resumeReceive(this.now());
+  pauseReceiving(streamId: string): void {
+    this.mux.get(streamId)?.pauseReceiving();
+    this.flush();
+  }
+
+  resumeReceiving(streamId: string): void {
+    this.mux.get(streamId)?.resumeReceiving(this.now());
     this.flush();
   }
 

@@ -1,8 +1,8 @@
-import { CliError } from '../../cli/errors.ts';
+import type { HarnessClient } from '../../harness/client.ts';
+import { RpcError } from '../../harness/errors.ts';
+import type { ProcessHandle } from '../../harness/process-handle.ts';
 import type { Signal } from '../../proto/rpc/index.ts';
-import type { HarnessClient } from '../client.ts';
-import { RpcError } from '../errors.ts';
-import type { ProcessHandle } from '../process-handle.ts';
+import { CliError } from '../errors.ts';
 import { type ConnectionFlags, connectForCli, type ProcessFlags } from './connection-options.ts';
 import { exitCodeOf, flushStdio, forwardStdin, pumpOutput } from './process-io.ts';
 import { attachTerminal, terminalSize } from './terminal.ts';

@@ -3,7 +3,7 @@
  * harness's client see it: either a local-mode WebSocket (one JSON message
  * per text frame) or one relay stream (one JSON message per relay message).
  */
-export interface MessageTransport {
+export interface RpcTransport {
   /** Sends one JSON-RPC message (serialized to UTF-8 JSON by the transport). */
   send(message: object): void;
   /** False while the transport is backed up; producers pause until onWritable fires. */
@@ -17,9 +17,9 @@ export interface MessageTransport {
    * being read so TCP backpressure reaches the peer). A few messages already
    * received may still arrive after the call. Idempotent.
    */
-  pause(): void;
-  /** Takes messages again after `pause`. Idempotent. */
-  resume(): void;
+  pauseReceiving(): void;
+  /** Takes messages again after `pauseReceiving`. Idempotent. */
+  resumeReceiving(): void;
   /** Fired once when the connection or stream ends, with a short reason. */
   onClose(listener: (reason: string) => void): () => void;
   close(reason?: string): void;

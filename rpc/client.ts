@@ -1,14 +1,15 @@
-import { StreamClosedError } from '../endpoint/api.ts';
-import type { MessageTransport } from '../endpoint/message-transport.ts';
+import { StreamClosedError } from '../endpoint/index.ts';
 import {
   isFailure,
   parseMessage,
   type RequestMethod,
   type RequestParamsOf,
   type RequestResults,
+  RpcError,
   RpcErrorCode,
 } from '../proto/rpc/index.ts';
-import { ConnectionLostError, RpcError } from './errors.ts';
+import { ConnectionLostError } from './errors.ts';
+import type { RpcTransport } from './transport.ts';
 
 export type NotificationListener = (method: string, params: unknown) => void;
 
@@ -19,13 +20,13 @@ interface Pending {
 }
 
 /**
- * A JSON-RPC client over one MessageTransport. Every request gets a fresh
+ * A JSON-RPC client over one RpcTransport. Every request gets a fresh
  * numeric id; answers settle the matching pending request. When the transport
  * closes, every pending request is rejected with ConnectionLostError, and
  * later requests fail at once, so no caller ever waits on a dead connection.
  */
 export class RpcClient {
-  readonly #transport: MessageTransport;
+  readonly #transport: RpcTransport;
   readonly #pending = new Map<number, Pending>();
   readonly #notificationListeners = new Set<NotificationListener>();
   readonly #closeListeners = new Set<(reason: string) => void>();
@@ -33,7 +34,7 @@ export class RpcClient {
   #nextId = 1;
   #closedReason: string | undefined;
 
-  constructor(transport: MessageTransport) {
+  constructor(transport: RpcTransport) {
     this.#transport = transport;
     this.#unsubscribe = [
       transport.onMessage((text) => this.#receive(text)),
@@ -89,11 +90,11 @@ export class RpcClient {
 
   /** Stops taking messages from the transport (receive backpressure); answers wait too. */
   pauseReceiving(): void {
-    if (this.#closedReason === undefined) this.#transport.pause();
+    if (this.#closedReason === undefined) this.#transport.pauseReceiving();
   }
 
   resumeReceiving(): void {
-    if (this.#closedReason === undefined) this.#transport.resume();
+    if (this.#closedReason === undefined) this.#transport.resumeReceiving();
   }
 
   close(reason = 'closed'): void {

@@ -1,7 +1,8 @@
 import type { WebSocket } from 'ws';
+import { rawBytes } from '../endpoint/index.ts';
+import { CloseCode } from '../proto/close-codes.ts';
 import { messageJson } from './encoded-message.ts';
-import type { MessageTransport } from './message-transport.ts';
-import { CLOSE_UNSUPPORTED_DATA, rawBytes } from './ws/raw-data.ts';
+import type { RpcTransport } from './transport.ts';
 
 /** Above this many bytes queued in the socket, the transport reports itself backed up. */
 export const DEFAULT_HIGH_WATER_BYTES = 1024 * 1024;
@@ -14,7 +15,7 @@ export interface WsTextTransportOptions {
  * Local-mode JSON-RPC over a WebSocket: one JSON message per text frame.
  * Binary frames are a protocol error (close 1003).
  */
-export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions = {}): MessageTransport {
+export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions = {}): RpcTransport {
   const highWater = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
   const messageListeners = new Set<(text: string) => void>();
   const closeListeners = new Set<(reason: string) => void>();
@@ -42,7 +43,7 @@ export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions =
 
   ws.on('message', (data, isBinary) => {
     if (isBinary) {
-      ws.close(CLOSE_UNSUPPORTED_DATA, 'text frames only');
+      ws.close(CloseCode.UnsupportedData, 'text frames only');
       return;
     }
     const text = rawBytes(data).toString('utf8');
@@ -76,11 +77,11 @@ export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions =
       return () => closeListeners.delete(listener);
     },
     // Stops reading the socket: TCP backpressure then fills the peer's send buffer.
-    pause: () => ws.pause(),
-    resume: () => ws.resume(),
+    pauseReceiving: () => ws.pause(),
+    resumeReceiving: () => ws.resume(),
     close(reason = 'closed'): void {
       if (ws.readyState === ws.CLOSED || ws.readyState === ws.CLOSING) return;
-      ws.close(1000, reason.slice(0, 120));
+      ws.close(CloseCode.Normal, reason.slice(0, 120));
     },
   };
 }

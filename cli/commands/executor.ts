@@ -1,14 +1,18 @@
 import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
-import { positiveInteger } from '../cli/arguments.ts';
-import { CliError } from '../cli/errors.ts';
-import { FatalConnectError } from '../endpoint/api.ts';
-import { DEFAULT_STREAM_CONFIG, FIXED_500MS_RTO, type RtoConfig } from '../endpoint/core/config.ts';
-import { startLocalExecutor } from './local-executor.ts';
-import { parseListenUrl } from './local-server.ts';
-import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts';
-import { type RemoteExecutorOptions, startRemoteExecutor } from './remote-executor.ts';
-import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS } from './session-registry.ts';
+import {
+  DEFAULT_STREAM_CONFIG,
+  FatalConnectError,
+  FIXED_500MS_RTO,
+  type RtoConfig,
+} from '../../endpoint/index.ts';
+import { startLocalExecutor } from '../../executor/local-executor.ts';
+import { parseListenUrl } from '../../executor/local-server.ts';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../../executor/logger.ts';
+import { type RemoteExecutorOptions, startRemoteExecutor } from '../../executor/remote-executor.ts';
+import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS } from '../../executor/session-table.ts';
+import { positiveInteger } from '../arguments.ts';
+import { CliError } from '../errors.ts';
 
 interface ExecutorFlags {
   listen?: string;

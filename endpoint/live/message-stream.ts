@@ -1,0 +1,35 @@
+import type { StreamState } from '../core/events.ts';
+
+/** A reliable, ordered, exactly-once message stream on one `stream_id`. */
+export interface MessageStream {
+  readonly streamId: string;
+  readonly state: StreamState;
+  /**
+   * Sends one application message, segmented as needed. The message is always
+   * taken (up to the configured maximum size; larger throws). Returns false
+   * when the send window is now full: callers pause their producers until
+   * `onWritable` fires, instead of buffering without bound.
+   * Throws StreamClosedError after the stream was reset.
+   */
+  send(message: Uint8Array): boolean;
+  /** True while the send window has room. */
+  readonly writable: boolean;
+  onWritable(listener: () => void): () => void;
+  /** Each message exactly once, in order, byte-identical to what the peer sent. */
+  onMessage(listener: (message: Uint8Array) => void): () => void;
+  /**
+   * Receive-side backpressure: the stream stops accepting new data from the
+   * peer, so the peer's send window fills and its producer pauses. Messages
+   * already received are still delivered (at most about one window after the
+   * call). Idempotent.
+   */
+  pauseReceiving(): void;
+  /** Accepts data again; the peer resends what was refused at once. Idempotent. */
+  resumeReceiving(): void;
+  /** Fired on suspension (peer silent or socket lost) and on resumption. */
+  onStateChange(listener: (state: StreamState) => void): () => void;
+  /** Terminal. `byPeer` is true when the reset came from the peer or the rendezvous. */
+  onReset(listener: (reason: string, byPeer: boolean) => void): () => void;
+  /** Resets this stream only (sends `reset{reason}`); other streams are untouched. */
+  reset(reason: string): void;
+}

@@ -1,0 +1,171 @@
+import WebSocket from 'ws';
+import { CloseCode } from '../../proto/close-codes.ts';
+import { ResetReason } from '../../proto/reset-reasons.ts';
+import type { StreamConfig } from '../core/config.ts';
+import { Backoff, type BackoffOptions } from '../live/backoff.ts';
+import { type Clock, systemClock } from '../live/clock.ts';
+import type { RelayLogger } from '../live/logger.ts';
+import type { MessageStream } from '../live/message-stream.ts';
+import { MuxDriver } from '../live/mux-driver.ts';
+import { maskOptionFor } from './masking.ts';
+import { type ConnectionState, FatalConnectError, type RelayEndpoint } from './relay-endpoint.ts';
+import { bindSocket, DEFAULT_KEEPALIVE, type KeepaliveOptions } from './socket-binding.ts';
+
+export interface ConnectRelayOptions {
+  /** Called before every (re)connect for a fresh ticket URL. A FatalConnectError stops reconnecting. */
+  resolveUrl: () => Promise<string>;
+  /** The executor accepts streams the peer opens; the harness opens them. */
+  role: 'executor' | 'harness';
+  stream?: Partial<StreamConfig>;
+  maxStreams?: number;
+  keepalive?: Partial<KeepaliveOptions>;
+  backoff?: Partial<BackoffOptions>;
+  logger?: RelayLogger;
+  /** Time and timers (default: the system's). */
+  clock?: Clock;
+}
+
+type StateListener = (state: ConnectionState, error?: Error) => void;
+
+function closeSocket(ws: WebSocket | undefined): Promise<void> {
+  if (ws === undefined || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    ws.once('close', () => resolve());
+    if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    else ws.close(CloseCode.Normal, 'closed');
+  });
+}
+
+/** A relay socket that reconnects with backoff and resumes every stream on each new socket. */
+class ReconnectingEndpoint implements RelayEndpoint {
+  readonly #driver: MuxDriver;
+  readonly #options: ConnectRelayOptions;
+  readonly #keepalive: KeepaliveOptions;
+  readonly #backoff: Backoff;
+  readonly #clock: Clock;
+  readonly #stateListeners = new Set<StateListener>();
+  #state: ConnectionState = 'connecting';
+  #ws: WebSocket | undefined;
+  #cancelRetry: (() => void) | undefined;
+  #closing = false;
+
+  constructor(options: ConnectRelayOptions) {
+    this.#clock = options.clock ?? systemClock;
+    this.#driver = new MuxDriver({
+      accept: options.role === 'executor',
+      clock: this.#clock,
+      maxStreams: options.maxStreams,
+      stream: options.stream,
+      logger: options.logger,
+    });
+    this.#options = options;
+    this.#keepalive = { ...DEFAULT_KEEPALIVE, ...options.keepalive };
+    this.#backoff = new Backoff(options.backoff);
+    void this.#connect();
+  }
+
+  get connectionState(): ConnectionState {
+    return this.#state;
+  }
+
+  openStream(streamId?: string): MessageStream {
+    if (this.#state === 'closed') throw new Error('relay endpoint is closed');
+    return this.#driver.openStream(streamId);
+  }
+
+  onStream(listener: (stream: MessageStream) => void): () => void {
+    return this.#driver.onStream(listener);
+  }
+
+  onConnectionState(listener: StateListener): () => void {
+    this.#stateListeners.add(listener);
+    return () => this.#stateListeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return closeSocket(this.#ws);
+    this.#closing = true;
+    this.#cancelRetry?.();
+    this.#driver.resetAll(ResetReason.Closed);
+    this.#driver.stop();
+    await closeSocket(this.#ws);
+    this.#setState('closed');
+  }
+
+  #setState(state: ConnectionState, error?: Error): void {
+    if (state === this.#state && error === undefined) return;
+    this.#state = state;
+    for (const listener of [...this.#stateListeners]) listener(state, error);
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#closing) return;
+    this.#setState('connecting');
+    let url: string;
+    try {
+      url = await this.#options.resolveUrl();
+    } catch (err) {
+      if (err instanceof FatalConnectError) {
+        this.#giveUp(err);
+        return;
+      }
+      this.#options.logger?.warn?.({ err }, 'resolving the relay URL failed; retrying');
+      this.#retry();
+      return;
+    }
+    if (this.#closing) return;
+    const ws = new WebSocket(url, { perMessageDeflate: false, ...maskOptionFor(url) });
+    ws.binaryType = 'nodebuffer';
+    this.#ws = ws;
+    let opened = false;
+    ws.on('error', (err) => this.#options.logger?.warn?.({ err }, 'relay socket error'));
+    ws.once('close', () => {
+      // Closes after `open` are handled by the socket binding.
+      if (opened) return;
+      if (this.#ws === ws) this.#ws = undefined;
+      this.#retry();
+    });
+    ws.once('open', () => {
+      opened = true;
+      if (this.#closing) {
+        ws.close(CloseCode.Normal, 'closed');
+        return;
+      }
+      this.#backoff.opened(this.#clock.now());
+      bindSocket(ws, this.#driver, this.#keepalive, this.#clock, this.#options.logger, (code, reason) => {
+        this.#options.logger?.info?.({ code, reason }, 'relay socket closed');
+        if (this.#ws === ws) this.#ws = undefined;
+        if (!this.#closing) this.#retry();
+      });
+      this.#setState('open');
+    });
+  }
+
+  #retry(): void {
+    if (this.#closing) return;
+    this.#setState('connecting');
+    const delay = this.#backoff.next(this.#clock.now());
+    this.#options.logger?.debug?.({ delay }, 'reconnecting to the relay');
+    // Kept alive: a process whose only work is to get its socket back must not exit meanwhile.
+    this.#cancelRetry = this.#clock.after(
+      delay,
+      () => {
+        this.#cancelRetry = undefined;
+        void this.#connect();
+      },
+      { keepAlive: true },
+    );
+  }
+
+  #giveUp(error: FatalConnectError): void {
+    this.#closing = true;
+    this.#driver.resetAll(ResetReason.ConnectFailed);
+    this.#driver.stop();
+    this.#setState('closed', error);
+  }
+}
+
+/** Opens one WebSocket to the rendezvous and keeps it up, resuming every stream after each reconnect. */
+export function connectRelay(options: ConnectRelayOptions): RelayEndpoint {
+  return new ReconnectingEndpoint(options);
+}

@@ -1,0 +1,4 @@
+export { callRegistry, type RegistryRequest, type RegistryResult, socketUrlOf } from './client.ts';
+export { type RendezvousTarget, requestConnectUrl } from './connect.ts';
+export { type RegistryRole, RendezvousError, RendezvousRejectedError, registryFailure } from './errors.ts';
+export { type RegistrationOptions, registerExecutor } from './register.ts';

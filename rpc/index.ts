@@ -1,0 +1,15 @@
+/**
+ * The JSON-RPC layer: one exec-server connection as a transport (a relay
+ * stream or a local text WebSocket), request/response correlation, and each
+ * notification typed once.
+ */
+export { RpcClient } from './client.ts';
+export { ENCODED_JSON, type MaybeEncoded, messageJson } from './encoded-message.ts';
+export { ConnectionLostError } from './errors.ts';
+export { streamTransport } from './stream-transport.ts';
+export type { RpcTransport } from './transport.ts';
+export {
+  DEFAULT_HIGH_WATER_BYTES,
+  type WsTextTransportOptions,
+  wsTextTransport,
+} from './ws-text-transport.ts';
