@@ -18,8 +18,8 @@ import cliProgress from 'cli-progress';
 import { startWorker, type WorkerUnderTest } from '../sim/worker-runner.ts';
 import { describeMachine, machineLine } from './lib/machine.ts';
 import { MiB } from './lib/memory.ts';
-import { directStack, relayStack } from './lib/stacks.ts';
 import { repeat, type Summary, summarize } from './lib/stats.ts';
+import { directSystem, relaySystem } from './lib/systems.ts';
 import { formatTable } from './lib/table.ts';
 import { percentilesOf, startEcho } from './suites/latency.ts';
 import { lossSetup, type RtoMode } from './suites/loss.ts';
@@ -27,7 +27,7 @@ import { measureMemory } from './suites/memory.ts';
 import { runMicro } from './suites/micro.ts';
 import { openRoutingPair } from './suites/routing.ts';
 import { measureScale } from './suites/scale.ts';
-import { measureStackThroughput, openRawWsPeer } from './suites/throughput.ts';
+import { measureSystemThroughput, openRawWsPeer } from './suites/throughput.ts';
 
 const SUITES = ['micro', 'routing', 'throughput', 'latency', 'scale', 'loss', 'memory'] as const;
 type SuiteName = (typeof SUITES)[number];
@@ -134,15 +134,15 @@ async function suiteRouting(worker: WorkerUnderTest): Promise<void> {
 async function suiteThroughput(worker: WorkerUnderTest): Promise<void> {
   const bytes = settings.throughputBytes;
   const rawWs = await openRawWsPeer();
-  const direct = await directStack();
-  const relay = await relayStack(worker);
+  const direct = await directSystem();
+  const relay = await relaySystem(worker);
   try {
     const mibps = { raw: [] as number[], direct: [] as number[], relay: [] as number[] };
     await repeat(settings.runs, settings.warmup, async (round) => {
       // Interleaved, so drift of the machine hits all three alike.
       const r = bytes / MiB / (await rawWs.transfer(bytes));
-      const d = bytes / MiB / (await measureStackThroughput(direct, bytes));
-      const l = bytes / MiB / (await measureStackThroughput(relay, bytes));
+      const d = bytes / MiB / (await measureSystemThroughput(direct, bytes));
+      const l = bytes / MiB / (await measureSystemThroughput(relay, bytes));
       if (round >= 0) {
         mibps.raw.push(r);
         mibps.direct.push(d);
@@ -176,8 +176,8 @@ async function suiteThroughput(worker: WorkerUnderTest): Promise<void> {
 async function suiteLatency(worker: WorkerUnderTest): Promise<void> {
   const samples = settings.latencySamples;
   const rawWs = await openRawWsPeer();
-  const direct = await directStack();
-  const relay = await relayStack(worker);
+  const direct = await directSystem();
+  const relay = await relaySystem(worker);
   const directClient = await direct.connect();
   const relayClient = await relay.connect();
   const echoes = {
@@ -224,10 +224,10 @@ async function suiteScale(worker: WorkerUnderTest): Promise<void> {
   const out: Record<string, unknown[]> = {};
   for (const streams of settings.scaleStreams) {
     // A fresh executor per size, allowed enough streams on its one socket.
-    const stack = await relayStack(worker, { maxStreams: Math.max(128, streams + 8) });
+    const system = await relaySystem(worker, { maxStreams: Math.max(128, streams + 8) });
     try {
       const runs = await repeat(settings.runs, settings.warmup, () =>
-        measureScale(worker, stack, streams, settings.streamsPerHarnessSocket),
+        measureScale(worker, system, streams, settings.streamsPerHarnessSocket),
       );
       out[String(streams)] = runs;
       const failed = runs.reduce((s, r) => s + r.failed, 0);
@@ -256,7 +256,7 @@ async function suiteScale(worker: WorkerUnderTest): Promise<void> {
         runs.map((r) => r.executorPeakRssBytes / MiB),
       );
     } finally {
-      await stack.stop();
+      await system.stop();
     }
   }
   raw.scale = out;

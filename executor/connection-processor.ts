@@ -5,6 +5,7 @@ import {
   type FsPathParams,
   type FsRemoveParams,
   type FsWriteFileParams,
+  INITIALIZED_NOTIFICATION,
   type InitializeParams,
   isRequestMethod,
   type ProcessIdParams,
@@ -31,10 +32,10 @@ import {
   fsRemove,
   fsWriteFile,
 } from './fs-methods.ts';
-import { OutputGapError } from './process/output-log.ts';
+import { EvictedOutputError } from './process/output-log.ts';
 import { invalidRequest } from './rpc-error.ts';
 import type { Session } from './session.ts';
-import type { SessionRegistry } from './session-table.ts';
+import type { SessionTable } from './session-table.ts';
 
 /** Default cap of one `process/read` answer. */
 const DEFAULT_READ_MAX_BYTES = 1024 * 1024;
@@ -44,18 +45,18 @@ type Phase = 'awaitingInitialize' | 'awaitingInitialized' | 'ready' | 'closed';
 /**
  * The JSON-RPC processor of one connection (local WebSocket or relay
  * stream): lifecycle, dispatch and error mapping. Sessions live in the
- * shared registry and outlive the connection.
+ * executor's session table and outlive the connection.
  */
 export class ConnectionProcessor {
   readonly #transport: RpcTransport;
-  readonly #registry: SessionRegistry;
+  readonly #sessions: SessionTable;
   readonly #logger: Logger;
   #phase: Phase = 'awaitingInitialize';
   #session: Session | null = null;
 
-  constructor(transport: RpcTransport, registry: SessionRegistry, logger: Logger) {
+  constructor(transport: RpcTransport, sessions: SessionTable, logger: Logger) {
     this.#transport = transport;
-    this.#registry = registry;
+    this.#sessions = sessions;
     this.#logger = logger;
     transport.onMessage((text) => this.#onMessage(text));
     transport.onClose((reason) => this.#onClose(reason));
@@ -69,7 +70,7 @@ export class ConnectionProcessor {
     if (this.#phase === 'closed') return;
     this.#phase = 'closed';
     this.#logger.info({ sessionId: this.#session?.id, reason }, 'connection closed');
-    if (this.#session) this.#registry.detach(this.#session);
+    if (this.#session) this.#sessions.detach(this.#session);
   }
 
   #onMessage(text: string): void {
@@ -83,7 +84,7 @@ export class ConnectionProcessor {
       case 'response':
         return;
       case 'notification':
-        if (parsed.message.method === 'initialized' && this.#phase === 'awaitingInitialized') {
+        if (parsed.message.method === INITIALIZED_NOTIFICATION && this.#phase === 'awaitingInitialized') {
           this.#phase = 'ready';
         } else {
           this.#logger.debug({ method: parsed.message.method, phase: this.#phase }, 'notification ignored');
@@ -122,7 +123,7 @@ export class ConnectionProcessor {
         ? { code: err.code, message: err.message }
         : { code: err.code, message: err.message, data: err.data };
     }
-    if (err instanceof OutputGapError) {
+    if (err instanceof EvictedOutputError) {
       return {
         code: RpcErrorCode.OutputGap,
         message: err.message,
@@ -213,8 +214,8 @@ export class ConnectionProcessor {
 
   #initialize(params: InitializeParams): { sessionId: string } {
     const session = params.resumeSessionId
-      ? this.#registry.resume(params.resumeSessionId, this.#transport)
-      : this.#registry.create(this.#transport);
+      ? this.#sessions.resume(params.resumeSessionId, this.#transport)
+      : this.#sessions.create(this.#transport);
     this.#session = session;
     this.#phase = 'awaitingInitialized';
     this.#logger.info({ sessionId: session.id, clientName: params.clientName }, 'initialized');

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { startLocalServer } from './local-server.ts';
-import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS, SessionRegistry } from './session-table.ts';
+import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS, SessionTable } from './session-table.ts';
 
 export interface ExecutorTuning {
   /** Detached-session lifetime (default 30 s). */
@@ -11,13 +11,13 @@ export interface ExecutorTuning {
 
 export interface LocalExecutor {
   readonly url: string;
-  readonly registry: SessionRegistry;
+  readonly sessions: SessionTable;
   /** Kills every process group and closes the server. */
   close(): Promise<void>;
 }
 
-export function createRegistry(logger: Logger, tuning: ExecutorTuning = {}): SessionRegistry {
-  return new SessionRegistry({
+export function createSessionTable(logger: Logger, tuning: ExecutorTuning = {}): SessionTable {
+  return new SessionTable({
     sessionTtlMs: tuning.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
     retainBytes: tuning.retainBytes ?? DEFAULT_RETAIN_BYTES,
     logger,
@@ -30,13 +30,13 @@ export async function startLocalExecutor(
   logger: Logger,
   tuning: ExecutorTuning = {},
 ): Promise<LocalExecutor> {
-  const registry = createRegistry(logger, tuning);
-  const server = await startLocalServer(listen, registry, logger);
+  const sessions = createSessionTable(logger, tuning);
+  const server = await startLocalServer(listen, sessions, logger);
   return {
     url: server.url,
-    registry,
+    sessions,
     close: async () => {
-      registry.shutdown();
+      sessions.shutdown();
       await server.close();
     },
   };

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { wsTextTransport } from '../rpc/index.ts';
 import { ConnectionProcessor } from './connection-processor.ts';
-import type { SessionRegistry } from './session-table.ts';
+import type { SessionTable } from './session-table.ts';
 
 export interface LocalServer {
   /** The URL clients connect to, with the actual port. */
@@ -23,7 +23,7 @@ export function parseListenUrl(value: string): { host: string; port: number } {
 /** Local mode: plain JSON-RPC, one message per text frame, a session processor per connection. */
 export async function startLocalServer(
   listen: { host: string; port: number },
-  registry: SessionRegistry,
+  sessions: SessionTable,
   logger: Logger,
 ): Promise<LocalServer> {
   const wss = new WebSocketServer({ host: listen.host, port: listen.port, maxPayload: 256 * 1024 * 1024 });
@@ -34,7 +34,7 @@ export async function startLocalServer(
   wss.on('error', (err) => logger.error({ err }, 'local server error'));
   wss.on('connection', (ws, req) => {
     logger.info({ remote: `${req.socket.remoteAddress}:${req.socket.remotePort}` }, 'connection accepted');
-    new ConnectionProcessor(wsTextTransport(ws), registry, logger);
+    new ConnectionProcessor(wsTextTransport(ws), sessions, logger);
   });
   const address = wss.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

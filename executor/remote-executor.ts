@@ -5,8 +5,8 @@ import { ResetReason } from '../proto/reset-reasons.ts';
 import { registerExecutor } from '../registry/index.ts';
 import { streamTransport } from '../rpc/index.ts';
 import { ConnectionProcessor } from './connection-processor.ts';
-import { createRegistry, type ExecutorTuning } from './local-executor.ts';
-import type { SessionRegistry } from './session-table.ts';
+import { createSessionTable, type ExecutorTuning } from './local-executor.ts';
+import type { SessionTable } from './session-table.ts';
 
 export interface RemoteExecutorOptions extends ExecutorTuning {
   registryUrl: string;
@@ -19,7 +19,7 @@ export interface RemoteExecutorOptions extends ExecutorTuning {
 
 export interface RemoteExecutor {
   readonly endpoint: RelayEndpoint;
-  readonly registry: SessionRegistry;
+  readonly sessions: SessionTable;
   /** Kills every process group, resets every stream and closes the socket. */
   close(): Promise<void>;
 }
@@ -48,7 +48,7 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
     return url;
   };
 
-  const registry = createRegistry(logger, options);
+  const sessions = createSessionTable(logger, options);
   const endpoint = connectRelay({
     ...options.relay,
     resolveUrl,
@@ -58,8 +58,8 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
   endpoint.onStream((stream) => {
     const streamLogger = logger.child({ streamId: stream.streamId });
     streamLogger.info('stream opened');
-    const processor = new ConnectionProcessor(streamTransport(stream), registry, streamLogger);
-    expireWhenSuspended(stream, processor, registry);
+    const processor = new ConnectionProcessor(streamTransport(stream), sessions, streamLogger);
+    expireWhenSuspended(stream, processor, sessions);
   });
   endpoint.onConnectionState((state, error) => {
     if (error) logger.error({ state, error: error.message }, 'relay connection failed');
@@ -67,9 +67,9 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
   });
   return {
     endpoint,
-    registry,
+    sessions,
     close: async () => {
-      registry.shutdown();
+      sessions.shutdown();
       await endpoint.close();
     },
   };
@@ -85,7 +85,7 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
 function expireWhenSuspended(
   stream: MessageStream,
   processor: ConnectionProcessor,
-  registry: SessionRegistry,
+  sessions: SessionTable,
 ): void {
   let expiry: NodeJS.Timeout | undefined;
   const cancel = () => {
@@ -98,7 +98,7 @@ function expireWhenSuspended(
     expiry ??= setTimeout(() => {
       const sessionId = processor.sessionId;
       stream.reset(ResetReason.SessionExpired);
-      if (sessionId !== null) registry.expire(sessionId);
-    }, registry.sessionTtlMs).unref();
+      if (sessionId !== null) sessions.expire(sessionId);
+    }, sessions.sessionTtlMs).unref();
   });
 }

@@ -5,7 +5,7 @@ import type { RpcTransport } from '../rpc/index.ts';
 import { invalidRequest } from './rpc-error.ts';
 import { Session } from './session.ts';
 
-export interface SessionRegistryOptions {
+export interface SessionTableOptions {
   /** How long a detached session (and its processes) is kept for a resume. */
   sessionTtlMs: number;
   /** Retained output per process, in bytes. */
@@ -17,12 +17,12 @@ export const DEFAULT_SESSION_TTL_MS = 30_000;
 export const DEFAULT_RETAIN_BYTES = 1024 * 1024;
 
 /** Every session of one executor, shared by all its connections and streams. */
-export class SessionRegistry {
-  readonly #options: SessionRegistryOptions;
+export class SessionTable {
+  readonly #options: SessionTableOptions;
   readonly #sessions = new Map<string, Session>();
   readonly #expiryTimers = new Map<Session, NodeJS.Timeout>();
 
-  constructor(options: SessionRegistryOptions) {
+  constructor(options: SessionTableOptions) {
     this.#options = options;
   }
 

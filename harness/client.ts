@@ -10,7 +10,7 @@ import { ConnectionLostError, RpcError } from './errors.ts';
 import { OutputBacklog } from './output-backlog.ts';
 import type { ProcessHandle, ProcessOutput } from './process-handle.ts';
 import { ProcessTracker } from './process-tracker.ts';
-import type { Session } from './session.ts';
+import type { ResumableSession } from './resumable-session.ts';
 
 export interface ExecOptions {
   cwd?: string;
@@ -44,7 +44,7 @@ export interface RunResult {
  * executor through one session, the same way in local and relay mode.
  */
 export class HarnessClient {
-  readonly #session: Session;
+  readonly #session: ResumableSession;
   readonly #trackers = new Map<string, ProcessTracker>();
   readonly #backlog: OutputBacklog;
 
@@ -55,11 +55,13 @@ export class HarnessClient {
    * the low watermark. Read every handle's output: unread output beyond the
    * high watermark stalls the whole client, requests included.
    */
-  constructor(session: Session, backlog: OutputBacklog = new OutputBacklog()) {
+  constructor(session: ResumableSession, backlog: OutputBacklog = new OutputBacklog()) {
     this.#session = session;
     this.#backlog = backlog;
     this.#backlog.onPausedChange((paused) => (paused ? session.pauseReceiving() : session.resumeReceiving()));
-    session.onNotification((method, params) => this.#route(method, params));
+    session.onNotification((notification) =>
+      this.#trackers.get(notification.params.processId)?.ingest(notification),
+    );
     session.onResumed(() => {
       for (const tracker of this.#trackers.values()) tracker.catchUp();
     });
@@ -209,13 +211,6 @@ export class HarnessClient {
       if (err instanceof RpcError) return err.code === RpcErrorCode.OutputGap;
       throw err;
     }
-  }
-
-  #route(method: string, params: unknown): void {
-    if (!method.startsWith('process/') || typeof params !== 'object' || params === null) return;
-    const fields = params as Record<string, unknown>;
-    if (typeof fields.processId !== 'string') return;
-    this.#trackers.get(fields.processId)?.ingest(method, fields);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ReconnectPolicy } from './backoff.ts';
-import type { OutputBufferOptions } from './output-backlog.ts';
+import type { OutputBacklogOptions } from './output-backlog.ts';
 import type { RelayTarget } from './relay-socket.ts';
 
 export interface CommonConnectOptions {
@@ -14,7 +14,7 @@ export interface CommonConnectOptions {
    * pause above 8 MiB, resume at 2 MiB). While paused, answers to requests
    * wait too, so read output while awaiting requests.
    */
-  outputBuffer?: OutputBufferOptions;
+  outputBacklog?: OutputBacklogOptions;
 }
 
 /** Local mode: the executor's `--listen` WebSocket URL. */

@@ -5,13 +5,13 @@ import type { Connector } from './connector.ts';
 import { localConnector } from './local-connector.ts';
 import { OutputBacklog } from './output-backlog.ts';
 import { RelaySocket, type RelayTarget } from './relay-socket.ts';
-import { Session } from './session.ts';
+import { ResumableSession } from './resumable-session.ts';
 
 /** Opens a session over `connector`; the connector is closed if that fails. */
 async function openClient(connector: Connector, options: CommonConnectOptions): Promise<HarnessClient> {
-  const backlog = new OutputBacklog(options.outputBuffer);
+  const backlog = new OutputBacklog(options.outputBacklog);
   try {
-    const session = await Session.open(connector, {
+    const session = await ResumableSession.open(connector, {
       clientName: options.clientName ?? 'relaykit-harness',
       reconnect: { ...defaultReconnectPolicy, ...options.reconnect },
       firstAnswerTimeoutMs: options.firstAnswerTimeoutMs ?? 20_000,
@@ -76,7 +76,7 @@ export {
   DEFAULT_OUTPUT_HIGH_WATER_BYTES,
   DEFAULT_OUTPUT_LOW_WATER_BYTES,
   OutputBacklog,
-  type OutputBufferOptions,
+  type OutputBacklogOptions,
 } from './output-backlog.ts';
 export type { ExitStatus } from './output-sequencer.ts';
 export type { ProcessOutput } from './process-handle.ts';

@@ -3,7 +3,7 @@ export const DEFAULT_OUTPUT_HIGH_WATER_BYTES = 8 * 1024 * 1024;
 /** Once unread output falls to this many bytes the client takes messages again. */
 export const DEFAULT_OUTPUT_LOW_WATER_BYTES = 2 * 1024 * 1024;
 
-export interface OutputBufferOptions {
+export interface OutputBacklogOptions {
   /** Unread output (bytes) above which the connection is paused (default 8 MiB). */
   highWaterBytes?: number;
   /** Unread output (bytes) at or below which it is resumed (default 2 MiB). */
@@ -36,15 +36,15 @@ export class OutputBacklog implements ByteCounter {
   #peak = 0;
   #paused = false;
 
-  constructor(options: OutputBufferOptions = {}) {
+  constructor(options: OutputBacklogOptions = {}) {
     const high = options.highWaterBytes ?? DEFAULT_OUTPUT_HIGH_WATER_BYTES;
     const low = options.lowWaterBytes ?? Math.min(DEFAULT_OUTPUT_LOW_WATER_BYTES, Math.floor(high / 4));
     if (!Number.isInteger(high) || high < 1) {
-      throw new RangeError(`outputBuffer.highWaterBytes must be a positive integer, got ${high}`);
+      throw new RangeError(`outputBacklog.highWaterBytes must be a positive integer, got ${high}`);
     }
     if (!Number.isInteger(low) || low < 0 || low >= high) {
       throw new RangeError(
-        `outputBuffer.lowWaterBytes must be an integer in 0..highWaterBytes-1, got ${low}`,
+        `outputBacklog.lowWaterBytes must be an integer in 0..highWaterBytes-1, got ${low}`,
       );
     }
     this.highWaterBytes = high;

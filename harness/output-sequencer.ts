@@ -6,7 +6,7 @@ export interface ExitStatus {
 }
 
 /** What a process reported, in the order the harness publishes it. */
-export type ProcessEvent =
+export type OutputEvent =
   | { kind: 'output'; seq: number; stream: OutputStream; data: Uint8Array }
   | { kind: 'exited'; seq: number; status: ExitStatus }
   | { kind: 'closed'; seq: number };
@@ -18,7 +18,7 @@ export type ProcessEvent =
  */
 export class OutputSequencer {
   #next = 1;
-  readonly #buffered = new Map<number, ProcessEvent>();
+  readonly #buffered = new Map<number, OutputEvent>();
   #exitSeen = false;
   #closed = false;
 
@@ -37,7 +37,7 @@ export class OutputSequencer {
   }
 
   /** Takes one live event; returns the events that are now in order, possibly none. */
-  accept(event: ProcessEvent): ProcessEvent[] {
+  accept(event: OutputEvent): OutputEvent[] {
     if (this.#closed || event.seq < this.#next || this.#buffered.has(event.seq)) return [];
     this.#buffered.set(event.seq, event);
     return this.#drain();
@@ -50,9 +50,9 @@ export class OutputSequencer {
    * `closed` means the read reached past the close event, so the process
    * ends once everything before `nextSeq` is published.
    */
-  acceptRead(result: ProcessReadResult): ProcessEvent[] {
+  acceptRead(result: ProcessReadResult): OutputEvent[] {
     if (this.#closed) return [];
-    const published: ProcessEvent[] = [];
+    const published: OutputEvent[] = [];
     for (const c of result.chunks) {
       published.push(
         ...this.accept({
@@ -98,8 +98,8 @@ export class OutputSequencer {
     return published;
   }
 
-  #drain(): ProcessEvent[] {
-    const out: ProcessEvent[] = [];
+  #drain(): OutputEvent[] {
+    const out: OutputEvent[] = [];
     for (;;) {
       const event = this.#buffered.get(this.#next);
       if (event === undefined) return out;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { OutputStream, Signal } from '../proto/rpc/index.ts';
 import { ProcessWriteError } from './errors.ts';
 import type { ExitStatus } from './output-sequencer.ts';
-import type { Session } from './session.ts';
+import type { ResumableSession } from './resumable-session.ts';
 
 export interface ProcessOutput {
   stream: OutputStream;
@@ -19,7 +19,7 @@ export interface ProcessOutput {
 export class ProcessHandle implements AsyncIterable<ProcessOutput> {
   readonly processId: string;
   readonly tty: boolean;
-  readonly #session: Session;
+  readonly #session: ResumableSession;
   readonly #output: AsyncIterable<ProcessOutput>;
   readonly #exit: Promise<ExitStatus>;
   #writes = 0;
@@ -28,7 +28,7 @@ export class ProcessHandle implements AsyncIterable<ProcessOutput> {
   constructor(
     processId: string,
     tty: boolean,
-    session: Session,
+    session: ResumableSession,
     output: AsyncIterable<ProcessOutput>,
     exit: Promise<ExitStatus>,
   ) {

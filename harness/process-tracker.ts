@@ -1,15 +1,13 @@
-import { OutputStream, RpcErrorCode } from '../proto/rpc/index.ts';
+import { RpcErrorCode, type ServerNotification } from '../proto/rpc/index.ts';
 import { OutputGapError, RpcError } from './errors.ts';
 import type { ByteCounter } from './output-backlog.ts';
 import { OutputQueue } from './output-queue.ts';
-import { type ExitStatus, OutputSequencer, type ProcessEvent } from './output-sequencer.ts';
+import { type ExitStatus, type OutputEvent, OutputSequencer } from './output-sequencer.ts';
 import { ProcessHandle, type ProcessOutput } from './process-handle.ts';
-import type { Session } from './session.ts';
+import type { ResumableSession } from './resumable-session.ts';
 
 /** How long one catch-up `process/read` waits on the executor for new events. */
 const CATCH_UP_WAIT_MS = 5_000;
-
-const streams = new Set<string>(OutputStream.options);
 
 /**
  * The harness's side of one process: feeds live notifications and catch-up
@@ -18,7 +16,7 @@ const streams = new Set<string>(OutputStream.options);
 export class ProcessTracker {
   readonly handle: ProcessHandle;
   readonly #processId: string;
-  readonly #session: Session;
+  readonly #session: ResumableSession;
   readonly #sequencer = new OutputSequencer();
   readonly #queue: OutputQueue<ProcessOutput>;
   readonly #onFinished: () => void;
@@ -35,7 +33,7 @@ export class ProcessTracker {
   constructor(
     processId: string,
     tty: boolean,
-    session: Session,
+    session: ResumableSession,
     backlog: ByteCounter,
     onFinished: () => void,
   ) {
@@ -57,36 +55,8 @@ export class ProcessTracker {
   }
 
   /** Takes one `process/*` notification addressed to this process. */
-  ingest(method: string, params: Record<string, unknown>): void {
-    const seq = params.seq;
-    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) return;
-    let event: ProcessEvent;
-    if (method === 'process/output') {
-      if (
-        typeof params.chunk !== 'string' ||
-        typeof params.stream !== 'string' ||
-        !streams.has(params.stream)
-      ) {
-        return;
-      }
-      event = {
-        kind: 'output',
-        seq,
-        stream: params.stream as OutputStream,
-        data: Buffer.from(params.chunk, 'base64'),
-      };
-    } else if (method === 'process/exited') {
-      event = {
-        kind: 'exited',
-        seq,
-        status: { exitCode: numberOrNull(params.exitCode), signal: stringOrNull(params.signal) },
-      };
-    } else if (method === 'process/closed') {
-      event = { kind: 'closed', seq };
-    } else {
-      return;
-    }
-    this.#publish(this.#sequencer.accept(event));
+  ingest(notification: ServerNotification): void {
+    this.#publish(this.#sequencer.accept(eventOf(notification)));
   }
 
   /** The executor confirmed the start; a resume that came before it is caught up now. */
@@ -140,7 +110,7 @@ export class ProcessTracker {
     }
   }
 
-  #publish(events: ProcessEvent[]): void {
+  #publish(events: OutputEvent[]): void {
     for (const event of events) {
       if (this.#finished) return;
       if (event.kind === 'output') {
@@ -166,10 +136,18 @@ export class ProcessTracker {
   }
 }
 
-function numberOrNull(value: unknown): number | null {
-  return typeof value === 'number' ? value : null;
-}
-
-function stringOrNull(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
+/** The sequencer's event for a notification. */
+function eventOf(notification: ServerNotification): OutputEvent {
+  switch (notification.method) {
+    case 'process/output': {
+      const { seq, stream, chunk } = notification.params;
+      return { kind: 'output', seq, stream, data: Buffer.from(chunk, 'base64') };
+    }
+    case 'process/exited': {
+      const { seq, exitCode, signal } = notification.params;
+      return { kind: 'exited', seq, status: { exitCode, signal } };
+    }
+    case 'process/closed':
+      return { kind: 'closed', seq: notification.params.seq };
+  }
 }

@@ -13,8 +13,6 @@ export function isValidId(value: string): boolean {
   return ID_PATTERN.test(value);
 }
 
-export const ID_RULE = '1-256 chars of [A-Za-z0-9_-]';
-
 export type RegistryAction = 'register' | 'connect';
 
 /** The path of a registry call, relative to the registry base URL. */

@@ -1,5 +1,6 @@
 import { StreamClosedError } from '../endpoint/index.ts';
 import {
+  decodeServerNotification,
   isFailure,
   parseMessage,
   type RequestMethod,
@@ -7,11 +8,13 @@ import {
   type RequestResults,
   RpcError,
   RpcErrorCode,
+  type ServerNotification,
 } from '../proto/rpc/index.ts';
 import { ConnectionLostError } from './errors.ts';
 import type { RpcTransport } from './transport.ts';
 
-export type NotificationListener = (method: string, params: unknown) => void;
+/** Takes each notification from the executor, typed once by its method. */
+export type NotificationListener = (notification: ServerNotification) => void;
 
 interface Pending {
   method: string;
@@ -120,11 +123,13 @@ export class RpcClient {
         }
         return;
       }
-      case 'notification':
-        for (const listener of [...this.#notificationListeners]) {
-          listener(parsed.message.method, parsed.message.params);
-        }
+      case 'notification': {
+        // Unknown methods and params of the wrong shape are dropped here, once, for every listener.
+        const decoded = decodeServerNotification(parsed.message.method, parsed.message.params);
+        if (decoded === undefined || !decoded.ok) return;
+        for (const listener of [...this.#notificationListeners]) listener(decoded.notification);
         return;
+      }
       case 'request':
         // The executor never calls the harness; answer so it is not left waiting.
         this.#safeSend({

@@ -3,7 +3,7 @@
  * stream or a local text WebSocket), request/response correlation, and each
  * notification typed once.
  */
-export { RpcClient } from './client.ts';
+export { type NotificationListener, RpcClient } from './client.ts';
 export { ENCODED_JSON, type MaybeEncoded, messageJson } from './encoded-message.ts';
 export { ConnectionLostError } from './errors.ts';
 export { streamTransport } from './stream-transport.ts';

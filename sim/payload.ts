@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const BLOCK_BYTES = 64 * 1024;
 
 /** The emitter script: `node sim/emit-payload.ts SEED BYTES [MARKER]` prints payloadBlocks(SEED, BYTES). */
-export const EMITTER_PATH = fileURLToPath(new URL('./emit-payload.ts', import.meta.url));
+const EMITTER_PATH = fileURLToPath(new URL('./emit-payload.ts', import.meta.url));
 
 /** The payload in blocks of up to 64 KiB: an xorshift32 stream seeded with `seed`. */
 export function* payloadBlocks(seed: number, size: number): Generator<Uint8Array> {

@@ -10,7 +10,7 @@ export interface ProcessInfo {
   args: string;
 }
 
-export async function listProcesses(): Promise<ProcessInfo[]> {
+async function listProcesses(): Promise<ProcessInfo[]> {
   const { stdout } = await run('ps', ['-e', '-o', 'pid=,ppid=,args='], { maxBuffer: 16 * 1024 * 1024 });
   const processes: ProcessInfo[] = [];
   for (const line of stdout.split('\n')) {

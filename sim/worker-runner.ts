@@ -64,7 +64,7 @@ export interface WorkerUnderTest {
 let bundle: Promise<string> | undefined;
 
 /** The worker as one ES module, built once per process. */
-export function workerBundle(): Promise<string> {
+function workerBundle(): Promise<string> {
   bundle ??= build({
     entryPoints: [resolve(root, 'worker/index.ts')],
     bundle: true,

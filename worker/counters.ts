@@ -6,7 +6,7 @@ export interface RelayCounters {
   drops: Record<string, number>;
 }
 
-export function emptyCounters(): RelayCounters {
+function emptyCounters(): RelayCounters {
   return {
     frames: { harness_to_executor: 0, executor_to_harness: 0 },
     bytes: { harness_to_executor: 0, executor_to_harness: 0 },

@@ -18,19 +18,14 @@ import { type FrameHeader, peekHeader } from '../proto/codec/peek.ts';
 import { ResetReason } from '../proto/reset-reasons.ts';
 import { StreamClaims } from './claims.ts';
 import { type Env, MAX_FRAME_BYTES, type RelayLimits, relayLimits } from './config.ts';
+import { CLOSED, type HarnessSocketInfo, isOpen, SocketDirectory } from './connection.ts';
 import { countDrop, parseCounters, type RelayCounters, type RelayStats } from './counters.ts';
 import { jsonError } from './http.ts';
 import { RELAY_HEADERS } from './relay-headers.ts';
 import { RelayStore } from './store.ts';
 
-type SocketInfo = { role: 'executor'; instance: string } | { role: 'harness'; key: string; identity: string };
-
-const OPEN = 1;
-const CLOSED = 3;
 /** Counters are written to storage at most this often (and on every close). */
 const COUNTER_FLUSH_MS = 1000;
-
-const isOpen = (ws: WebSocket | undefined): ws is WebSocket => ws !== undefined && ws.readyState === OPEN;
 
 /** Close codes a server may send back (1005/1006/1015 are reserved for "none"). */
 function echoableCode(code: number): number {
@@ -45,7 +40,7 @@ export class ExecutorRelay extends DurableObject<Env> {
   readonly #claims: StreamClaims;
   readonly #counters: RelayCounters;
   readonly #harness = new Map<string, WebSocket>();
-  readonly #info = new WeakMap<WebSocket, SocketInfo>();
+  readonly #sockets = new SocketDirectory();
   #executor: WebSocket | undefined;
   /** Instance of the last executor socket accepted ('' before the first). */
   #executorInstance: string;
@@ -62,7 +57,7 @@ export class ExecutorRelay extends DurableObject<Env> {
     this.#starts = Number(this.#store.getMeta('starts') ?? '0') + 1;
     this.#store.setMeta('starts', String(this.#starts));
     for (const ws of ctx.getWebSockets()) {
-      const info = this.#socketInfo(ws);
+      const info = this.#sockets.infoOf(ws);
       if (info === undefined || !isOpen(ws)) continue;
       if (info.role === 'executor') this.#executor = ws;
       else this.#harness.set(info.key, ws);
@@ -84,7 +79,7 @@ export class ExecutorRelay extends DurableObject<Env> {
   #acceptExecutor(instance: string): Response {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, ['executor']);
-    this.#attach(server, { role: 'executor', instance });
+    this.#sockets.attach(server, { role: 'executor', instance });
     for (const old of this.ctx.getWebSockets('executor')) {
       if (old !== server && isOpen(old)) old.close(CloseCode.Replaced, 'replaced');
     }
@@ -111,7 +106,7 @@ export class ExecutorRelay extends DurableObject<Env> {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, ['harness']);
     const key = crypto.randomUUID();
-    this.#attach(server, { role: 'harness', key, identity });
+    this.#sockets.attach(server, { role: 'harness', key, identity });
     this.#harness.set(key, server);
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -127,7 +122,7 @@ export class ExecutorRelay extends DurableObject<Env> {
       ws.close(CloseCode.MessageTooBig, 'frame exceeds 1 MiB');
       return;
     }
-    const info = this.#socketInfo(ws);
+    const info = this.#sockets.infoOf(ws);
     const header = peekHeader(new Uint8Array(message));
     if (info === undefined) {
       countDrop(this.#counters, 'unknown_socket');
@@ -155,12 +150,7 @@ export class ExecutorRelay extends DurableObject<Env> {
     this.#forget(ws);
   }
 
-  #fromHarness(
-    ws: WebSocket,
-    info: SocketInfo & { role: 'harness' },
-    header: FrameHeader,
-    bytes: ArrayBuffer,
-  ) {
+  #fromHarness(ws: WebSocket, info: HarnessSocketInfo, header: FrameHeader, bytes: ArrayBuffer) {
     const { streamId } = header;
     const claim = this.#claims.get(streamId);
     if (claim !== undefined && claim.owner !== info.identity) {
@@ -248,22 +238,8 @@ export class ExecutorRelay extends DurableObject<Env> {
     }
   }
 
-  #attach(ws: WebSocket, info: SocketInfo): void {
-    ws.serializeAttachment(info);
-    this.#info.set(ws, info);
-  }
-
-  #socketInfo(ws: WebSocket): SocketInfo | undefined {
-    let info = this.#info.get(ws);
-    if (info === undefined) {
-      info = ws.deserializeAttachment() as SocketInfo | undefined;
-      if (info) this.#info.set(ws, info);
-    }
-    return info ?? undefined;
-  }
-
   #forget(ws: WebSocket): void {
-    const info = this.#socketInfo(ws);
+    const info = this.#sockets.infoOf(ws);
     if (info?.role === 'harness' && this.#harness.get(info.key) === ws) this.#harness.delete(info.key);
     if (ws === this.#executor) this.#executor = undefined;
     this.#flushCounters();

@@ -16,8 +16,8 @@ import { isValidId } from '../proto/registry.ts';
 
 export type Role = 'executor' | 'harness';
 
-export const TOKEN_TYPE = 'relaykit-token+jwt';
-export const TICKET_TYPE = 'relaykit-ticket+jwt';
+const TOKEN_TYPE = 'relaykit-token+jwt';
+const TICKET_TYPE = 'relaykit-ticket+jwt';
 
 export interface CredentialClaims {
   role: Role;

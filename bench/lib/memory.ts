@@ -15,7 +15,7 @@ export function procRss(pid: number): { rss: number; peak: number } | undefined 
 /** Samples a process's RSS every `everyMs` and keeps the peak seen (works where VmHWM cannot be reset). */
 export class RssSampler {
   peak = 0;
-  private readonly timer: NodeJS.Timeout;
+  readonly #timer: NodeJS.Timeout;
 
   constructor(sample: () => number | undefined, everyMs = 20) {
     const take = () => {
@@ -23,11 +23,11 @@ export class RssSampler {
       if (v !== undefined && v > this.peak) this.peak = v;
     };
     take();
-    this.timer = setInterval(take, everyMs);
+    this.#timer = setInterval(take, everyMs);
   }
 
   stop(): number {
-    clearInterval(this.timer);
+    clearInterval(this.#timer);
     return this.peak;
   }
 }

@@ -6,7 +6,7 @@
  */
 import { startFaultProxy } from '../../faults/index.ts';
 import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
-import { relayStack } from '../lib/stacks.ts';
+import { relaySystem } from '../lib/systems.ts';
 import { remoteProducer } from './throughput.ts';
 
 export type RtoMode = 'adaptive' | 'fixed';
@@ -20,12 +20,12 @@ export interface LossSetup {
 export async function lossSetup(worker: WorkerUnderTest, mode: RtoMode, bytes: number): Promise<LossSetup> {
   // One seeded proxy per mode: each run draws the next decisions from its sequence.
   const proxy = await startFaultProxy({ target: worker.url, seed: 1 });
-  const stack = await relayStack(worker, {
+  const system = await relaySystem(worker, {
     registryUrl: proxy.httpUrl,
     rto: mode,
     relay: mode === 'fixed' ? { stream: { rto: { mode: 'fixed', ms: 500 } } } : undefined,
   });
-  const client = await stack.connect();
+  const client = await system.connect();
   return {
     async run(drop) {
       proxy.setFaults('both', { drop });
@@ -37,7 +37,7 @@ export async function lossSetup(worker: WorkerUnderTest, mode: RtoMode, bytes: n
     },
     async close() {
       await client.close();
-      await stack.stop();
+      await system.stop();
       await proxy.close();
     },
   };

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 import { procRss, RssSampler } from '../lib/memory.ts';
-import { relayStack } from '../lib/stacks.ts';
+import { relaySystem } from '../lib/systems.ts';
 
 const SLOW_READER = fileURLToPath(new URL('../lib/slow-reader-main.ts', import.meta.url));
 
@@ -24,15 +24,15 @@ export async function measureMemory(
   outputBytes: number,
   readerMiBps: number,
 ): Promise<MemoryRun> {
-  const stack = await relayStack(worker);
-  const sampler = new RssSampler(() => procRss(stack.executor.pid)?.rss);
+  const system = await relaySystem(worker);
+  const sampler = new RssSampler(() => procRss(system.executor.pid)?.rss);
   try {
     const child = spawn(
       process.execPath,
-      [SLOW_READER, stack.registryUrl, stack.executorId, String(outputBytes), String(readerMiBps)],
+      [SLOW_READER, system.registryUrl, system.executorId, String(outputBytes), String(readerMiBps)],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, RELAYKIT_HARNESS_TOKEN: stack.harnessToken },
+        env: { ...process.env, RELAYKIT_HARNESS_TOKEN: system.harnessToken },
       },
     );
     let out = '';
@@ -57,6 +57,6 @@ export async function measureMemory(
     };
   } finally {
     sampler.stop();
-    await stack.stop();
+    await system.stop();
   }
 }

@@ -6,8 +6,8 @@
 import { openRelaySocket } from '../../harness/index.ts';
 import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 import { procRss, RssSampler } from '../lib/memory.ts';
-import type { RelayStack } from '../lib/stacks.ts';
 import { msSince, summarize } from '../lib/stats.ts';
+import type { RelaySystem } from '../lib/systems.ts';
 
 export interface ScaleRun {
   streams: number;
@@ -26,14 +26,18 @@ export interface ScaleRun {
 
 export async function measureScale(
   worker: WorkerUnderTest,
-  stack: RelayStack,
+  system: RelaySystem,
   streams: number,
   streamsPerSocket: number,
 ): Promise<ScaleRun> {
   const socketCount = Math.ceil(streams / streamsPerSocket);
-  const target = { registryUrl: stack.registryUrl, executorId: stack.executorId, token: stack.harnessToken };
+  const target = {
+    registryUrl: system.registryUrl,
+    executorId: system.executorId,
+    token: system.harnessToken,
+  };
   const sockets = await Promise.all(Array.from({ length: socketCount }, () => openRelaySocket(target)));
-  const sampler = new RssSampler(() => procRss(stack.executor.pid)?.rss);
+  const sampler = new RssSampler(() => procRss(system.executor.pid)?.rss);
   const start = process.hrtime.bigint();
   const durations: number[] = [];
   let failed = 0;
@@ -75,7 +79,7 @@ export async function measureScale(
   );
   await everyoneOpen;
   const wallMs = msSince(start);
-  const stats = await worker.stats(stack.executorId);
+  const stats = await worker.stats(system.executorId);
   release();
   await Promise.all(runs);
   await Promise.all(sockets.map((s) => s.close()));

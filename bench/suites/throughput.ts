@@ -8,8 +8,8 @@ import WebSocket from 'ws';
 import type { HarnessClient } from '../../harness/index.ts';
 import { MiB } from '../lib/memory.ts';
 import { spawnRawWsPeer } from '../lib/processes.ts';
-import type { Stack } from '../lib/stacks.ts';
 import { msSince, secondsSince } from '../lib/stats.ts';
+import type { MeasuredSystem } from '../lib/systems.ts';
 
 /** The chunk a pipe read typically yields, used for the raw baseline's messages too. */
 const CHUNK = 64 * 1024;
@@ -71,8 +71,8 @@ export async function openRawWsPeer(): Promise<RawWsPeer> {
   };
 }
 
-export async function measureStackThroughput(stack: Stack, bytes: number): Promise<number> {
-  const client = await stack.connect();
+export async function measureSystemThroughput(system: MeasuredSystem, bytes: number): Promise<number> {
+  const client = await system.connect();
   try {
     return await remoteProducer(client, bytes);
   } finally {

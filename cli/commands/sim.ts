@@ -55,7 +55,7 @@ function seed(value: string): number {
   return n >>> 0;
 }
 
-export function resolveSettings(flags: SimFlags): SimSettings {
+function resolveSettings(flags: SimFlags): SimSettings {
   let base: SimSettings = { ...DEFAULT_SETTINGS };
   if (flags.scenario !== undefined) {
     const scenario = SCENARIOS[flags.scenario];

@@ -9,7 +9,7 @@ export interface BackoffOptions {
   random: () => number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = {
+const DEFAULT_BACKOFF: BackoffOptions = {
   initialMs: 1000,
   maxMs: 30_000,
   stableMs: 10_000,

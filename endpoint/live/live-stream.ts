@@ -14,89 +14,89 @@ export interface StreamHost {
 type Listener<A extends unknown[]> = (...args: A) => void;
 
 class ListenerSet<A extends unknown[]> {
-  private readonly listeners = new Set<Listener<A>>();
+  readonly #listeners = new Set<Listener<A>>();
 
   add(listener: Listener<A>): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   emit(...args: A): void {
-    for (const listener of [...this.listeners]) listener(...args);
+    for (const listener of [...this.#listeners]) listener(...args);
   }
 }
 
 /** The MessageStream face of one core stream; events arrive from the driver's flush. */
 export class LiveMessageStream implements MessageStream {
   readonly streamId: string;
-  private readonly host: StreamHost;
-  private currentState: StreamState;
-  private resetReason: string | undefined;
-  private readonly writableListeners = new ListenerSet<[]>();
-  private readonly messageListeners = new ListenerSet<[Uint8Array]>();
-  private readonly stateListeners = new ListenerSet<[StreamState]>();
-  private readonly resetListeners = new ListenerSet<[string, boolean]>();
+  readonly #host: StreamHost;
+  #currentState: StreamState;
+  #resetReason: string | undefined;
+  readonly #writableListeners = new ListenerSet<[]>();
+  readonly #messageListeners = new ListenerSet<[Uint8Array]>();
+  readonly #stateListeners = new ListenerSet<[StreamState]>();
+  readonly #resetListeners = new ListenerSet<[string, boolean]>();
 
   constructor(streamId: string, host: StreamHost, state: StreamState) {
     this.streamId = streamId;
-    this.host = host;
-    this.currentState = state;
+    this.#host = host;
+    this.#currentState = state;
   }
 
   get state(): StreamState {
-    return this.currentState;
+    return this.#currentState;
   }
 
   get writable(): boolean {
-    return this.resetReason === undefined && this.host.writable(this.streamId);
+    return this.#resetReason === undefined && this.#host.writable(this.streamId);
   }
 
   send(message: Uint8Array): boolean {
-    if (this.resetReason !== undefined) throw new StreamClosedError(this.streamId, this.resetReason);
-    return this.host.send(this.streamId, message);
+    if (this.#resetReason !== undefined) throw new StreamClosedError(this.streamId, this.#resetReason);
+    return this.#host.send(this.streamId, message);
   }
 
   pauseReceiving(): void {
-    if (this.resetReason === undefined) this.host.pauseReceiving(this.streamId);
+    if (this.#resetReason === undefined) this.#host.pauseReceiving(this.streamId);
   }
 
   resumeReceiving(): void {
-    if (this.resetReason === undefined) this.host.resumeReceiving(this.streamId);
+    if (this.#resetReason === undefined) this.#host.resumeReceiving(this.streamId);
   }
 
   reset(reason: string): void {
-    if (this.resetReason !== undefined) return;
-    this.host.reset(this.streamId, reason);
+    if (this.#resetReason !== undefined) return;
+    this.#host.reset(this.streamId, reason);
   }
 
   onWritable(listener: () => void): () => void {
-    return this.writableListeners.add(listener);
+    return this.#writableListeners.add(listener);
   }
 
   onMessage(listener: (message: Uint8Array) => void): () => void {
-    return this.messageListeners.add(listener);
+    return this.#messageListeners.add(listener);
   }
 
   onStateChange(listener: (state: StreamState) => void): () => void {
-    return this.stateListeners.add(listener);
+    return this.#stateListeners.add(listener);
   }
 
   onReset(listener: (reason: string, byPeer: boolean) => void): () => void {
-    return this.resetListeners.add(listener);
+    return this.#resetListeners.add(listener);
   }
 
   /** Called by the driver with this stream's output, in order. */
   dispatch(messages: Uint8Array[], events: StreamEvent[]): void {
-    for (const message of messages) this.messageListeners.emit(message);
+    for (const message of messages) this.#messageListeners.emit(message);
     for (const event of events) {
-      if (event.type === 'writable') this.writableListeners.emit();
+      if (event.type === 'writable') this.#writableListeners.emit();
       else if (event.type === 'state') {
-        this.currentState = event.state;
-        this.stateListeners.emit(event.state);
+        this.#currentState = event.state;
+        this.#stateListeners.emit(event.state);
       } else {
-        this.currentState = 'reset';
-        this.resetReason = event.reason;
-        this.resetListeners.emit(event.reason, event.byPeer);
+        this.#currentState = 'reset';
+        this.#resetReason = event.reason;
+        this.#resetListeners.emit(event.reason, event.byPeer);
       }
     }
   }

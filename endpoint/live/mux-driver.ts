@@ -20,168 +20,168 @@ export interface MuxDriverOptions {
  * MessageStream objects.
  */
 export class MuxDriver implements StreamHost {
-  private readonly mux: StreamMux;
-  private readonly live = new Map<string, LiveMessageStream>();
-  private readonly streamListeners = new Set<(stream: MessageStream) => void>();
-  private readonly logger: RelayLogger | undefined;
-  private readonly clock: Clock;
-  private sink: ((frame: Uint8Array) => void) | undefined;
+  readonly #mux: StreamMux;
+  readonly #live = new Map<string, LiveMessageStream>();
+  readonly #streamListeners = new Set<(stream: MessageStream) => void>();
+  readonly #logger: RelayLogger | undefined;
+  readonly #clock: Clock;
+  #sink: ((frame: Uint8Array) => void) | undefined;
   /** Cancels the one pending timer, if any. */
-  private cancelTimer: (() => void) | undefined;
-  private timerAt = Number.POSITIVE_INFINITY;
+  #cancelTimer: (() => void) | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
   /** The due deadline the last immediate was armed for. */
-  private immediateFor: number | undefined;
-  private flushing = false;
-  private flushAgain = false;
+  #immediateFor: number | undefined;
+  #flushing = false;
+  #flushAgain = false;
 
   constructor(options: MuxDriverOptions) {
-    this.mux = new StreamMux(
+    this.#mux = new StreamMux(
       { accept: options.accept, maxStreams: options.maxStreams, stream: options.stream },
       false,
     );
-    this.logger = options.logger;
-    this.clock = options.clock;
+    this.#logger = options.logger;
+    this.#clock = options.clock;
   }
 
   now(): number {
-    return this.clock.now();
+    return this.#clock.now();
   }
 
   onStream(listener: (stream: MessageStream) => void): () => void {
-    this.streamListeners.add(listener);
-    return () => this.streamListeners.delete(listener);
+    this.#streamListeners.add(listener);
+    return () => this.#streamListeners.delete(listener);
   }
 
   openStream(streamId: string = randomUUID()): MessageStream {
-    const core = this.mux.open(streamId, this.now());
+    const core = this.#mux.open(streamId, this.now());
     const stream = new LiveMessageStream(streamId, this, core.state);
-    this.live.set(streamId, stream);
-    this.flush();
+    this.#live.set(streamId, stream);
+    this.#flush();
     return stream;
   }
 
   get streamCount(): number {
-    return this.mux.size;
+    return this.#mux.size;
   }
 
   /** A socket is open: frames go to `sink`, and every live stream resumes. */
   linkUp(sink: (frame: Uint8Array) => void): void {
-    this.sink = sink;
-    this.mux.linkRestored(this.now());
-    this.flush();
+    this.#sink = sink;
+    this.#mux.linkRestored(this.now());
+    this.#flush();
   }
 
   linkDown(): void {
-    this.sink = undefined;
-    this.mux.linkLost(this.now());
-    this.flush();
+    this.#sink = undefined;
+    this.#mux.linkLost(this.now());
+    this.#flush();
   }
 
   receive(bytes: Uint8Array): void {
-    this.mux.receive(bytes, this.now());
-    this.flush();
+    this.#mux.receive(bytes, this.now());
+    this.#flush();
   }
 
   /** Resets every stream with `reason` (sent if a socket is up). */
   resetAll(reason: string): void {
     const now = this.now();
-    for (const id of this.mux.ids()) this.mux.get(id)?.reset(reason, now);
-    this.flush();
+    for (const id of this.#mux.ids()) this.#mux.get(id)?.reset(reason, now);
+    this.#flush();
   }
 
   stop(): void {
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
-    this.timerAt = Number.POSITIVE_INFINITY;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
   }
 
   send(streamId: string, message: Uint8Array): boolean {
-    const core = this.mux.get(streamId);
+    const core = this.#mux.get(streamId);
     if (core === undefined) return false;
     const writable = core.send(message, this.now());
-    this.flush();
+    this.#flush();
     return writable;
   }
 
   writable(streamId: string): boolean {
-    return this.mux.get(streamId)?.writable ?? false;
+    return this.#mux.get(streamId)?.writable ?? false;
   }
 
   pauseReceiving(streamId: string): void {
-    this.mux.get(streamId)?.pauseReceiving();
-    this.flush();
+    this.#mux.get(streamId)?.pauseReceiving();
+    this.#flush();
   }
 
   resumeReceiving(streamId: string): void {
-    this.mux.get(streamId)?.resumeReceiving(this.now());
-    this.flush();
+    this.#mux.get(streamId)?.resumeReceiving(this.now());
+    this.#flush();
   }
 
   reset(streamId: string, reason: string): void {
-    this.mux.get(streamId)?.reset(reason, this.now());
-    this.flush();
+    this.#mux.get(streamId)?.reset(reason, this.now());
+    this.#flush();
   }
 
-  private flush(): void {
-    if (this.flushing) {
-      this.flushAgain = true;
+  #flush(): void {
+    if (this.#flushing) {
+      this.#flushAgain = true;
       return;
     }
-    this.flushing = true;
+    this.#flushing = true;
     try {
       do {
-        this.flushAgain = false;
-        const out = this.mux.drain();
-        if (this.sink !== undefined) for (const frame of out.frames) this.sink(frame);
+        this.#flushAgain = false;
+        const out = this.#mux.drain();
+        if (this.#sink !== undefined) for (const frame of out.frames) this.#sink(frame);
         const born: LiveMessageStream[] = [];
         for (const id of out.opened) {
-          const core = this.mux.get(id);
+          const core = this.#mux.get(id);
           const stream = new LiveMessageStream(id, this, core?.state ?? 'reset');
-          this.live.set(id, stream);
+          this.#live.set(id, stream);
           born.push(stream);
         }
-        for (const stream of born) for (const listener of [...this.streamListeners]) listener(stream);
+        for (const stream of born) for (const listener of [...this.#streamListeners]) listener(stream);
         for (const s of out.streams) {
-          const stream = this.live.get(s.streamId);
+          const stream = this.#live.get(s.streamId);
           if (stream === undefined) continue;
-          if (s.events.some((e) => e.type === 'reset')) this.live.delete(s.streamId);
+          if (s.events.some((e) => e.type === 'reset')) this.#live.delete(s.streamId);
           try {
             stream.dispatch(s.messages, s.events);
           } catch (err) {
-            this.logger?.error?.({ err, streamId: s.streamId }, 'stream listener threw');
+            this.#logger?.error?.({ err, streamId: s.streamId }, 'stream listener threw');
           }
         }
-        if (out.frames.length > 0 || out.streams.length > 0 || out.opened.length > 0) this.flushAgain = true;
-      } while (this.flushAgain);
+        if (out.frames.length > 0 || out.streams.length > 0 || out.opened.length > 0) this.#flushAgain = true;
+      } while (this.#flushAgain);
     } finally {
-      this.flushing = false;
+      this.#flushing = false;
     }
-    this.arm();
+    this.#arm();
   }
 
   /** Keeps exactly one timer, at the earliest deadline of any stream. */
-  private arm(): void {
-    const deadline = this.mux.nextDeadline();
+  #arm(): void {
+    const deadline = this.#mux.nextDeadline();
     if (deadline === undefined) {
       this.stop();
       return;
     }
-    if (this.cancelTimer !== undefined && this.timerAt <= deadline) return;
+    if (this.#cancelTimer !== undefined && this.#timerAt <= deadline) return;
     this.stop();
-    this.timerAt = deadline;
+    this.#timerAt = deadline;
     const fire = () => {
-      this.cancelTimer = undefined;
-      this.timerAt = Number.POSITIVE_INFINITY;
-      this.mux.tick(this.now());
-      this.flush();
+      this.#cancelTimer = undefined;
+      this.#timerAt = Number.POSITIVE_INFINITY;
+      this.#mux.tick(this.now());
+      this.#flush();
     };
     // Something due now (an ack owed after a burst, a resend) goes out right
     // after the pending socket reads, not a timer tick (≥ 1 ms) later: acks
     // are what reopen the peer's send window. A deadline still due after its
     // immediate ran waits for a timer, so it can never spin the event loop.
     const delay = deadline - this.now();
-    const immediate = delay <= 0 && deadline !== this.immediateFor;
-    this.immediateFor = immediate ? deadline : undefined;
-    this.cancelTimer = this.clock.after(immediate ? 0 : Math.max(1, delay), fire);
+    const immediate = delay <= 0 && deadline !== this.#immediateFor;
+    this.#immediateFor = immediate ? deadline : undefined;
+    this.#cancelTimer = this.#clock.after(immediate ? 0 : Math.max(1, delay), fire);
   }
 }

@@ -13,12 +13,12 @@ export interface LogSlice {
 }
 
 /** Thrown when a reader asks for output that was evicted from the retained window. */
-export class OutputGapError extends Error {
+export class EvictedOutputError extends Error {
   readonly firstRetainedSeq: number;
 
   constructor(afterSeq: number, evictedThroughSeq: number) {
     super(`output after seq ${afterSeq} is no longer retained (evicted through seq ${evictedThroughSeq})`);
-    this.name = 'OutputGapError';
+    this.name = 'EvictedOutputError';
     this.firstRetainedSeq = evictedThroughSeq + 1;
   }
 }
@@ -59,7 +59,7 @@ export class OutputLog {
 
   /** Retained chunks after `afterSeq`, at most `maxBytes` (always at least one chunk when any is pending). */
   read(afterSeq: number, maxBytes: number): LogSlice {
-    if (afterSeq < this.#evictedThroughSeq) throw new OutputGapError(afterSeq, this.#evictedThroughSeq);
+    if (afterSeq < this.#evictedThroughSeq) throw new EvictedOutputError(afterSeq, this.#evictedThroughSeq);
     const chunks: LoggedChunk[] = [];
     let bytes = 0;
     for (let i = this.#head; i < this.#chunks.length; i++) {

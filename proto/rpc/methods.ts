@@ -1,163 +1,31 @@
-import { z } from 'zod';
-
-/**
- * Params schemas (validated at runtime on the executor) and result types of
- * every exec-server method and notification of DESIGN.md §5.
- */
-
-const base64 = z.base64();
-const nonNegativeInt = z.number().int().min(0);
-const positiveInt = z.number().int().min(1);
-/** Absolute path or `file:` URI; the executor resolves URIs. */
-const path = z.string().min(1);
-
-export const Signal = z.enum(['SIGINT', 'SIGTERM', 'SIGKILL', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2']);
-export type Signal = z.infer<typeof Signal>;
-
-export const OutputStream = z.enum(['stdout', 'stderr', 'pty']);
-export type OutputStream = z.infer<typeof OutputStream>;
-
-// ── lifecycle ────────────────────────────────────────────────────────────
-export const InitializeParams = z.object({
-  clientName: z.string().min(1),
-  resumeSessionId: z.uuid().optional(),
-});
-export type InitializeParams = z.infer<typeof InitializeParams>;
-export interface InitializeResult {
-  sessionId: string;
-}
-
-// ── processes ────────────────────────────────────────────────────────────
-export const ProcessStartParams = z.object({
-  processId: z.string().min(1).max(256),
-  argv: z.array(z.string()).min(1, 'argv must not be empty'),
-  cwd: z.string().min(1).optional(),
-  env: z.record(z.string(), z.string()).optional(),
-  tty: z.boolean(),
-  pipeStdin: z.boolean().optional(),
-  cols: positiveInt.max(10_000).optional(),
-  rows: positiveInt.max(10_000).optional(),
-});
-export type ProcessStartParams = z.infer<typeof ProcessStartParams>;
-export interface ProcessStartResult {
-  processId: string;
-}
-
-export const ProcessReadParams = z.object({
-  processId: z.string().min(1),
-  afterSeq: nonNegativeInt.optional(),
-  maxBytes: positiveInt.optional(),
-  waitMs: nonNegativeInt.max(300_000).optional(),
-});
-export type ProcessReadParams = z.infer<typeof ProcessReadParams>;
-
-export interface OutputChunk {
-  seq: number;
-  stream: OutputStream;
-  /** base64 */
-  chunk: string;
-}
-export interface ProcessReadResult {
-  chunks: OutputChunk[];
-  nextSeq: number;
-  exited: boolean;
-  exitCode: number | null;
-  signal: string | null;
-  closed: boolean;
-}
-
-export const ProcessWriteParams = z.object({
-  processId: z.string().min(1),
-  chunk: base64,
-  writeId: z.string().min(1),
-});
-export type ProcessWriteParams = z.infer<typeof ProcessWriteParams>;
-export type WriteStatus = 'accepted' | 'unknownProcess' | 'stdinClosed' | 'starting';
-export interface ProcessWriteResult {
-  status: WriteStatus;
-}
-
-export const ProcessIdParams = z.object({ processId: z.string().min(1) });
-export type ProcessIdParams = z.infer<typeof ProcessIdParams>;
-
-export const ProcessResizeParams = z.object({
-  processId: z.string().min(1),
-  cols: positiveInt.max(10_000),
-  rows: positiveInt.max(10_000),
-});
-export type ProcessResizeParams = z.infer<typeof ProcessResizeParams>;
-
-export const ProcessSignalParams = z.object({ processId: z.string().min(1), signal: Signal });
-export type ProcessSignalParams = z.infer<typeof ProcessSignalParams>;
-
-export interface ProcessTerminateResult {
-  running: boolean;
-}
-
-// ── notifications (executor → harness) ───────────────────────────────────
-export interface ProcessOutputNotification {
-  processId: string;
-  seq: number;
-  stream: OutputStream;
-  chunk: string;
-}
-export interface ProcessExitedNotification {
-  processId: string;
-  seq: number;
-  exitCode: number | null;
-  signal: string | null;
-}
-export interface ProcessClosedNotification {
-  processId: string;
-  seq: number;
-}
-
-// ── files ────────────────────────────────────────────────────────────────
-export const FsPathParams = z.object({ path });
-export type FsPathParams = z.infer<typeof FsPathParams>;
-export interface FsReadFileResult {
-  dataBase64: string;
-}
-export const FsWriteFileParams = z.object({ path, dataBase64: base64 });
-export type FsWriteFileParams = z.infer<typeof FsWriteFileParams>;
-export interface FsDirectoryEntry {
-  fileName: string;
-  isDirectory: boolean;
-  isFile: boolean;
-}
-export interface FsReadDirectoryResult {
-  entries: FsDirectoryEntry[];
-}
-export interface FsMetadataResult {
-  isDirectory: boolean;
-  isFile: boolean;
-  isSymlink: boolean;
-  size: number;
-  createdAtMs: number;
-  modifiedAtMs: number;
-}
-export const FsCreateDirectoryParams = z.object({ path, recursive: z.boolean().optional() });
-export type FsCreateDirectoryParams = z.infer<typeof FsCreateDirectoryParams>;
-export const FsRemoveParams = z.object({
-  path,
-  recursive: z.boolean().optional(),
-  force: z.boolean().optional(),
-});
-export type FsRemoveParams = z.infer<typeof FsRemoveParams>;
-export const FsCopyParams = z.object({
-  sourcePath: path,
-  destinationPath: path,
-  recursive: z.boolean().optional(),
-});
-export type FsCopyParams = z.infer<typeof FsCopyParams>;
-
-// ── environment ──────────────────────────────────────────────────────────
-export interface EnvironmentInfoResult {
-  shell: { name: string; path: string };
-  cwd: string;
-  platform: string;
-  capabilities: string[];
-}
+import type { z } from 'zod';
+import type { EnvironmentInfoResult } from './environment.ts';
+import {
+  FsCopyParams,
+  FsCreateDirectoryParams,
+  type FsMetadataResult,
+  FsPathParams,
+  type FsReadDirectoryResult,
+  type FsReadFileResult,
+  FsRemoveParams,
+  FsWriteFileParams,
+} from './fs.ts';
+import { InitializeParams, type InitializeResult } from './lifecycle.ts';
+import {
+  ProcessClosedNotification,
+  ProcessExitedNotification,
+  ProcessIdParams,
+  ProcessOutputNotification,
+  ProcessReadParams,
+  type ProcessReadResult,
+  ProcessResizeParams,
+  ProcessSignalParams,
+  ProcessStartParams,
+  type ProcessStartResult,
+  type ProcessTerminateResult,
+  ProcessWriteParams,
+  type ProcessWriteResult,
+} from './process.ts';
 
 /** Every request method with its params schema (undefined = takes no params). */
 export const RequestParams = {
@@ -206,18 +74,31 @@ export type RequestParamsOf<M extends RequestMethod> = (typeof RequestParams)[M]
   ? z.input<(typeof RequestParams)[M]>
   : undefined;
 
-/** Notifications the executor sends. */
-export interface ServerNotifications {
-  'process/output': ProcessOutputNotification;
-  'process/exited': ProcessExitedNotification;
-  'process/closed': ProcessClosedNotification;
-}
+/** Every notification the executor sends, with its params schema. */
+export const ServerNotificationParams = {
+  'process/output': ProcessOutputNotification,
+  'process/exited': ProcessExitedNotification,
+  'process/closed': ProcessClosedNotification,
+} as const;
 
-/** Notifications the harness sends. */
-export const ClientNotifications = ['initialized'] as const;
+export type ServerNotificationMethod = keyof typeof ServerNotificationParams;
+
+/** A notification from the executor, typed by its method. */
+export type ServerNotification = {
+  [M in ServerNotificationMethod]: { method: M; params: z.output<(typeof ServerNotificationParams)[M]> };
+}[ServerNotificationMethod];
+
+/** The one notification the harness sends: after `initialize` was answered. */
+export const INITIALIZED_NOTIFICATION = 'initialized';
 
 export function isRequestMethod(method: string): method is RequestMethod {
   return Object.hasOwn(RequestParams, method);
+}
+
+function describeIssue(method: string, error: z.ZodError): string {
+  const issue = error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(params)';
+  return `invalid params for ${method}: ${field}: ${issue?.message ?? 'invalid'}`;
 }
 
 /**
@@ -230,8 +111,21 @@ export function validateParams(
   const schema = RequestParams[method];
   if (schema === undefined) return { ok: true, value: params ?? {} };
   const r = (schema as z.ZodType).safeParse(params ?? {});
-  if (r.success) return { ok: true, value: r.data };
-  const issue = r.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(params)';
-  return { ok: false, message: `invalid params for ${method}: ${field}: ${issue?.message ?? 'invalid'}` };
+  return r.success ? { ok: true, value: r.data } : { ok: false, message: describeIssue(method, r.error) };
+}
+
+/**
+ * Types one notification from the executor: `undefined` for a method this
+ * side does not know (an executor may send more than it is asked for), an
+ * error message for known params of the wrong shape.
+ */
+export function decodeServerNotification(
+  method: string,
+  params: unknown,
+): { ok: true; notification: ServerNotification } | { ok: false; message: string } | undefined {
+  if (!Object.hasOwn(ServerNotificationParams, method)) return undefined;
+  const schema = ServerNotificationParams[method as ServerNotificationMethod] as z.ZodType;
+  const r = schema.safeParse(params ?? {});
+  if (!r.success) return { ok: false, message: describeIssue(method, r.error) };
+  return { ok: true, notification: { method, params: r.data } as ServerNotification };
 }

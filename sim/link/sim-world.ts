@@ -28,7 +28,7 @@ export class SimWorld {
   onIdle: (world: SimWorld) => void = () => {};
   /** Called after every flush; invariant checks go here. */
   check: (world: SimWorld) => void = () => {};
-  private connected = true;
+  #connected = true;
 
   constructor(
     seed: number,
@@ -46,7 +46,7 @@ export class SimWorld {
 
   /** Cuts the physical link: both muxes learn it, every frame in flight is lost. */
   disconnect(): void {
-    this.connected = false;
+    this.#connected = false;
     this.ab.cut();
     this.ba.cut();
     this.a.linkLost(this.now);
@@ -55,7 +55,7 @@ export class SimWorld {
   }
 
   reconnect(): void {
-    this.connected = true;
+    this.#connected = true;
     this.a.linkRestored(this.now);
     this.b.linkRestored(this.now);
     this.flush();
@@ -64,7 +64,7 @@ export class SimWorld {
   flush(): void {
     for (let round = 0; round < 1000; round += 1) {
       this.onIdle(this);
-      const moved = this.drainSide(this.a, this.ab, this.logA) + this.drainSide(this.b, this.ba, this.logB);
+      const moved = this.#drainSide(this.a, this.ab, this.logA) + this.#drainSide(this.b, this.ba, this.logB);
       this.check(this);
       if (moved === 0) return;
     }
@@ -115,11 +115,11 @@ export class SimWorld {
     }
   }
 
-  private drainSide(mux: StreamMux, link: SimLink, log: SideLog): number {
+  #drainSide(mux: StreamMux, link: SimLink, log: SideLog): number {
     const out = mux.drain();
     for (const frame of out.frames) {
       log.framesSent += 1;
-      if (this.connected) link.send(frame, this.now);
+      if (this.#connected) link.send(frame, this.now);
     }
     log.opened.push(...out.opened);
     for (const s of out.streams) {

@@ -16,8 +16,8 @@ import { ManualClock } from './manual-clock.ts';
 /** A stand-in rendezvous: forwards binary frames between one executor and one harness socket, and can kill both. */
 class TinyRelay {
   readonly server: WebSocketServer;
-  private executor: WebSocket | undefined;
-  private harness: WebSocket | undefined;
+  #executor: WebSocket | undefined;
+  #harness: WebSocket | undefined;
   connections = 0;
 
   private constructor(server: WebSocketServer) {
@@ -25,10 +25,10 @@ class TinyRelay {
     server.on('connection', (ws, req) => {
       this.connections += 1;
       const role = new URL(req.url ?? '/', 'http://x').searchParams.get('role');
-      if (role === 'executor') this.executor = ws;
-      else this.harness = ws;
+      if (role === 'executor') this.#executor = ws;
+      else this.#harness = ws;
       ws.on('message', (data, isBinary) => {
-        const to = role === 'executor' ? this.harness : this.executor;
+        const to = role === 'executor' ? this.#harness : this.#executor;
         if (to?.readyState === WebSocket.OPEN) to.send(data as Buffer, { binary: isBinary });
       });
     });
@@ -45,7 +45,7 @@ class TinyRelay {
   }
 
   sendText(role: string, text: string): void {
-    (role === 'executor' ? this.executor : this.harness)?.send(text);
+    (role === 'executor' ? this.#executor : this.#harness)?.send(text);
   }
 
   killAll(): void {

@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionProcessor } from '../../executor/connection-processor.ts';
-import { createRegistry } from '../../executor/local-executor.ts';
+import { createSessionTable } from '../../executor/local-executor.ts';
 import { silentLogger } from '../../executor/logger.ts';
 import { PtyDriver } from '../../executor/process/pty-driver.ts';
-import type { SessionRegistry } from '../../executor/session-table.ts';
+import type { SessionTable } from '../../executor/session-table.ts';
 import { FakeTransport } from './fake-transport.ts';
 import { until, waitGone } from './rpc-client.ts';
 
 const NODE = process.execPath;
-const registries: SessionRegistry[] = [];
+const registries: SessionTable[] = [];
 const drivers: PtyDriver[] = [];
 
 afterEach(() => {
@@ -23,7 +23,7 @@ afterEach(() => {
 });
 
 function processorOn(transport: FakeTransport): void {
-  const registry = createRegistry(silentLogger());
+  const registry = createSessionTable(silentLogger());
   registries.push(registry);
   new ConnectionProcessor(transport, registry, silentLogger());
   transport.receive({ id: 0, method: 'initialize', params: { clientName: 'test' } });

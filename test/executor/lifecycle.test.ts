@@ -89,7 +89,7 @@ describe('executor session lifecycle (local mode)', () => {
     const b = await fx.connect(executor.url);
     const [ida, idb] = await Promise.all([a.initialize(), b.initialize()]);
     expect(ida).not.toBe(idb);
-    expect(executor.registry.size).toBe(2);
+    expect(executor.sessions.size).toBe(2);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutputGapError, OutputLog } from '../../executor/process/output-log.ts';
+import { EvictedOutputError, OutputLog } from '../../executor/process/output-log.ts';
 
 const bytes = (n: number) => Buffer.alloc(n, 120);
 
@@ -19,15 +19,15 @@ describe('OutputLog', () => {
     const log = new OutputLog(100);
     for (let i = 0; i < 5; i++) log.appendOutput('stdout', bytes(40));
     expect(log.retainedBytes).toBe(80);
-    expect(() => log.read(0, 1000)).toThrow(OutputGapError);
+    expect(() => log.read(0, 1000)).toThrow(EvictedOutputError);
     let gap: unknown;
     try {
       log.read(2, 1000);
     } catch (err) {
       gap = err;
     }
-    expect(gap).toBeInstanceOf(OutputGapError);
-    expect((gap as OutputGapError).firstRetainedSeq).toBe(4);
+    expect(gap).toBeInstanceOf(EvictedOutputError);
+    expect((gap as EvictedOutputError).firstRetainedSeq).toBe(4);
     expect(log.read(3, 1000).chunks.map((c) => c.seq)).toEqual([4, 5]);
   });
 

@@ -86,7 +86,7 @@ describe('executor session resume (local mode)', () => {
     for (const pid of pids) expect(await isAlive(pid)).toBe(true);
     client.close();
     for (const pid of pids) expect(await waitGone(pid), `pid ${pid} gone`).toBe(true);
-    await until(() => (executor.registry.size === 0 ? true : undefined), 'session removed');
+    await until(() => (executor.sessions.size === 0 ? true : undefined), 'session removed');
     const late = await fx.connect(executor.url);
     const err = await late.error('initialize', { clientName: 't', resumeSessionId: sessionId });
     expect(err).toEqual({ code: RpcErrorCode.InvalidRequest, message: `unknown session id ${sessionId}` });

@@ -104,13 +104,13 @@ describe('bounded output for a slow reader, local mode', () => {
   it('pauses the connection at the high watermark, holds the producer back and still delivers every byte', async () => {
     client = await connect({
       url: executor.url,
-      outputBuffer: { highWaterBytes: 4 * MiB, lowWaterBytes: 1 * MiB },
+      outputBacklog: { highWaterBytes: 4 * MiB, lowWaterBytes: 1 * MiB },
     });
     await slowReaderScenario(client, join(dir, 'local.done'));
   });
 
   it('keeps answering requests after the reader caught up', async () => {
-    client = await connect({ url: executor.url, outputBuffer: { highWaterBytes: 1 * MiB } });
+    client = await connect({ url: executor.url, outputBacklog: { highWaterBytes: 1 * MiB } });
     expect(client.outputBacklog.lowWaterBytes).toBe(256 * 1024);
     const result = await client.run(['head', '-c', String(8 * MiB), payload]);
     expect(result.stdout.length).toBe(8 * MiB);

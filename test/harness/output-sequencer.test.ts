@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { OutputSequencer, type ProcessEvent } from '../../harness/output-sequencer.ts';
+import { type OutputEvent, OutputSequencer } from '../../harness/output-sequencer.ts';
 import type { ProcessReadResult } from '../../proto/rpc/index.ts';
 
-const out = (seq: number, text = `c${seq}`): ProcessEvent => ({
+const out = (seq: number, text = `c${seq}`): OutputEvent => ({
   kind: 'output',
   seq,
   stream: 'stdout',
   data: Buffer.from(text),
 });
-const texts = (events: ProcessEvent[]) =>
+const texts = (events: OutputEvent[]) =>
   events.map((e) => (e.kind === 'output' ? Buffer.from(e.data).toString() : e.kind));
 
 function read(partial: Partial<ProcessReadResult> & { nextSeq: number }): ProcessReadResult {

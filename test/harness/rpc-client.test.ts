@@ -101,9 +101,24 @@ describe('RpcClient', () => {
     const t = fakeTransport();
     const client = new RpcClient(t.transport);
     const seen: unknown[] = [];
-    client.onNotification((method, params) => seen.push([method, params]));
+    client.onNotification(({ method, params }) => seen.push([method, params]));
     t.deliver({ method: 'process/closed', params: { processId: 'p', seq: 3 } });
     expect(seen).toEqual([['process/closed', { processId: 'p', seq: 3 }]]);
+  });
+
+  it('types each notification once and drops unknown methods and params of the wrong shape', () => {
+    const t = fakeTransport();
+    const client = new RpcClient(t.transport);
+    const seen: unknown[] = [];
+    client.onNotification((notification) => seen.push(notification));
+    t.deliver({ method: 'process/exited', params: { processId: 'p', seq: 2, exitCode: 3 } });
+    t.deliver({ method: 'process/output', params: { processId: 'p', seq: 0, stream: 'stdout', chunk: '' } });
+    t.deliver({ method: 'process/output', params: { processId: 'p', seq: 1, stream: 'tty', chunk: '' } });
+    t.deliver({ method: 'process/closed', params: { seq: 4 } });
+    t.deliver({ method: 'executor/hello', params: {} });
+    expect(seen).toEqual([
+      { method: 'process/exited', params: { processId: 'p', seq: 2, exitCode: 3, signal: null } },
+    ]);
   });
 
   it('ignores malformed input and answers requests from the executor with method not found', async () => {

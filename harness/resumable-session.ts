@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  INITIALIZED_NOTIFICATION,
   type RequestMethod,
   type RequestParamsOf,
   type RequestResults,
   RpcErrorCode,
 } from '../proto/rpc/index.ts';
-import { RpcClient } from '../rpc/index.ts';
+import { type NotificationListener, RpcClient } from '../rpc/index.ts';
 import { backoffDelay, type ReconnectPolicy } from './backoff.ts';
 import type { Connector, OpenedConnection } from './connector.ts';
 import {
@@ -16,9 +17,9 @@ import {
   SessionExpiredError,
 } from './errors.ts';
 
-export type SessionState = 'open' | 'reconnecting' | 'failed' | 'closed';
+export type ResumableSessionState = 'open' | 'reconnecting' | 'failed' | 'closed';
 
-export interface SessionOptions {
+export interface ResumableSessionOptions {
   clientName: string;
   reconnect: ReconnectPolicy;
   /** The first `initialize` must be answered within this time (an executor that is not there never answers). */
@@ -37,15 +38,15 @@ interface Waiter {
  * `request` wait for that and are sent again. Listeners of `onResumed` then
  * catch up whatever the lost connection may have swallowed.
  */
-export class Session {
+export class ResumableSession {
   readonly #connector: Connector;
-  readonly #options: SessionOptions;
-  readonly #notificationListeners = new Set<(method: string, params: unknown) => void>();
+  readonly #options: ResumableSessionOptions;
+  readonly #notificationListeners = new Set<NotificationListener>();
   readonly #resumedListeners = new Set<() => void>();
   readonly #failedListeners = new Set<(error: Error) => void>();
   readonly #waiters = new Set<Waiter>();
   #rpc: RpcClient;
-  #state: SessionState = 'open';
+  #state: ResumableSessionState = 'open';
   #failure: Error | undefined;
   #sessionId: string;
   #streamId: string | undefined;
@@ -54,7 +55,7 @@ export class Session {
 
   private constructor(
     connector: Connector,
-    options: SessionOptions,
+    options: ResumableSessionOptions,
     rpc: RpcClient,
     sessionId: string,
     streamId: string | undefined,
@@ -69,7 +70,7 @@ export class Session {
   }
 
   /** Opens the first connection and initializes a new session; connect errors are thrown as they are. */
-  static async open(connector: Connector, options: SessionOptions): Promise<Session> {
+  static async open(connector: Connector, options: ResumableSessionOptions): Promise<ResumableSession> {
     const connection = await connector.open();
     const rpc = new RpcClient(connection.transport);
     let timer: NodeJS.Timeout | undefined;
@@ -88,8 +89,8 @@ export class Session {
         rpc.request('initialize', { clientName: options.clientName }),
         timeout,
       ]);
-      rpc.notify('initialized');
-      return new Session(connector, options, rpc, sessionId, connection.streamId);
+      rpc.notify(INITIALIZED_NOTIFICATION);
+      return new ResumableSession(connector, options, rpc, sessionId, connection.streamId);
     } catch (err) {
       rpc.close('initialize_failed');
       if (err instanceof ConnectionLostError) {
@@ -113,7 +114,7 @@ export class Session {
     return this.#streamId;
   }
 
-  get state(): SessionState {
+  get state(): ResumableSessionState {
     return this.#state;
   }
 
@@ -155,7 +156,7 @@ export class Session {
     return new Promise((resolve, reject) => this.#waiters.add({ resolve, reject }));
   }
 
-  onNotification(listener: (method: string, params: unknown) => void): () => void {
+  onNotification(listener: NotificationListener): () => void {
     this.#notificationListeners.add(listener);
     return () => this.#notificationListeners.delete(listener);
   }
@@ -202,8 +203,8 @@ export class Session {
   #adopt(rpc: RpcClient): void {
     this.#rpc = rpc;
     if (this.#receivePaused) rpc.pauseReceiving();
-    rpc.onNotification((method, params) => {
-      for (const listener of [...this.#notificationListeners]) listener(method, params);
+    rpc.onNotification((notification) => {
+      for (const listener of [...this.#notificationListeners]) listener(notification);
     });
     rpc.onClose((reason) => {
       if (this.#rpc !== rpc || this.#state !== 'open') return;
@@ -248,7 +249,7 @@ export class Session {
         clientName: this.#options.clientName,
         resumeSessionId: this.#sessionId,
       });
-      rpc.notify('initialized');
+      rpc.notify(INITIALIZED_NOTIFICATION);
     } catch (err) {
       rpc?.close('resume_failed');
       const error = err as Error;

@@ -9,14 +9,14 @@ import {
   spawnRelayExecutor,
 } from './processes.ts';
 
-export interface Stack {
+export interface MeasuredSystem {
   readonly name: 'relay' | 'direct';
   readonly executor: Child;
   connect(): Promise<HarnessClient>;
   stop(): Promise<void>;
 }
 
-export async function directStack(): Promise<Stack> {
+export async function directSystem(): Promise<MeasuredSystem> {
   const executor = await spawnLocalExecutor();
   return {
     name: 'direct',
@@ -26,23 +26,23 @@ export async function directStack(): Promise<Stack> {
   };
 }
 
-export interface RelayStack extends Stack {
+export interface RelaySystem extends MeasuredSystem {
   readonly executorId: string;
   readonly registryUrl: string;
   readonly harnessToken: string;
 }
 
-export interface RelayStackOptions extends RelayExecutorSettings {
+export interface RelaySystemOptions extends RelayExecutorSettings {
   /** Where harness and executor reach the registry (default the worker; e.g. a fault proxy in front of it). */
   registryUrl?: string;
   /** Endpoint tuning of the harness side. */
   relay?: RelayConnectOptions['relay'];
 }
 
-export async function relayStack(
+export async function relaySystem(
   worker: WorkerUnderTest,
-  options: RelayStackOptions = {},
-): Promise<RelayStack> {
+  options: RelaySystemOptions = {},
+): Promise<RelaySystem> {
   const executorId = `bench-${randomUUID()}`;
   const registryUrl = options.registryUrl ?? worker.url;
   const executor = await spawnRelayExecutor(
