@@ -5,6 +5,7 @@
  * local checks of harness authorizations. Pure except for the key and
  * allowed-keys files.
  */
+export { AllowedHarnessKeys } from './allowed-keys.ts';
 export { SecureMessageChannel } from './channel.ts';
 export { SecureChannelError, type SecureErrorCode } from './errors.ts';
 export {
@@ -16,8 +17,19 @@ export {
   Responder,
   type ResponderOptions,
 } from './handshake.ts';
+export {
+  type AuthorizationCheck,
+  type AuthorizationFailure,
+  type AuthorizationRequest,
+  formatTrustAnchor,
+  type HarnessGrant,
+  parseTrustAnchor,
+  signHarnessAuthorization,
+  verifyHarnessAuthorization,
+} from './harness-authorization.ts';
 export { StaticIdentity } from './identity.ts';
 export { decodeKeyFile, encodeKeyFile, loadKeyFile, saveKeyFile } from './key-file.ts';
+export { authorizeHarnessLocally, type LocalHarnessPolicy } from './local-authorizer.ts';
 export { MAX_NOISE_MESSAGE } from './noise/handshake-state.ts';
 export { type RandomSource, systemRandom } from './noise/random.ts';
 export { PROLOGUE_DOMAIN, type PrologueParts, relayPrologue } from './prologue.ts';
