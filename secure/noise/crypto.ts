@@ -1,0 +1,62 @@
+/**
+ * The Noise `_AESGCM_SHA256` functions, all from `node:crypto`.
+ */
+import { createCipheriv, createDecipheriv, createHash, hkdfSync } from 'node:crypto';
+
+export const HASH_LEN = 32;
+export const TAG_LEN = 16;
+
+export function sha256(...parts: Uint8Array[]): Uint8Array {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return new Uint8Array(hash.digest());
+}
+
+/**
+ * Noise's HKDF(ck, ikm, n) is RFC 5869 HKDF-SHA256 with salt = ck, empty
+ * info and n × 32 output bytes, so Node's HKDF computes it exactly.
+ */
+export function hkdf(chainingKey: Uint8Array, inputKeyMaterial: Uint8Array, outputs: 2 | 3): Uint8Array[] {
+  const okm = new Uint8Array(
+    hkdfSync('sha256', inputKeyMaterial, chainingKey, new Uint8Array(0), outputs * HASH_LEN),
+  );
+  return Array.from({ length: outputs }, (_, i) => okm.slice(i * HASH_LEN, (i + 1) * HASH_LEN));
+}
+
+/** 12-byte AES-GCM nonce: four zero bytes, then the counter as u64 big-endian. */
+function gcmNonce(counter: bigint): Buffer {
+  const nonce = Buffer.alloc(12);
+  nonce.writeBigUInt64BE(counter, 4);
+  return nonce;
+}
+
+/** AES-256-GCM; returns ciphertext ‖ 16-byte tag. */
+export function aesGcmSeal(
+  key: Uint8Array,
+  counter: bigint,
+  ad: Uint8Array,
+  plaintext: Uint8Array,
+): Uint8Array {
+  const cipher = createCipheriv('aes-256-gcm', key, gcmNonce(counter));
+  cipher.setAAD(ad);
+  return new Uint8Array(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
+}
+
+/** Inverse of `aesGcmSeal`; `undefined` when authentication fails. */
+export function aesGcmOpen(
+  key: Uint8Array,
+  counter: bigint,
+  ad: Uint8Array,
+  ciphertext: Uint8Array,
+): Uint8Array | undefined {
+  const body = ciphertext.subarray(0, ciphertext.length - TAG_LEN);
+  const decipher = createDecipheriv('aes-256-gcm', key, gcmNonce(counter));
+  decipher.setAAD(ad);
+  decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_LEN));
+  const plaintext = decipher.update(body);
+  try {
+    return new Uint8Array(Buffer.concat([plaintext, decipher.final()]));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,81 @@
+import { decodeBase64, encodeBase64 } from './base64.ts';
+import { SecureChannelError } from './errors.ts';
+import { exactObject, parseJson } from './json.ts';
+import { sha256 } from './noise/crypto.ts';
+import { MLKEM768 } from './noise/ml-kem.ts';
+import { X25519_KEY_LEN } from './noise/x25519.ts';
+
+/** The suite tag in public keys (the name hashed into the handshake spells X25519 `25519`). */
+export const NOISE_SUITE = 'Noise_hybridIK_X25519+MLKEM768_AESGCM_SHA256';
+
+/** The registry's `security_profile` for this suite. */
+export const SECURITY_PROFILE = 'noise_hybrid_ik_v1';
+
+/** Wire form of a public key, as upstream serializes it (serde field order). */
+export interface NoisePublicKeyJson {
+  suite: string;
+  x25519_public_key: string;
+  mlkem768_public_key: string;
+}
+
+const FIELDS = ['suite', 'x25519_public_key', 'mlkem768_public_key'];
+
+function invalid(reason: string): SecureChannelError {
+  return new SecureChannelError('invalid_public_key', `invalid Noise channel public key: ${reason}`);
+}
+
+function decodeComponent(value: unknown, name: string, length: number): Uint8Array {
+  const bytes = decodeBase64(value);
+  if (bytes === undefined) throw invalid(`invalid ${name} public key`);
+  if (bytes.length !== length) throw invalid(`invalid ${name} public key length`);
+  return bytes;
+}
+
+/** A static public key of the hybrid suite: X25519 plus ML-KEM-768. */
+export class NoisePublicKey {
+  readonly x25519: Uint8Array;
+  readonly mlkem768: Uint8Array;
+
+  constructor(x25519: Uint8Array, mlkem768: Uint8Array) {
+    if (x25519.length !== X25519_KEY_LEN) throw invalid('invalid X25519 public key length');
+    if (mlkem768.length !== MLKEM768.publicKey) throw invalid('invalid ML-KEM-768 public key length');
+    this.x25519 = x25519.slice();
+    this.mlkem768 = mlkem768.slice();
+  }
+
+  /** Parses the JSON object form; unknown or missing fields and a foreign suite are rejected. */
+  static fromJSON(value: unknown): NoisePublicKey {
+    const record = exactObject(value, FIELDS, invalid);
+    if (record.suite !== NOISE_SUITE) throw invalid('unsupported Noise channel suite');
+    return new NoisePublicKey(
+      decodeComponent(record.x25519_public_key, 'X25519', X25519_KEY_LEN),
+      decodeComponent(record.mlkem768_public_key, 'ML-KEM-768', MLKEM768.publicKey),
+    );
+  }
+
+  static parse(text: string): NoisePublicKey {
+    return NoisePublicKey.fromJSON(parseJson(text, invalid));
+  }
+
+  toJSON(): NoisePublicKeyJson {
+    return {
+      suite: NOISE_SUITE,
+      x25519_public_key: encodeBase64(this.x25519),
+      mlkem768_public_key: encodeBase64(this.mlkem768),
+    };
+  }
+
+  /** The canonical JSON text (fixed field order, no spaces). */
+  toString(): string {
+    return JSON.stringify(this.toJSON());
+  }
+
+  /** base64url(SHA-256(canonical JSON)): a short name for the key. */
+  fingerprint(): string {
+    return encodeBase64(sha256(new TextEncoder().encode(this.toString())), 'base64url');
+  }
+
+  equals(other: NoisePublicKey): boolean {
+    return Buffer.from(this.x25519).equals(other.x25519) && Buffer.from(this.mlkem768).equals(other.mlkem768);
+  }
+}

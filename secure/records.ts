@@ -1,0 +1,81 @@
+/**
+ * The JSON-RPC byte stream inside the secure channel: every message is a
+ * u32 big-endian length then its JSON bytes, and that stream is cut into
+ * records of at most 60 KiB of plaintext, each sealed on its own. Pure: no
+ * I/O, no timers.
+ */
+import { SecureChannelError } from './errors.ts';
+
+export const MAX_RECORD_PLAINTEXT = 60 * 1024;
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+const LENGTH_PREFIX = 4;
+
+function invalidLength(length: number): SecureChannelError {
+  return new SecureChannelError(
+    'invalid_message_length',
+    `JSON-RPC message length ${length} is outside 1..${MAX_MESSAGE_BYTES}`,
+  );
+}
+
+/** Frames one message and cuts it into records; records never span two messages. */
+export function encodeMessageRecords(json: Uint8Array): Uint8Array[] {
+  if (json.length === 0 || json.length > MAX_MESSAGE_BYTES) throw invalidLength(json.length);
+  const framed = new Uint8Array(LENGTH_PREFIX + json.length);
+  new DataView(framed.buffer).setUint32(0, json.length);
+  framed.set(json, LENGTH_PREFIX);
+  const records: Uint8Array[] = [];
+  for (let offset = 0; offset < framed.length; offset += MAX_RECORD_PLAINTEXT) {
+    records.push(framed.subarray(offset, offset + MAX_RECORD_PLAINTEXT));
+  }
+  return records;
+}
+
+/**
+ * Reassembles messages from records cut anywhere. It holds at most one
+ * message in progress, whose buffer is allocated once its length is known
+ * and valid, so memory stays within 4 + 64 MiB.
+ */
+export class RecordDecoder {
+  #header = new Uint8Array(LENGTH_PREFIX);
+  #headerFilled = 0;
+  #message: Uint8Array | undefined;
+  #messageFilled = 0;
+
+  /** Bytes of an incomplete message held (prefix included). */
+  get pendingBytes(): number {
+    return this.#message === undefined ? this.#headerFilled : LENGTH_PREFIX + this.#messageFilled;
+  }
+
+  /** Takes the next record (in order) and returns every message it completes. */
+  push(record: Uint8Array): Uint8Array[] {
+    if (record.length > MAX_RECORD_PLAINTEXT) {
+      throw new SecureChannelError('record_too_large', `plaintext record of ${record.length} bytes`);
+    }
+    const messages: Uint8Array[] = [];
+    let offset = 0;
+    while (offset < record.length) {
+      if (this.#message === undefined) {
+        const take = Math.min(LENGTH_PREFIX - this.#headerFilled, record.length - offset);
+        this.#header.set(record.subarray(offset, offset + take), this.#headerFilled);
+        this.#headerFilled += take;
+        offset += take;
+        if (this.#headerFilled < LENGTH_PREFIX) break;
+        const length = new DataView(this.#header.buffer).getUint32(0);
+        if (length === 0 || length > MAX_MESSAGE_BYTES) throw invalidLength(length);
+        this.#message = new Uint8Array(length);
+        this.#messageFilled = 0;
+        continue;
+      }
+      const take = Math.min(this.#message.length - this.#messageFilled, record.length - offset);
+      this.#message.set(record.subarray(offset, offset + take), this.#messageFilled);
+      this.#messageFilled += take;
+      offset += take;
+      if (this.#messageFilled === this.#message.length) {
+        messages.push(this.#message);
+        this.#message = undefined;
+        this.#headerFilled = 0;
+      }
+    }
+    return messages;
+  }
+}
