@@ -30,3 +30,19 @@ export interface StreamStats {
   refusedWhilePaused: number;
   messagesDelivered: number;
 }
+
+/** Every counter at zero, for a new stream. */
+export function emptyStreamStats(): StreamStats {
+  return {
+    dataFramesCut: 0,
+    dataTransmissions: 0,
+    timeoutRetransmissions: 0,
+    fastRetransmissions: 0,
+    probeRetransmissions: 0,
+    resumeRetransmissions: 0,
+    acksSent: 0,
+    duplicatesReceived: 0,
+    refusedWhilePaused: 0,
+    messagesDelivered: 0,
+  };
+}

@@ -17,20 +17,20 @@ interface Partial {
  * the same `segment_count`.
  */
 export class Reassembler {
-  private readonly maxMessageBytes: number;
-  private partial: Partial | undefined;
+  readonly #maxMessageBytes: number;
+  #partial: Partial | undefined;
 
   constructor(maxMessageBytes: number) {
-    this.maxMessageBytes = maxMessageBytes;
+    this.#maxMessageBytes = maxMessageBytes;
   }
 
   push(seq: number, data: RelayDataBody): ReassembleResult {
-    const current = this.partial;
+    const current = this.#partial;
     if (current === undefined) {
       if (data.segmentIndex !== 0) return { ok: false, code: 'bad_segment' };
-      if (data.payload.length > this.maxMessageBytes) return { ok: false, code: 'message_too_large' };
+      if (data.payload.length > this.#maxMessageBytes) return { ok: false, code: 'message_too_large' };
       if (data.segmentCount === 1) return { ok: true, message: data.payload };
-      this.partial = {
+      this.#partial = {
         start: seq,
         count: data.segmentCount,
         parts: [data.payload],
@@ -46,10 +46,10 @@ export class Reassembler {
       return { ok: false, code: 'bad_segment' };
     }
     current.size += data.payload.length;
-    if (current.size > this.maxMessageBytes) return { ok: false, code: 'message_too_large' };
+    if (current.size > this.#maxMessageBytes) return { ok: false, code: 'message_too_large' };
     current.parts.push(data.payload);
     if (current.parts.length < current.count) return { ok: true, message: undefined };
-    this.partial = undefined;
+    this.#partial = undefined;
     const message = new Uint8Array(current.size);
     let offset = 0;
     for (const part of current.parts) {

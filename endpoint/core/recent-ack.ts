@@ -18,12 +18,12 @@ export interface TimeLossVerdict {
  */
 export class RecentAck {
   /** Transmission order of the latest-transmitted frame known to be delivered (0: none). */
-  private tx = 0;
+  #tx = 0;
   /** Round trip of that transmission. */
-  private rtt = 0;
+  #rtt = 0;
   /** Highest seq acked so far. */
-  private highestSeq = 0;
-  private reorderingSeen = false;
+  #highestSeq = 0;
+  #reorderingSeen = false;
 
   /**
    * Notes frames acked at `now` for the first time, setting each one's
@@ -33,35 +33,35 @@ export class RecentAck {
    * order, so every earlier copy was lost and the ack is for the resend).
    */
   onAcked(frames: readonly InFlightFrame[], now: number, smoothedRtt: number | undefined): void {
-    let highestSeq = this.highestSeq;
+    let highestSeq = this.#highestSeq;
     for (const frame of frames) {
       // A frame sent once and acked after a higher seq arrived late: the path reorders.
-      if (frame.txCount === 1 && frame.seq < this.highestSeq) this.reorderingSeen = true;
+      if (frame.txCount === 1 && frame.seq < this.#highestSeq) this.#reorderingSeen = true;
       highestSeq = Math.max(highestSeq, frame.seq);
       let latestKnown = frame.txCount === 1 || frame.resentAsLost;
       // Acked far sooner than a round trip after a resend for loss: the copy shown missing was overtaken.
       if (frame.resentAsLost && smoothedRtt !== undefined && now - frame.lastSentAt < smoothedRtt / 2) {
-        this.reorderingSeen = true;
+        this.#reorderingSeen = true;
         latestKnown = false;
       }
       const tx = latestKnown ? frame.lastTx : frame.firstTx;
       frame.deliveredTx = tx;
-      if (tx <= this.tx) continue;
-      this.tx = tx;
-      this.rtt = now - (latestKnown ? frame.lastSentAt : frame.firstSentAt);
+      if (tx <= this.#tx) continue;
+      this.#tx = tx;
+      this.#rtt = now - (latestKnown ? frame.lastSentAt : frame.firstSentAt);
     }
-    this.highestSeq = highestSeq;
+    this.#highestSeq = highestSeq;
   }
 
   /** Applies the rule to the unacked frames at `now`, given the smoothed RTT. */
   detect(unacked: readonly InFlightFrame[], now: number, smoothedRtt: number): TimeLossVerdict {
     // How long past its expected ack a frame may still arrive before it counts as lost.
-    const reorderMs = this.reorderingSeen ? smoothedRtt / 4 : 0;
+    const reorderMs = this.#reorderingSeen ? smoothedRtt / 4 : 0;
     const lost: InFlightFrame[] = [];
     let nextAt: number | undefined;
     for (const frame of unacked) {
-      if (frame.txCount === 0 || frame.lastTx >= this.tx) continue;
-      const due = frame.lastSentAt + this.rtt + reorderMs;
+      if (frame.txCount === 0 || frame.lastTx >= this.#tx) continue;
+      const due = frame.lastSentAt + this.#rtt + reorderMs;
       if (now >= due) lost.push(frame);
       else if (nextAt === undefined || due < nextAt) nextAt = due;
     }

@@ -9,44 +9,44 @@ const GRANULARITY_MS = 1;
  * until a fresh sample arrives. The fixed mode never adapts or backs off.
  */
 export class RtoEstimator {
-  private readonly config: RtoConfig;
-  private srtt: number | undefined;
-  private rttvar = 0;
-  private base: number;
-  private backoff = 0;
+  readonly #config: RtoConfig;
+  #srtt: number | undefined;
+  #rttvar = 0;
+  #base: number;
+  #backoff = 0;
 
   constructor(config: RtoConfig) {
-    this.config = config;
-    this.base = config.mode === 'fixed' ? config.ms : config.initialMs;
+    this.#config = config;
+    this.#base = config.mode === 'fixed' ? config.ms : config.initialMs;
   }
 
   /** The timeout to arm for a transmission made now. */
   current(): number {
-    if (this.config.mode === 'fixed') return this.config.ms;
-    return Math.min(this.config.maxMs, this.base * 2 ** this.backoff);
+    if (this.#config.mode === 'fixed') return this.#config.ms;
+    return Math.min(this.#config.maxMs, this.#base * 2 ** this.#backoff);
   }
 
   get smoothedRtt(): number | undefined {
-    return this.srtt;
+    return this.#srtt;
   }
 
   sample(rttMs: number): void {
-    if (this.config.mode === 'fixed') return;
+    if (this.#config.mode === 'fixed') return;
     const r = Math.max(0, rttMs);
-    if (this.srtt === undefined) {
-      this.srtt = r;
-      this.rttvar = r / 2;
+    if (this.#srtt === undefined) {
+      this.#srtt = r;
+      this.#rttvar = r / 2;
     } else {
-      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
-      this.srtt = 0.875 * this.srtt + 0.125 * r;
+      this.#rttvar = 0.75 * this.#rttvar + 0.25 * Math.abs(this.#srtt - r);
+      this.#srtt = 0.875 * this.#srtt + 0.125 * r;
     }
-    const raw = this.srtt + Math.max(GRANULARITY_MS, 4 * this.rttvar);
-    this.base = Math.min(this.config.maxMs, Math.max(this.config.minMs, raw));
-    this.backoff = 0;
+    const raw = this.#srtt + Math.max(GRANULARITY_MS, 4 * this.#rttvar);
+    this.#base = Math.min(this.#config.maxMs, Math.max(this.#config.minMs, raw));
+    this.#backoff = 0;
   }
 
   onTimeout(): void {
-    if (this.config.mode === 'fixed') return;
-    if (this.base * 2 ** this.backoff < this.config.maxMs) this.backoff += 1;
+    if (this.#config.mode === 'fixed') return;
+    if (this.#base * 2 ** this.#backoff < this.#config.maxMs) this.#backoff += 1;
   }
 }

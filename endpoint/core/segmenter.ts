@@ -16,37 +16,37 @@ interface PendingMessage {
  * never sits in memory twice.
  */
 export class Segmenter {
-  private readonly segmentBytes: number;
-  private readonly queue: PendingMessage[] = [];
+  readonly #segmentBytes: number;
+  readonly #queue: PendingMessage[] = [];
 
   constructor(segmentBytes: number) {
-    this.segmentBytes = segmentBytes;
+    this.#segmentBytes = segmentBytes;
   }
 
   push(message: Uint8Array): void {
-    this.queue.push({ message, count: Math.ceil(message.length / this.segmentBytes), next: 0 });
+    this.#queue.push({ message, count: Math.ceil(message.length / this.#segmentBytes), next: 0 });
   }
 
   get empty(): boolean {
-    return this.queue.length === 0;
+    return this.#queue.length === 0;
   }
 
   /** Payload size of the next segment, if any. */
   peekSize(): number | undefined {
-    const head = this.queue[0];
+    const head = this.#queue[0];
     if (head === undefined) return undefined;
-    const start = head.next * this.segmentBytes;
-    return Math.min(this.segmentBytes, head.message.length - start);
+    const start = head.next * this.#segmentBytes;
+    return Math.min(this.#segmentBytes, head.message.length - start);
   }
 
   take(): Segment | undefined {
-    const head = this.queue[0];
+    const head = this.#queue[0];
     if (head === undefined) return undefined;
-    const start = head.next * this.segmentBytes;
-    const payload = head.message.subarray(start, Math.min(head.message.length, start + this.segmentBytes));
+    const start = head.next * this.#segmentBytes;
+    const payload = head.message.subarray(start, Math.min(head.message.length, start + this.#segmentBytes));
     const segment = { payload, segmentIndex: head.next, segmentCount: head.count };
     head.next += 1;
-    if (head.next === head.count) this.queue.shift();
+    if (head.next === head.count) this.#queue.shift();
     return segment;
   }
 }

@@ -38,34 +38,51 @@ export interface AckOutcome {
  * (never resent) but keep their place until the cumulative ack passes them.
  */
 export class SendWindow {
-  private readonly maxFrames: number;
-  private readonly maxBytes: number;
+  readonly #maxFrames: number;
+  readonly #maxBytes: number;
   /** frames[i] has seq cumAck + 1 + i. */
-  private frames: InFlightFrame[] = [];
-  cumAck = 0;
-  nextSeq = 1;
-  /** Highest seq transmitted at least once; the peer may not ack beyond it. */
-  highestSent = 0;
-  /** Payload bytes of every frame in the window (selectively acked ones included). */
-  windowBytes = 0;
-  /** Encoded bytes still cached for resending. */
-  cachedBytes = 0;
+  #frames: InFlightFrame[] = [];
+  #cumAck = 0;
+  #nextSeq = 1;
+  #highestSent = 0;
+  #windowBytes = 0;
+  #cachedBytes = 0;
 
   constructor(maxFrames: number, maxBytes: number) {
-    this.maxFrames = Math.min(maxFrames, ACK_WINDOW);
-    this.maxBytes = maxBytes;
+    this.#maxFrames = Math.min(maxFrames, ACK_WINDOW);
+    this.#maxBytes = maxBytes;
+  }
+
+  /** The seq the next frame cut gets. */
+  get nextSeq(): number {
+    return this.#nextSeq;
+  }
+
+  /** Highest seq transmitted at least once; the peer may not ack beyond it. */
+  get highestSent(): number {
+    return this.#highestSent;
+  }
+
+  /** Payload bytes of every frame in the window (selectively acked ones included). */
+  get windowBytes(): number {
+    return this.#windowBytes;
+  }
+
+  /** Encoded bytes still cached for resending. */
+  get cachedBytes(): number {
+    return this.#cachedBytes;
   }
 
   get size(): number {
-    return this.frames.length;
+    return this.#frames.length;
   }
 
   get full(): boolean {
-    return this.frames.length >= this.maxFrames || this.windowBytes >= this.maxBytes;
+    return this.#frames.length >= this.#maxFrames || this.#windowBytes >= this.#maxBytes;
   }
 
   hasRoomFor(size: number): boolean {
-    return this.frames.length < this.maxFrames && this.windowBytes + size <= this.maxBytes;
+    return this.#frames.length < this.#maxFrames && this.#windowBytes + size <= this.#maxBytes;
   }
 
   add(seq: number, size: number, encoded: Uint8Array): InFlightFrame {
@@ -83,22 +100,22 @@ export class SendWindow {
       deliveredTx: 0,
       deadline: undefined,
     };
-    this.frames.push(frame);
-    this.nextSeq = seq + 1;
-    this.windowBytes += size;
-    this.cachedBytes += encoded.length;
+    this.#frames.push(frame);
+    this.#nextSeq = seq + 1;
+    this.#windowBytes += size;
+    this.#cachedBytes += encoded.length;
     return frame;
   }
 
   /** Frames not yet acked in any way, in seq order. */
   unacked(): InFlightFrame[] {
-    return this.frames.filter((f) => !f.sacked);
+    return this.#frames.filter((f) => !f.sacked);
   }
 
   /** The earliest retransmission deadline among frames not acked in any way. */
   earliestDeadline(): number | undefined {
     let next: number | undefined;
-    for (const frame of this.frames) {
+    for (const frame of this.#frames) {
       const at = frame.deadline;
       if (!frame.sacked && at !== undefined && (next === undefined || at < next)) next = at;
     }
@@ -107,42 +124,42 @@ export class SendWindow {
 
   /** The highest-seq frame transmitted and not acked in any way. */
   newestUnacked(): InFlightFrame | undefined {
-    for (let i = this.frames.length - 1; i >= 0; i -= 1) {
-      const frame = this.frames[i] as InFlightFrame;
+    for (let i = this.#frames.length - 1; i >= 0; i -= 1) {
+      const frame = this.#frames[i] as InFlightFrame;
       if (!frame.sacked && frame.txCount > 0) return frame;
     }
     return undefined;
   }
 
   markSent(frame: InFlightFrame): void {
-    if (frame.seq > this.highestSent) this.highestSent = frame.seq;
+    if (frame.seq > this.#highestSent) this.#highestSent = frame.seq;
   }
 
   /** Applies a peer's ack header, checking it first (DESIGN.md §3). */
   applyAck(ack: number, bits: number): AckOutcome {
     const newlyAcked: InFlightFrame[] = [];
     if ((bits & 1) !== 0) return { error: 'ack_bit0_set', newlyAcked };
-    if (ack > this.highestSent) return { error: 'ack_beyond_sent', newlyAcked };
-    if (bits !== 0 && ack + 1 + (31 - Math.clz32(bits)) > this.highestSent) {
+    if (ack > this.#highestSent) return { error: 'ack_beyond_sent', newlyAcked };
+    if (bits !== 0 && ack + 1 + (31 - Math.clz32(bits)) > this.#highestSent) {
       return { error: 'ack_beyond_sent', newlyAcked };
     }
-    if (ack > this.cumAck) {
-      const passed = this.frames.splice(0, ack - this.cumAck);
+    if (ack > this.#cumAck) {
+      const passed = this.#frames.splice(0, ack - this.#cumAck);
       for (const frame of passed) {
-        this.windowBytes -= frame.size;
+        this.#windowBytes -= frame.size;
         if (!frame.sacked) {
-          this.release(frame);
+          this.#release(frame);
           newlyAcked.push(frame);
         }
       }
-      this.cumAck = ack;
+      this.#cumAck = ack;
     }
     for (let b = bits >>> 1, i = 1; b !== 0; b >>>= 1, i += 1) {
       if ((b & 1) === 0) continue;
-      const frame = this.frames[ack + 1 + i - this.cumAck - 1];
-      if (frame === undefined || frame.sacked || ack + 1 + i <= this.cumAck) continue;
+      const frame = this.#frames[ack + 1 + i - this.#cumAck - 1];
+      if (frame === undefined || frame.sacked || ack + 1 + i <= this.#cumAck) continue;
       frame.sacked = true;
-      this.release(frame);
+      this.#release(frame);
       newlyAcked.push(frame);
     }
     return { newlyAcked };
@@ -155,10 +172,10 @@ export class SendWindow {
    */
   fastRetransmitCandidates(threshold: number): InFlightFrame[] {
     const sackedTx: number[] = [];
-    for (const frame of this.frames) if (frame.sacked) sackedTx.push(frame.deliveredTx);
+    for (const frame of this.#frames) if (frame.sacked) sackedTx.push(frame.deliveredTx);
     if (sackedTx.length < threshold) return [];
     const result: InFlightFrame[] = [];
-    for (const frame of this.frames) {
+    for (const frame of this.#frames) {
       if (frame.sacked || frame.txCount === 0) continue;
       let passed = 0;
       for (const tx of sackedTx) if (tx > frame.lastTx) passed += 1;
@@ -169,13 +186,13 @@ export class SendWindow {
 
   /** Forgets everything (after a reset). */
   clear(): void {
-    this.frames = [];
-    this.windowBytes = 0;
-    this.cachedBytes = 0;
+    this.#frames = [];
+    this.#windowBytes = 0;
+    this.#cachedBytes = 0;
   }
 
-  private release(frame: InFlightFrame): void {
-    if (frame.encoded !== undefined) this.cachedBytes -= frame.encoded.length;
+  #release(frame: InFlightFrame): void {
+    if (frame.encoded !== undefined) this.#cachedBytes -= frame.encoded.length;
     frame.encoded = undefined;
   }
 }
