@@ -9,7 +9,7 @@
  *   npm run bench -- --only throughput,latency      a subset
  *   npm run bench -- --runs 7 --out /tmp/r.json
  *
- * Suites: micro, routing, throughput, latency, scale, loss, memory.
+ * Suites: micro, startup, routing, throughput, latency, scale, loss, memory.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -27,9 +27,10 @@ import { measureMemory } from './suites/memory.ts';
 import { runMicro } from './suites/micro.ts';
 import { openRoutingPair } from './suites/routing.ts';
 import { measureScale } from './suites/scale.ts';
+import { measureStartup } from './suites/startup.ts';
 import { measureSystemThroughput, openRawWsPeer } from './suites/throughput.ts';
 
-const SUITES = ['micro', 'routing', 'throughput', 'latency', 'scale', 'loss', 'memory'] as const;
+const SUITES = ['micro', 'startup', 'routing', 'throughput', 'latency', 'scale', 'loss', 'memory'] as const;
 type SuiteName = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -106,6 +107,12 @@ async function suiteMicro(): Promise<void> {
     add('micro', r.name, perMiB ? 'MiB/s' : 'ops/s', samples);
   }
   raw.micro = runs;
+}
+
+function suiteStartup(): void {
+  const measured = measureStartup(quick ? 10 : 30);
+  for (const m of measured) add('startup', m.name, 'ms', m.samples, m.ratio);
+  raw.startup = measured;
 }
 
 async function suiteRouting(worker: WorkerUnderTest): Promise<void> {
@@ -322,7 +329,7 @@ async function suiteMemory(worker: WorkerUnderTest): Promise<void> {
 
 const machine = describeMachine();
 let worker: WorkerUnderTest | undefined;
-const needsWorker = [...selected].some((s) => s !== 'micro');
+const needsWorker = [...selected].some((s) => s !== 'micro' && s !== 'startup');
 try {
   if (needsWorker) worker = await startWorker();
   for (const suite of SUITES) {
@@ -330,6 +337,7 @@ try {
     step(suite);
     try {
       if (suite === 'micro') await suiteMicro();
+      else if (suite === 'startup') await suiteStartup();
       else if (worker !== undefined) {
         const run = {
           routing: suiteRouting,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { startLocalServer } from './local-server.ts';
+import { warnIfNoPty } from './process/pty-support.ts';
 import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS, SessionTable } from './session-table.ts';
 
 export interface ExecutorTuning {
@@ -30,6 +31,7 @@ export async function startLocalExecutor(
   logger: Logger,
   tuning: ExecutorTuning = {},
 ): Promise<LocalExecutor> {
+  await warnIfNoPty(logger);
   const sessions = createSessionTable(logger, tuning);
   const server = await startLocalServer(listen, sessions, logger);
   return {

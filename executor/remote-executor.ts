@@ -6,6 +6,7 @@ import { registerExecutor } from '../registry/index.ts';
 import { streamTransport } from '../rpc/index.ts';
 import { ConnectionProcessor } from './connection-processor.ts';
 import { createSessionTable, type ExecutorTuning } from './local-executor.ts';
+import { warnIfNoPty } from './process/pty-support.ts';
 import type { SessionTable } from './session-table.ts';
 
 export interface RemoteExecutorOptions extends ExecutorTuning {
@@ -34,6 +35,7 @@ export interface RemoteExecutor {
  */
 export async function startRemoteExecutor(options: RemoteExecutorOptions): Promise<RemoteExecutor> {
   const { logger } = options;
+  await warnIfNoPty(logger);
   const register = () => registerExecutor(options);
   let firstUrl: string | null = await register();
   logger.info({ executorId: options.executorId, registry: options.registryUrl }, 'registered');

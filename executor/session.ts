@@ -6,6 +6,7 @@ import type { ProcessDriver, SpawnSpec } from './process/driver.ts';
 import { ManagedProcess, type ProcessEvent } from './process/managed-process.ts';
 import { PipeDriver } from './process/pipe-driver.ts';
 import { PtyDriver } from './process/pty-driver.ts';
+import { ptySupport, ptyUnavailableMessage } from './process/pty-support.ts';
 import { checkCwd, resolveExecutable, SpawnError } from './process/spawn-checks.ts';
 import { internalError, invalidRequest } from './rpc-error.ts';
 
@@ -154,6 +155,8 @@ async function spawnDriver(params: ProcessStartParams): Promise<ProcessDriver> {
   Object.assign(env, params.env);
   if (params.tty && env.TERM === undefined) env.TERM = 'xterm-256color';
   const cwd = params.cwd ?? process.cwd();
+  const pty = params.tty ? await ptySupport() : undefined;
+  if (pty?.available === false) throw internalError(ptyUnavailableMessage(pty.reason));
   try {
     await checkCwd(cwd);
     const spec: SpawnSpec = {
@@ -165,7 +168,7 @@ async function spawnDriver(params: ProcessStartParams): Promise<ProcessDriver> {
       cols: params.cols ?? DEFAULT_COLS,
       rows: params.rows ?? DEFAULT_ROWS,
     };
-    return params.tty ? new PtyDriver(spec) : await PipeDriver.spawn(spec);
+    return pty?.available ? new PtyDriver(pty.pty, spec) : await PipeDriver.spawn(spec);
   } catch (err) {
     if (err instanceof SpawnError) throw internalError(err.message);
     throw err;

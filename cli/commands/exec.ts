@@ -13,9 +13,6 @@ interface ExecFlags extends ConnectionFlags, ProcessFlags {
 /** `relaykit exec … -- CMD ARGS…`: runs one command remotely and exits with its exit code. */
 export function execCommand(): Command {
   const command = new Command('exec')
-    .description(
-      'run a command on the executor, stream its output, exit with its exit code (128+n for signal n)',
-    )
     .usage('[--url ws://HOST:PORT | --registry URL --executor-id ID] [options] -- CMD [ARGS...]')
     .argument('<command...>', 'the command and its arguments (put them after --)')
     .option('--tty', 'run under a pseudo-terminal (interactive when the local stdin is a terminal)')

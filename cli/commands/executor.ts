@@ -6,11 +6,17 @@ import {
   FIXED_500MS_RTO,
   type RtoConfig,
 } from '../../endpoint/index.ts';
-import { startLocalExecutor } from '../../executor/local-executor.ts';
-import { parseListenUrl } from '../../executor/local-server.ts';
-import { createLogger, LOG_LEVELS, type LogLevel } from '../../executor/logger.ts';
-import { type RemoteExecutorOptions, startRemoteExecutor } from '../../executor/remote-executor.ts';
-import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS } from '../../executor/session-table.ts';
+import {
+  createLogger,
+  DEFAULT_RETAIN_BYTES,
+  DEFAULT_SESSION_TTL_MS,
+  LOG_LEVELS,
+  type LogLevel,
+  parseListenUrl,
+  type RemoteExecutorOptions,
+  startLocalExecutor,
+  startRemoteExecutor,
+} from '../../executor/index.ts';
 import { positiveInteger } from '../arguments.ts';
 import { CliError } from '../errors.ts';
 
@@ -129,7 +135,6 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
 
 export function executorCommand(): Command {
   return new Command('executor')
-    .description('run the exec-server: local WebSocket mode (--listen) or remote relay mode (--registry)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .option('--listen <url>', 'local mode: serve JSON-RPC on ws://127.0.0.1:PORT (0 picks a free port)')

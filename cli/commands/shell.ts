@@ -13,7 +13,6 @@ interface ShellFlags extends ConnectionFlags, ProcessFlags {
 /** `relaykit shell …`: an interactive login-less shell on the executor under a PTY. */
 export function shellCommand(): Command {
   const command = new Command('shell')
-    .description('open an interactive shell on the executor (PTY, raw mode, window resize)')
     .usage('[--url ws://HOST:PORT | --registry URL --executor-id ID] [options]')
     .option('--shell <path>', 'shell to run (default: the executor’s shell)')
     .showHelpAfterError('(run with --help for usage)')

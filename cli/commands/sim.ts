@@ -83,12 +83,19 @@ function resolveSettings(flags: SimFlags): SimSettings {
   return base;
 }
 
+/** The sim runs the worker under Miniflare, a development dependency that the published package lacks. */
+function needsRepository(err: NodeJS.ErrnoException): never {
+  if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  throw new CliError(
+    'the sim runs the rendezvous under Miniflare, a development dependency: run it in a clone of the repository (npm ci && npx relaykit sim)',
+  );
+}
+
 export function simCommand(): Command {
   const scenarioHelp = Object.entries(SCENARIOS)
     .map(([name, s]) => `${name} (${s.description})`)
     .join('; ');
   return new Command('sim')
-    .description('run the whole relay locally with injected faults and report what got through')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .addOption(new Option('--scenario <name>', `a preset: ${scenarioHelp}`))
@@ -104,7 +111,7 @@ export function simCommand(): Command {
     .option('--json', 'print the report as JSON on stdout')
     .action(async (flags: SimFlags) => {
       const settings = resolveSettings(flags);
-      const { runSim } = await import('../../sim/run.ts');
+      const { runSim } = await import('../../sim/run.ts').catch(needsRepository);
       const { formatReport } = await import('../../sim/report.ts');
       const { SingleBar, Presets } = (await import('cli-progress')).default;
       const bar = new SingleBar(

@@ -31,7 +31,6 @@ function signingKey(explicit: string | undefined): string {
 
 export function tokenCommand(): Command {
   return new Command('token')
-    .description('mint a bearer token for the rendezvous (printed on stdout)')
     .addArgument(new Argument('<role>', 'who the token is for').choices(['executor', 'harness']))
     .requiredOption('--executor-id <id>', 'the executor id the token is scoped to')
     .option('--ttl <duration>', 'lifetime, e.g. 90s, 15m, 24h, 7d', '24h')

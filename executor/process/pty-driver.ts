@@ -1,8 +1,9 @@
 import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
-import * as pty from 'node-pty';
+import type { IPty } from '@lydell/node-pty';
 import { DriverListeners, type ProcessDriver, type SpawnSpec } from './driver.ts';
+import type { PtyModule } from './pty-support.ts';
 
 /** After exit, how long the PTY must be quiet (and not paused) before the held slave is let go. */
 const QUIET_AFTER_EXIT_MS = 30;
@@ -33,7 +34,7 @@ interface UnixTerminalInternals {
  *   exited, and the stream then drains to its natural end instead.
  */
 export class PtyDriver extends DriverListeners implements ProcessDriver {
-  readonly #term: pty.IPty;
+  readonly #term: IPty;
   readonly pid: number;
   readonly #destroySocket: () => void;
   #slaveFd: number | null;
@@ -43,7 +44,7 @@ export class PtyDriver extends DriverListeners implements ProcessDriver {
   #dataEvents = 0;
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(spec: SpawnSpec) {
+  constructor(pty: PtyModule, spec: SpawnSpec) {
     super();
     this.#term = pty.spawn(spec.file, spec.args, {
       name: spec.env.TERM ?? 'xterm-256color',
@@ -91,7 +92,8 @@ export class PtyDriver extends DriverListeners implements ProcessDriver {
   }
 
   write(data: Buffer): void {
-    this.#term.write(data);
+    // Bytes go to the PTY unchanged; the prebuilt package's typings admit only strings.
+    this.#term.write(data as unknown as string);
   }
 
   /** A terminal has no separate stdin to close: EOF is the terminal's EOF character. */

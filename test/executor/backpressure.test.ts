@@ -1,3 +1,4 @@
+import * as pty from '@lydell/node-pty';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionProcessor } from '../../executor/connection-processor.ts';
 import { createSessionTable } from '../../executor/local-executor.ts';
@@ -59,7 +60,7 @@ describe('output backpressure', () => {
   it('keeps every byte a PTY child wrote right before exiting while reading was paused', async () => {
     // Small enough to fit in the kernel's PTY buffer, so the child can exit while nothing reads.
     for (const size of [2 * 1024, 8 * 1024]) {
-      const driver = new PtyDriver({
+      const driver = new PtyDriver(pty, {
         file: NODE,
         args: ['-e', `process.stdout.write('x'.repeat(${size}) + 'END', () => process.exit(0))`],
         cwd: process.cwd(),

@@ -1,4 +1,4 @@
-import * as pty from 'node-pty';
+import * as pty from '@lydell/node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli as relaykit, type SpawnedExecutor, spawnLocalExecutor } from './executor-process.ts';
 

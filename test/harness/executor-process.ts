@@ -61,13 +61,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `relaykit ARGS…` to completion with `stdin` piped in and collects its output. */
+/**
+ * Runs `relaykit ARGS…` to completion with `stdin` piped in and collects its
+ * output; `command` is how relaykit is started (default: this repository's bin).
+ */
 export function runCli(
   args: string[],
-  options: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { stdin?: string; env?: NodeJS.ProcessEnv; command?: readonly string[] } = {},
 ): Promise<CliResult> {
+  const [file, ...prefix] = options.command ?? [process.execPath, BIN];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(file as string, [...prefix, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: options.env ?? process.env,
     });

@@ -71,7 +71,7 @@ describe('the layering of DESIGN.md §1', () => {
       .filter((f) => topFolder(f) === 'worker')
       .flatMap((f) =>
         importsOf(f)
-          .filter((s) => s.startsWith('node:') || /^(ws|pino|node-pty)$/.test(s))
+          .filter((s) => s.startsWith('node:') || /^(ws|pino|@lydell\/node-pty)$/.test(s))
           .map((s) => `${f} → ${s}`),
       );
     expect(nodeOnly).toEqual([]);

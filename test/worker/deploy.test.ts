@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { rendezvousWranglerToml } from '../../cli/commands/init.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -24,5 +25,9 @@ describe('wrangler configuration', () => {
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
+  });
+
+  it('is what `relaykit init rendezvous` writes, but for the entry point', () => {
+    expect(rendezvousWranglerToml('worker/index.ts')).toBe(readFileSync(join(root, 'wrangler.toml'), 'utf8'));
   });
 });

@@ -1,0 +1,19 @@
+/**
+ * The exec-server (DESIGN.md §5): JSON-RPC sessions, processes and files,
+ * served on a loopback WebSocket (local mode) or through a rendezvous
+ * (remote mode).
+ */
+export {
+  type ExecutorTuning,
+  type LocalExecutor,
+  startLocalExecutor,
+} from './local-executor.ts';
+export { parseListenUrl } from './local-server.ts';
+export { createLogger, LOG_LEVELS, type LogLevel, silentLogger } from './logger.ts';
+export { type PtySupport, ptySupport } from './process/pty-support.ts';
+export {
+  type RemoteExecutor,
+  type RemoteExecutorOptions,
+  startRemoteExecutor,
+} from './remote-executor.ts';
+export { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS, type SessionTable } from './session-table.ts';
