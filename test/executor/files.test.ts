@@ -28,7 +28,7 @@ describe('executor files (local mode)', () => {
     expect(Buffer.from(back.dataBase64, 'base64').equals(data)).toBe(true);
   });
 
-  it('lists directories, reports metadata, creates, copies and removes', async () => {
+  it('lists directories (links as what they point to), reports metadata, creates, copies and removes', async () => {
     const { client } = await fx.session();
     await client.request('fs/createDirectory', { path: join(dir, 'a/b/c'), recursive: true });
     await client.request('fs/writeFile', {
@@ -42,7 +42,7 @@ describe('executor files (local mode)', () => {
     expect(listing.entries).toEqual([
       { fileName: 'b', isDirectory: true, isFile: false },
       { fileName: 'file.txt', isDirectory: false, isFile: true },
-      { fileName: 'link', isDirectory: false, isFile: false },
+      { fileName: 'link', isDirectory: false, isFile: true },
     ]);
     const meta = await client.request<Record<string, unknown>>('fs/getMetadata', {
       path: join(dir, 'a/link'),
@@ -70,8 +70,8 @@ describe('executor files (local mode)', () => {
       ['fs/readFile', { path: missing }],
       ['fs/readDirectory', { path: missing }],
       ['fs/getMetadata', { path: missing }],
-      ['fs/remove', { path: missing }],
-      ['fs/copy', { sourcePath: missing, destinationPath: join(dir, 'x') }],
+      ['fs/remove', { path: missing, force: false }],
+      ['fs/copy', { sourcePath: missing, destinationPath: join(dir, 'x'), recursive: false }],
       ['fs/writeFile', { path: join(missing, 'f'), dataBase64: '' }],
     ] as const) {
       const err = await client.error(method, params);

@@ -14,18 +14,25 @@ function levels(): Map<string, number> {
   const design = readFileSync(join(root, 'DESIGN.md'), 'utf8');
   const map = new Map<string, number>();
   for (const [, level, folders] of design.matchAll(/^\| (\d+) \| ([^|]+)\|/gm)) {
-    for (const [, folder] of (folders as string).matchAll(/`([a-z]+)\/`/g)) map.set(folder as string, Number(level));
+    for (const [, folder] of (folders as string).matchAll(/`([a-z]+)\/`/g))
+      map.set(folder as string, Number(level));
   }
   return map;
 }
 
 function sourceFiles(): string[] {
-  return execFileSync('git', ['ls-files', '-co', '--exclude-standard', '*.ts'], { cwd: root, encoding: 'utf8' })
+  return execFileSync('git', ['ls-files', '-co', '--exclude-standard', '*.ts'], {
+    cwd: root,
+    encoding: 'utf8',
+  })
     .split('\n')
-    .filter((f) => f !== '' && f.includes('/') && !f.startsWith('node_modules/') && !f.startsWith('proto/gen/'));
+    .filter(
+      (f) => f !== '' && f.includes('/') && !f.startsWith('node_modules/') && !f.startsWith('proto/gen/'),
+    );
 }
 
-const importPattern = /(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const importPattern =
+  /(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function importsOf(file: string): string[] {
   const text = readFileSync(join(root, file), 'utf8');
@@ -52,7 +59,8 @@ describe('the layering of DESIGN.md §1', () => {
         const target = relative(root, resolve(root, dirname(file), spec));
         const to = topFolder(target);
         if (to === from) continue;
-        if (!((table.get(to) ?? Number.POSITIVE_INFINITY) < (table.get(from) ?? 0))) upward.push(`${file} → ${target}`);
+        if (!((table.get(to) ?? Number.POSITIVE_INFINITY) < (table.get(from) ?? 0)))
+          upward.push(`${file} → ${target}`);
       }
     }
     expect(upward).toEqual([]);
@@ -61,7 +69,11 @@ describe('the layering of DESIGN.md §1', () => {
   it('keeps the worker free of Node-only code', () => {
     const nodeOnly = files
       .filter((f) => topFolder(f) === 'worker')
-      .flatMap((f) => importsOf(f).filter((s) => s.startsWith('node:') || /^(ws|pino|node-pty)$/.test(s)).map((s) => `${f} → ${s}`));
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((s) => s.startsWith('node:') || /^(ws|pino|node-pty)$/.test(s))
+          .map((s) => `${f} → ${s}`),
+      );
     expect(nodeOnly).toEqual([]);
   });
 
