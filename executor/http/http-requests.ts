@@ -135,15 +135,17 @@ export class HttpRequests {
   }
 }
 
-/** The whole body, or BodyTooLargeError past the limit. */
+/** The whole body, or BodyTooLargeError past the limit (which also aborts the request). */
 function readBody(response: IncomingMessage, controller: AbortController): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
     response.on('data', (data: Buffer) => {
       size += data.length;
-      if (size > MAX_BUFFERED_BODY_BYTES) controller.abort(new BodyTooLargeError());
-      else parts.push(data);
+      if (size <= MAX_BUFFERED_BODY_BYTES) return parts.push(data);
+      const error = new BodyTooLargeError();
+      reject(error);
+      controller.abort(error);
     });
     response.once('end', () => resolve(Buffer.concat(parts)));
     response.once('error', reject);

@@ -42,13 +42,12 @@ export function parsePathUri(value: string): ParsedPath {
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value)) return fail('invalid URI: relative URL without a base');
   let url: URL;
   try {
+    // WHATWG parsing already refuses credentials and ports in file URLs.
     url = new URL(value);
   } catch {
     return fail(`invalid URI: ${value}`);
   }
   if (url.protocol !== 'file:') return fail(`unsupported path URI scheme \`${url.protocol.slice(0, -1)}\``);
-  if (url.username !== '' || url.password !== '') return fail('credentials are not allowed in path URIs');
-  if (url.port !== '') return fail('ports are not allowed in path URIs');
   if (url.search !== '') return fail('query parameters are not allowed in path URIs');
   if (url.hash !== '') return fail('fragments are not allowed in path URIs');
   if (url.hostname !== '') return fail(`file URI host \`${url.hostname}\` is not valid on this host`);
