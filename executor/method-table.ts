@@ -10,6 +10,7 @@ import {
   fsRemove,
   fsWriteFile,
 } from './files/fs-methods.ts';
+import { fsWalk } from './files/fs-walk.ts';
 import type { HttpRequests } from './http/http-requests.ts';
 import {
   closeStdin,
@@ -53,6 +54,7 @@ export const METHODS: { [M in Exclude<RequestMethod, 'initialize'>]: Method<M> }
   'fs/remove': { family: 'filesystem', run: fsRemove },
   'fs/copy': { family: 'filesystem', run: fsCopy },
   'fs/canonicalize': { family: 'filesystem', run: fsCanonicalize },
+  'fs/walk': { family: 'filesystem', run: fsWalk },
   'fs/open': {
     family: 'filesystem',
     run: async (p, c) => {

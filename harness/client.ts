@@ -4,11 +4,12 @@ import type {
   EnvPolicy,
   FsDirectoryEntry,
   FsMetadataResult,
+  FsWalkResult,
   RequestParamsOf,
 } from '../proto/rpc/index.ts';
-import { parsePathUri, RpcErrorCode } from '../proto/rpc/index.ts';
+import { RpcErrorCode } from '../proto/rpc/index.ts';
 import { ConnectionLostError, RpcError } from './errors.ts';
-import { readFileBlocks, wirePath } from './file-blocks.ts';
+import { readFileBlocks } from './file-blocks.ts';
 import { OutputBacklog } from './output-backlog.ts';
 import type { ProcessHandle, ProcessOutput } from './process-handle.ts';
 import { ProcessTracker } from './process-tracker.ts';
@@ -19,6 +20,7 @@ import {
   type StreamedHttpResponse,
 } from './remote-http.ts';
 import type { ResumableSession } from './resumable-session.ts';
+import { nativePath, wirePath } from './wire-path.ts';
 
 type StartParams = RequestParamsOf<'process/start'>;
 
@@ -242,10 +244,17 @@ export class HarnessClient {
   /** The path with every link resolved, as a native path. */
   async canonicalize(path: string): Promise<string> {
     const answer = await this.#session.request('fs/canonicalize', { path: wirePath(path), sandbox: null });
-    const parsed = parsePathUri(answer.path);
-    if (!parsed.ok)
-      throw new Error(`fs/canonicalize answered ${JSON.stringify(answer.path)}: ${parsed.message}`);
-    return parsed.path;
+    return nativePath(answer.path);
+  }
+
+  /** A bounded breadth-first listing below `path` (upstream's `fs/walk`), with native paths. */
+  async walk(path: string, options: RequestParamsOf<'fs/walk'>['options']): Promise<FsWalkResult> {
+    const outcome = await this.#session.request('fs/walk', { path: wirePath(path), options, sandbox: null });
+    return {
+      entries: outcome.entries.map((entry) => ({ ...entry, path: nativePath(entry.path) })),
+      errors: outcome.errors.map((error) => ({ ...error, path: nativePath(error.path) })),
+      truncated: outcome.truncated,
+    };
   }
 
   /** Upstream's `http/request`, made by the executor; `stream: true` gives the body as it arrives. */

@@ -1,15 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { pathToUri } from '../proto/rpc/index.ts';
 import { ConnectionLostError } from './errors.ts';
 import type { ResumableSession } from './resumable-session.ts';
+import { wirePath } from './wire-path.ts';
 
 /** The largest block `fs/readBlock` returns. */
 export const MAX_BLOCK_BYTES = 1024 * 1024;
-
-/** A path as the executor takes it: an absolute path becomes a `file:` URI; anything else goes as it is. */
-export function wirePath(path: string): string {
-  return path.startsWith('/') ? pathToUri(path) : path;
-}
 
 /**
  * A file's contents in blocks of at most `blockBytes` (default and maximum

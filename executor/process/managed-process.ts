@@ -45,7 +45,8 @@ export class ManagedProcess {
   readonly #driver: ProcessDriver;
   readonly #log: OutputLog;
   readonly #writeIds = new Set<string>();
-  #exited: ExitStatus | null = null;
+  /** The exit status and the seq of its event, once exited. */
+  #exited: (ExitStatus & { seq: number }) | null = null;
   #closedSeq = 0;
   #paused = false;
   #waiters = new Set<() => void>();
@@ -67,8 +68,8 @@ export class ManagedProcess {
     });
     driver.onExit((code, signal) => {
       const status = exitStatus(code, signal);
-      this.#exited = status;
       const seq = this.#log.takeSeq();
+      this.#exited = { ...status, seq };
       this.#wake();
       onEvent(this, { kind: 'exited', seq, ...status });
     });
@@ -144,10 +145,12 @@ export class ManagedProcess {
     else this.#driver.resume();
   }
 
-  /** Output after `afterSeq`; waits up to `waitMs` for something new when nothing is pending. */
+  /** Events after `afterSeq`; waits up to `waitMs` for something new (output, the exit, the close) when there is none. */
   async read(afterSeq: number, maxBytes: number, waitMs: number): Promise<ProcessReadResult> {
     let slice = this.#log.read(afterSeq, maxBytes);
-    if (slice.chunks.length === 0 && !this.#caughtUpToClose(slice.nextSeq) && waitMs > 0) {
+    const exitedSeq = this.#exited?.seq ?? 0;
+    const news = slice.chunks.length > 0 || exitedSeq > afterSeq || this.#caughtUpToClose(slice.nextSeq);
+    if (!news && waitMs > 0) {
       await this.#waitForEvent(waitMs);
       slice = this.#log.read(afterSeq, maxBytes);
     }

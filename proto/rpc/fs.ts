@@ -56,3 +56,23 @@ export interface FsReadBlockResult {
   eof: boolean;
 }
 export const FsCloseParams = z.object({ handleId: z.string() });
+
+/** `fs/walk`: a bounded breadth-first listing below `path`. */
+export const FsWalkParams = z.object({
+  path,
+  options: z.object({
+    maxDepth: unsigned,
+    maxDirectories: unsigned,
+    maxEntries: unsigned,
+    followDirectorySymlinks: z.boolean(),
+  }),
+  sandbox,
+});
+export interface FsWalkResult {
+  /** Paths are `file:` URIs. */
+  entries: { path: string; kind: 'directory' | 'file' }[];
+  /** Directories that could not be read. */
+  errors: { path: string; message: string }[];
+  /** A limit cut the walk short. */
+  truncated: boolean;
+}

@@ -14,6 +14,8 @@ import {
   type FsReadDirectoryResult,
   type FsReadFileResult,
   FsRemoveParams,
+  FsWalkParams,
+  type FsWalkResult,
   FsWriteFileParams,
 } from './fs.ts';
 import { HttpRequestBodyDeltaNotification, HttpRequestParams, type HttpRequestResult } from './http.ts';
@@ -55,6 +57,7 @@ export const RequestParams = {
   'fs/open': FsOpenParams,
   'fs/readBlock': FsReadBlockParams,
   'fs/close': FsCloseParams,
+  'fs/walk': FsWalkParams,
   'http/request': HttpRequestParams,
   'environment/info': undefined,
   'environment/status': undefined,
@@ -83,6 +86,7 @@ export interface RequestResults {
   'fs/open': FsOpenResult;
   'fs/readBlock': FsReadBlockResult;
   'fs/close': Record<string, never>;
+  'fs/walk': FsWalkResult;
   'http/request': HttpRequestResult;
   'environment/info': EnvironmentInfoResult;
   'environment/status': EnvironmentStatusResult;

@@ -203,3 +203,78 @@ async function untilFewerFds(limit: number): Promise<number> {
   }
   return (await readdir('/proc/self/fd')).length;
 }
+
+describe('fs/walk (local mode)', () => {
+  const fx = useExecutor();
+  let dir = '';
+  beforeEach(async () => {
+    dir = await realpath(await mkdtemp(join(tmpdir(), 'relaykit-walk-')));
+    await mkdir(join(dir, 'sub/deep'), { recursive: true });
+    await writeFile(join(dir, 'a.txt'), 'a');
+    await writeFile(join(dir, 'sub/b.txt'), 'b');
+    await writeFile(join(dir, 'sub/deep/c.txt'), 'c');
+    await symlink(join(dir, 'sub'), join(dir, 'link-to-sub'));
+    await symlink(join(dir, 'a.txt'), join(dir, 'link-file'));
+    await symlink(join(dir, 'nowhere'), join(dir, 'dangling'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const limits = { maxDepth: 64, maxDirectories: 100, maxEntries: 100, followDirectorySymlinks: false };
+  const listed = (answer: { entries: { path: string; kind: string }[] }) =>
+    answer.entries.map((e) => `${e.kind} ${e.path.slice(uri(dir).length + 1)}`);
+
+  it('lists breadth first, sorted, skipping links unless they lead to directories and may be followed', async () => {
+    const { client } = await fx.session();
+    const walk = (options: typeof limits) =>
+      client.request<{ entries: { path: string; kind: string }[]; errors: unknown[]; truncated: boolean }>(
+        'fs/walk',
+        { path: uri(dir), options, sandbox: null },
+      );
+    const plain = await walk(limits);
+    expect(listed(plain)).toEqual([
+      'file a.txt',
+      'directory sub',
+      'file sub/b.txt',
+      'directory sub/deep',
+      'file sub/deep/c.txt',
+    ]);
+    expect(plain).toMatchObject({ errors: [], truncated: false });
+    const followed = await walk({ ...limits, followDirectorySymlinks: true });
+    expect(listed(followed)).toEqual([
+      'file a.txt',
+      'directory link-to-sub',
+      'directory sub',
+      'file link-to-sub/b.txt',
+      'directory link-to-sub/deep',
+      'file link-to-sub/deep/c.txt',
+    ]);
+    expect(listed(await walk({ ...limits, maxDepth: 0 }))).toEqual(['file a.txt', 'directory sub']);
+    const cut = await walk({ ...limits, maxEntries: 2 });
+    expect(listed(cut)).toEqual(['file a.txt']);
+    expect(cut.truncated).toBe(true);
+  });
+
+  it('refuses limits of zero or above upstream maximums, and a missing root', async () => {
+    const { client } = await fx.session();
+    expect(
+      await client.error('fs/walk', { path: uri(dir), options: { ...limits, maxEntries: 0 }, sandbox: null }),
+    ).toEqual({
+      code: RpcErrorCode.InvalidRequest,
+      message: 'filesystem walk limits must be greater than zero',
+    });
+    expect(
+      await client.error('fs/walk', { path: uri(dir), options: { ...limits, maxDepth: 65 }, sandbox: null }),
+    ).toEqual({
+      code: RpcErrorCode.InvalidRequest,
+      message: 'filesystem walk limits exceed maximums: depth=64, directories=10000, entries=50000',
+    });
+    const missing = await client.error('fs/walk', {
+      path: uri(join(dir, 'none')),
+      options: limits,
+      sandbox: null,
+    });
+    expect(missing.code).toBe(RpcErrorCode.NotFound);
+  });
+});

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RpcErrorCode } from '../../proto/rpc/index.ts';
 import { useExecutor } from './fixture.ts';
-import type { TestClient } from './rpc-client.ts';
+import { type TestClient, until } from './rpc-client.ts';
 
 const NODE = process.execPath;
 /** What upstream's client sends for a plain start (every `None` as null). */
@@ -201,5 +201,22 @@ describe('process/start in upstream shape (local mode)', () => {
       code: RpcErrorCode.InvalidRequest,
       message: 'process dup already exists',
     });
+  });
+
+  it('answers a long-poll read at once when the exit is news, while a descendant keeps the output open', async () => {
+    const { client } = await fx.session();
+    await client.request('process/start', {
+      ...upstreamStart,
+      processId: 'parent',
+      argv: ['/bin/sh', '-c', 'sleep 1000 & echo started; exit 3'],
+    });
+    await until(() => client.eventsOf('parent').find((n) => n.method === 'process/exited'), 'the exit');
+    const read = await client.request('process/read', {
+      processId: 'parent',
+      afterSeq: 1,
+      maxBytes: null,
+      waitMs: 300_000,
+    });
+    expect(read).toMatchObject({ chunks: [], exited: true, exitCode: 3, closed: false });
   });
 });

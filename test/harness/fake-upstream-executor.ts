@@ -33,6 +33,11 @@ const HANDLERS: Record<string, (executor: FakeUpstreamExecutor, p: Params, send:
   'fs/remove': () => ({}),
   'fs/copy': () => ({}),
   'fs/canonicalize': (_x, p) => ({ path: `${p.path}-resolved` }),
+  'fs/walk': (_x, p) => ({
+    entries: [{ path: `${p.path}/child`, kind: 'file' }],
+    errors: [],
+    truncated: false,
+  }),
   'fs/open': (x, p) => {
     x.handles.set(p.handleId as string, x.file(p.path));
     return { handleId: p.handleId };

@@ -58,7 +58,7 @@ describe('the harness library against an executor that speaks only upstream shap
     expect(sent('process/signal').map((r) => r.params.signal)).toEqual(['closeStdin', 'interrupt']);
   });
 
-  it('sends file paths as URIs and reads files whole, in blocks and canonicalized', async () => {
+  it('sends file paths as URIs, reads files whole and in blocks, canonicalizes and walks', async () => {
     await client.writeFile('/data/hé llo.txt', 'hello from the harness');
     expect(sent('fs/writeFile').at(-1)?.params.path).toBe('file:///data/h%C3%A9%20llo.txt');
     expect((await client.readFile('/data/hé llo.txt')).toString()).toBe('hello from the harness');
@@ -69,6 +69,12 @@ describe('the harness library against an executor that speaks only upstream shap
     expect(blocks).toEqual(['hello fr', 'om the h', 'arness']);
     expect(sent('fs/close')).toHaveLength(1);
     expect(await client.canonicalize('/data/x')).toBe('/data/x-resolved');
+    const walkOptions = { maxDepth: 2, maxDirectories: 10, maxEntries: 100, followDirectorySymlinks: false };
+    expect(await client.walk('/data', walkOptions)).toEqual({
+      entries: [{ path: '/data/child', kind: 'file' }],
+      errors: [],
+      truncated: false,
+    });
     await client.createDirectory('/data/d');
     await client.remove('/data/d');
     await client.copy('/data/a', '/data/b');
