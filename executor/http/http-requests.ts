@@ -8,6 +8,7 @@ import { httpRequestSpec } from './http-request-spec.ts';
 
 /** A buffered body must fit one answer, base64 included, within the relay's 64 MiB message limit. */
 export const MAX_BUFFERED_BODY_BYTES = 32 * 1024 * 1024;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Upstream's bound on one `http/request/bodyDelta`. */
 export const MAX_BODY_DELTA_BYTES = 1024 * 1024;
 
@@ -48,8 +49,9 @@ export class HttpRequests {
     }
     const controller = new AbortController();
     this.#inFlight.add(controller);
+    // Beyond what a timer can hold (about 24.8 days) a deadline is as good as none.
     const timer =
-      spec.timeoutMs === undefined
+      spec.timeoutMs === undefined || spec.timeoutMs > MAX_TIMER_MS
         ? undefined
         : setTimeout(
             () => controller.abort(new Error(`timed out after ${spec.timeoutMs} ms`)),

@@ -23,8 +23,11 @@ export const base64 = z.base64();
 export function isBase64(text: string): boolean {
   return base64.safeParse(text).success;
 }
-/** An unsigned integer (`u64`, `usize`). */
-export const unsigned = z.number().int().min(0);
+/** An unsigned integer (`u64`, `usize`), beyond 2^53 too (serde takes up to 2^64 − 1). */
+export const unsigned = z
+  .number()
+  .min(0)
+  .refine(Number.isInteger, { message: 'Invalid input: expected an unsigned integer' });
 export const positiveInt = z.number().int().min(1);
 
 /** A `PathUri` (`file:///…`) or a native absolute path; validated to the native path. */
