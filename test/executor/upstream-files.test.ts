@@ -1,56 +1,55 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, realpath, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { RpcErrorCode } from '../../proto/rpc/index.ts';
-import { useExecutor } from './fixture.ts';
+import { useExecutor, useScratchDir } from './fixture.ts';
 import { type TestClient, until } from './rpc-client.ts';
 
 const uri = (path: string) => pathToFileURL(path).href;
 
 describe('fs methods in upstream shape (local mode)', () => {
   const fx = useExecutor();
-  let dir = '';
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'relaykit-upfs-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = useScratchDir('relaykit-upfs-');
 
   it('canonicalizes through links and answers a file URI', async () => {
     const { client } = await fx.session();
-    await mkdir(join(dir, 'real dir'));
-    await symlink(join(dir, 'real dir'), join(dir, 'link'));
-    const answer = await client.request('fs/canonicalize', { path: uri(join(dir, 'link')), sandbox: null });
-    expect(answer).toEqual({ path: uri(await realpath(join(dir, 'real dir'))) });
-    const missing = await client.error('fs/canonicalize', { path: uri(join(dir, 'nope')), sandbox: null });
+    await mkdir(join(scratch.path, 'real dir'));
+    await symlink(join(scratch.path, 'real dir'), join(scratch.path, 'link'));
+    const answer = await client.request('fs/canonicalize', {
+      path: uri(join(scratch.path, 'link')),
+      sandbox: null,
+    });
+    expect(answer).toEqual({ path: uri(await realpath(join(scratch.path, 'real dir'))) });
+    const missing = await client.error('fs/canonicalize', {
+      path: uri(join(scratch.path, 'nope')),
+      sandbox: null,
+    });
     expect(missing.code).toBe(RpcErrorCode.NotFound);
   });
 
   it('applies upstream defaults: createDirectory and remove recurse, remove forces', async () => {
     const { client } = await fx.session();
-    const deep = join(dir, 'a/b/c');
+    const deep = join(scratch.path, 'a/b/c');
     await client.request('fs/createDirectory', { path: uri(deep), recursive: null, sandbox: null });
     expect((await stat(deep)).isDirectory()).toBe(true);
     await client.request('fs/remove', {
-      path: uri(join(dir, 'a')),
+      path: uri(join(scratch.path, 'a')),
       recursive: null,
       force: null,
       sandbox: null,
     });
-    expect(await readdir(dir)).toEqual([]);
+    expect(await readdir(scratch.path)).toEqual([]);
     await client.request('fs/remove', {
-      path: uri(join(dir, 'a')),
+      path: uri(join(scratch.path, 'a')),
       recursive: null,
       force: null,
       sandbox: null,
     });
-    await mkdir(join(dir, 'full/sub'), { recursive: true });
+    await mkdir(join(scratch.path, 'full/sub'), { recursive: true });
     const notEmpty = await client.error('fs/remove', {
-      path: uri(join(dir, 'full')),
+      path: uri(join(scratch.path, 'full')),
       recursive: false,
       force: null,
     });
@@ -59,25 +58,25 @@ describe('fs methods in upstream shape (local mode)', () => {
 
   it('refuses a directory copy without recursive and a copy into itself, with upstream texts', async () => {
     const { client } = await fx.session();
-    await mkdir(join(dir, 'src'));
+    await mkdir(join(scratch.path, 'src'));
     const copy = (destination: string, recursive: boolean) =>
       client.error('fs/copy', {
-        sourcePath: uri(join(dir, 'src')),
+        sourcePath: uri(join(scratch.path, 'src')),
         destinationPath: uri(destination),
         recursive,
         sandbox: null,
       });
-    expect(await copy(join(dir, 'dst'), false)).toEqual({
+    expect(await copy(join(scratch.path, 'dst'), false)).toEqual({
       code: RpcErrorCode.InvalidRequest,
       message: 'fs/copy requires recursive: true when sourcePath is a directory',
     });
-    expect(await copy(join(dir, 'src/inner'), true)).toEqual({
+    expect(await copy(join(scratch.path, 'src/inner'), true)).toEqual({
       code: RpcErrorCode.InvalidRequest,
       message: 'fs/copy cannot copy a directory to itself or one of its descendants',
     });
     const missingRecursive = await client.error('fs/copy', {
-      sourcePath: uri(dir),
-      destinationPath: uri(dir),
+      sourcePath: uri(scratch.path),
+      destinationPath: uri(scratch.path),
     });
     expect(missingRecursive.code).toBe(RpcErrorCode.InvalidParams);
   });
@@ -85,7 +84,7 @@ describe('fs methods in upstream shape (local mode)', () => {
   it('refuses bad base64 in writeFile with -32600, as upstream', async () => {
     const { client } = await fx.session();
     const bad = await client.error('fs/writeFile', {
-      path: uri(join(dir, 'x')),
+      path: uri(join(scratch.path, 'x')),
       dataBase64: '***',
       sandbox: null,
     });
@@ -110,20 +109,18 @@ async function readAll(client: TestClient, handleId: string, len: number): Promi
 
 describe('file read handles (local mode)', () => {
   const fx = useExecutor();
-  let dir = '';
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'relaykit-handles-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = useScratchDir('relaykit-handles-');
 
   it('reads a file in positioned blocks up to eof, and past eof reads nothing', async () => {
     const { client } = await fx.session();
     const data = randomBytes(3 * 1024 * 1024 + 17);
-    await writeFile(join(dir, 'big.bin'), data);
+    await writeFile(join(scratch.path, 'big.bin'), data);
     expect(
-      await client.request('fs/open', { handleId: 'h1', path: uri(join(dir, 'big.bin')), sandbox: null }),
+      await client.request('fs/open', {
+        handleId: 'h1',
+        path: uri(join(scratch.path, 'big.bin')),
+        sandbox: null,
+      }),
     ).toEqual({
       handleId: 'h1',
     });
@@ -147,8 +144,8 @@ describe('file read handles (local mode)', () => {
 
   it('answers unknown handles with -32004 and bad ids and lengths with -32600, in upstream texts', async () => {
     const { client } = await fx.session();
-    await writeFile(join(dir, 'f'), 'x');
-    const path = uri(join(dir, 'f'));
+    await writeFile(join(scratch.path, 'f'), 'x');
+    const path = uri(join(scratch.path, 'f'));
     expect(await client.error('fs/readBlock', { handleId: 'nope', offset: 0, len: 1 })).toEqual({
       code: RpcErrorCode.NotFound,
       message: 'unknown file read handle `nope`',
@@ -170,7 +167,7 @@ describe('file read handles (local mode)', () => {
     }
     const missing = await client.error('fs/open', {
       handleId: 'm',
-      path: uri(join(dir, 'missing')),
+      path: uri(join(scratch.path, 'missing')),
       sandbox: null,
     });
     expect(missing.code).toBe(RpcErrorCode.NotFound);
@@ -178,8 +175,8 @@ describe('file read handles (local mode)', () => {
 
   it('keeps at most 128 handles open per session and frees them when the session ends', async () => {
     const { executor, client } = await fx.session({ sessionTtlMs: 50 });
-    await writeFile(join(dir, 'f'), 'x');
-    const path = uri(join(dir, 'f'));
+    await writeFile(join(scratch.path, 'f'), 'x');
+    const path = uri(join(scratch.path, 'f'));
     for (let i = 0; i < 128; i++) await client.request('fs/open', { handleId: `h${i}`, path, sandbox: null });
     expect(await client.error('fs/open', { handleId: 'one-more', path, sandbox: null })).toEqual({
       code: RpcErrorCode.InvalidRequest,
@@ -206,31 +203,27 @@ async function untilFewerFds(limit: number): Promise<number> {
 
 describe('fs/walk (local mode)', () => {
   const fx = useExecutor();
-  let dir = '';
+  const scratch = useScratchDir('relaykit-walk-');
   beforeEach(async () => {
-    dir = await realpath(await mkdtemp(join(tmpdir(), 'relaykit-walk-')));
-    await mkdir(join(dir, 'sub/deep'), { recursive: true });
-    await writeFile(join(dir, 'a.txt'), 'a');
-    await writeFile(join(dir, 'sub/b.txt'), 'b');
-    await writeFile(join(dir, 'sub/deep/c.txt'), 'c');
-    await symlink(join(dir, 'sub'), join(dir, 'link-to-sub'));
-    await symlink(join(dir, 'a.txt'), join(dir, 'link-file'));
-    await symlink(join(dir, 'nowhere'), join(dir, 'dangling'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await mkdir(join(scratch.path, 'sub/deep'), { recursive: true });
+    await writeFile(join(scratch.path, 'a.txt'), 'a');
+    await writeFile(join(scratch.path, 'sub/b.txt'), 'b');
+    await writeFile(join(scratch.path, 'sub/deep/c.txt'), 'c');
+    await symlink(join(scratch.path, 'sub'), join(scratch.path, 'link-to-sub'));
+    await symlink(join(scratch.path, 'a.txt'), join(scratch.path, 'link-file'));
+    await symlink(join(scratch.path, 'nowhere'), join(scratch.path, 'dangling'));
   });
 
   const limits = { maxDepth: 64, maxDirectories: 100, maxEntries: 100, followDirectorySymlinks: false };
   const listed = (answer: { entries: { path: string; kind: string }[] }) =>
-    answer.entries.map((e) => `${e.kind} ${e.path.slice(uri(dir).length + 1)}`);
+    answer.entries.map((e) => `${e.kind} ${e.path.slice(uri(scratch.path).length + 1)}`);
 
   it('lists breadth first, sorted, skipping links unless they lead to directories and may be followed', async () => {
     const { client } = await fx.session();
     const walk = (options: typeof limits) =>
       client.request<{ entries: { path: string; kind: string }[]; errors: unknown[]; truncated: boolean }>(
         'fs/walk',
-        { path: uri(dir), options, sandbox: null },
+        { path: uri(scratch.path), options, sandbox: null },
       );
     const plain = await walk(limits);
     expect(listed(plain)).toEqual([
@@ -259,19 +252,27 @@ describe('fs/walk (local mode)', () => {
   it('refuses limits of zero or above upstream maximums, and a missing root', async () => {
     const { client } = await fx.session();
     expect(
-      await client.error('fs/walk', { path: uri(dir), options: { ...limits, maxEntries: 0 }, sandbox: null }),
+      await client.error('fs/walk', {
+        path: uri(scratch.path),
+        options: { ...limits, maxEntries: 0 },
+        sandbox: null,
+      }),
     ).toEqual({
       code: RpcErrorCode.InvalidRequest,
       message: 'filesystem walk limits must be greater than zero',
     });
     expect(
-      await client.error('fs/walk', { path: uri(dir), options: { ...limits, maxDepth: 65 }, sandbox: null }),
+      await client.error('fs/walk', {
+        path: uri(scratch.path),
+        options: { ...limits, maxDepth: 65 },
+        sandbox: null,
+      }),
     ).toEqual({
       code: RpcErrorCode.InvalidRequest,
       message: 'filesystem walk limits exceed maximums: depth=64, directories=10000, entries=50000',
     });
     const missing = await client.error('fs/walk', {
-      path: uri(join(dir, 'none')),
+      path: uri(join(scratch.path, 'none')),
       options: limits,
       sandbox: null,
     });

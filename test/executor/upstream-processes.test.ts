@@ -1,10 +1,9 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RpcErrorCode } from '../../proto/rpc/index.ts';
-import { useExecutor } from './fixture.ts';
+import { useExecutor, useScratchDir } from './fixture.ts';
 import { type TestClient, until } from './rpc-client.ts';
 
 const NODE = process.execPath;
@@ -29,19 +28,13 @@ async function run(client: TestClient, processId: string, params: Record<string,
 
 describe('process/start in upstream shape (local mode)', () => {
   const fx = useExecutor();
-  let dir = '';
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'relaykit-start-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = useScratchDir('relaykit-start-');
 
   it('gives the child exactly env when there is no envPolicy', async () => {
     const { client } = await fx.session();
     const out = await run(client, 'exact', {
       argv: [NODE, '-e', 'console.log(JSON.stringify(process.env))'],
-      cwd: pathToFileURL(dir).href,
+      cwd: pathToFileURL(scratch.path).href,
       env: { ONLY: 'this' },
     });
     expect(JSON.parse(out)).toEqual({ ONLY: 'this' });
@@ -51,7 +44,7 @@ describe('process/start in upstream shape (local mode)', () => {
     const { client } = await fx.session();
     const out = await run(client, 'policy', {
       argv: [NODE, '-e', 'console.log(JSON.stringify(process.env))'],
-      cwd: pathToFileURL(dir).href,
+      cwd: pathToFileURL(scratch.path).href,
       envPolicy: {
         inherit: 'core',
         ignoreDefaultExcludes: false,
@@ -86,7 +79,7 @@ describe('process/start in upstream shape (local mode)', () => {
 
   it('runs in a cwd given as a percent-encoded file URI and shows arg0 as argv[0]', async () => {
     const { client } = await fx.session();
-    const spaced = join(dir, 'a b ü');
+    const spaced = join(scratch.path, 'a b ü');
     await mkdir(spaced);
     const out = await run(client, 'where', {
       argv: [NODE, '-e', 'console.log(process.cwd()); console.log(process.argv0)'],
@@ -98,7 +91,7 @@ describe('process/start in upstream shape (local mode)', () => {
 
   it('refuses a sandbox or managed networking it cannot enforce, naming the field, and starts nothing', async () => {
     const { client } = await fx.session();
-    const cwd = pathToFileURL(dir).href;
+    const cwd = pathToFileURL(scratch.path).href;
     const sandboxed = await client.error('process/start', {
       ...upstreamStart,
       processId: 's',
@@ -137,7 +130,7 @@ describe('process/start in upstream shape (local mode)', () => {
 
   it('interrupts with SIGINT, closes stdin by signal, and reads with null options', async () => {
     const { client } = await fx.session();
-    const cwd = pathToFileURL(dir).href;
+    const cwd = pathToFileURL(scratch.path).href;
     await client.request('process/start', {
       ...upstreamStart,
       processId: 'cat',
@@ -189,7 +182,7 @@ describe('process/start in upstream shape (local mode)', () => {
     const { client } = await fx.session();
     expect(await client.request('process/signal', { processId: 'nope', signal: 'interrupt' })).toEqual({});
     expect(await client.request('process/terminate', { processId: 'nope' })).toEqual({ running: false });
-    await run(client, 'done', { argv: ['/bin/true'], cwd: pathToFileURL(dir).href });
+    await run(client, 'done', { argv: ['/bin/true'], cwd: pathToFileURL(scratch.path).href });
     expect(await client.request('process/signal', { processId: 'done', signal: 'interrupt' })).toEqual({});
   });
 
