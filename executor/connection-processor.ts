@@ -13,7 +13,7 @@ import {
 import type { RpcTransport } from '../rpc/index.ts';
 import { AfterReply } from './after-reply.ts';
 import { HttpRequests } from './http/http-requests.ts';
-import { METHODS, type MethodContext } from './method-table.ts';
+import { METHODS, type MethodContext, type MethodFamily } from './method-table.ts';
 import { EvictedOutputError } from './process/output-log.ts';
 import { invalidRequest } from './rpc-error.ts';
 import type { Session } from './session.ts';
@@ -136,15 +136,17 @@ export class ConnectionProcessor {
       }
       return this.#initialize(validated('initialize', rawParams));
     }
-    const { family } = METHODS[method];
+    // The table pairs each method with its own params type; a union of such functions cannot be called.
+    const { family, run } = METHODS[method] as {
+      family: MethodFamily;
+      run: (params: unknown, context: MethodContext) => unknown;
+    };
     if (this.#phase === 'awaitingInitialize') {
       throw invalidRequest(`client must call initialize before using ${family} methods`);
     }
     if (this.#phase !== 'ready')
       throw invalidRequest(`client must send initialized before using ${family} methods`);
-    const context: MethodContext = { session: this.#requireSession(), http: this.#http };
-    const run = METHODS[method].run as (params: unknown, context: MethodContext) => unknown;
-    return run(validated(method, rawParams), context);
+    return run(validated(method, rawParams), { session: this.#requireSession(), http: this.#http });
   }
 
   #initialize(params: ValidatedParams<'initialize'>): { sessionId: string } {

@@ -24,9 +24,10 @@ const DEFAULT_ROWS = 24;
 
 /**
  * One client session: its processes, its open file reads and the connection
- * it is attached to (if any). Output is pushed as notifications to the attached connection;
- * while that connection is backed up, or while detached with a full
- * retained window of unsent output, the processes' output is paused.
+ * it is attached to (if any). Output is pushed as notifications to the
+ * attached connection; while that connection is backed up, or while detached
+ * with a full retained window of unsent output, the processes' output is
+ * paused.
  */
 export class Session {
   readonly id: string;

@@ -61,7 +61,7 @@ const HANDLERS: Record<string, (executor: FakeUpstreamExecutor, p: Params, send:
     setImmediate(() => {
       const requestId = p.requestId;
       const deltas = [body.subarray(0, 5), body.subarray(5), Buffer.alloc(0)];
-      deltas.forEach((delta, i) =>
+      deltas.forEach((delta, i) => {
         send({
           method: 'http/request/bodyDelta',
           params: {
@@ -71,8 +71,8 @@ const HANDLERS: Record<string, (executor: FakeUpstreamExecutor, p: Params, send:
             done: i === 2,
             error: null,
           },
-        }),
-      );
+        });
+      });
     });
     return { ...head, bodyBase64: '' };
   },
@@ -192,16 +192,15 @@ export class FakeUpstreamExecutor {
     this.requests.push({ method, params });
     const handler = HANDLERS[method];
     if (handler === undefined) {
-      return send({
-        id,
-        error: { code: -32601, message: `exec-server stub does not implement \`${method}\` yet` },
-      });
+      send({ id, error: { code: -32601, message: `exec-server stub does not implement \`${method}\` yet` } });
+      return;
     }
     const problems =
       method === 'environment/info' ? [] : violations(params, REQUEST_STRUCTS[method] ?? { struct: {} });
     if (problems.length > 0) {
       this.refused.push(`${method}: ${problems.join('; ')}`);
-      return send({ id, error: { code: -32602, message: problems.join('; ') } });
+      send({ id, error: { code: -32602, message: problems.join('; ') } });
+      return;
     }
     try {
       send({ id, result: handler(this, params, send) });
