@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamConfig } from '../core/config.ts';
+import type { StreamKind } from '../core/stream-core.ts';
 import { StreamMux } from '../mux/stream-mux.ts';
 import type { Clock } from './clock.ts';
 import { LiveMessageStream, type StreamHost } from './live-stream.ts';
@@ -52,9 +53,9 @@ export class MuxDriver implements StreamHost {
     return () => this.#streamListeners.delete(listener);
   }
 
-  openStream(streamId: string = randomUUID()): MessageStream {
-    const core = this.#mux.open(streamId, this.now());
-    const stream = new LiveMessageStream(streamId, this, core.state);
+  openStream(streamId: string = randomUUID(), kind: StreamKind = 'reliable'): MessageStream {
+    const core = this.#mux.open(streamId, this.now(), kind);
+    const stream = new LiveMessageStream(streamId, kind, this, core.state);
     this.#live.set(streamId, stream);
     this.#flush();
     return stream;
@@ -74,6 +75,12 @@ export class MuxDriver implements StreamHost {
   linkDown(): void {
     this.#sink = undefined;
     this.#mux.linkLost(this.now());
+    this.#flush();
+  }
+
+  /** The socket has too much queued (or has drained): legacy streams stop (or resume) taking messages. */
+  linkCongested(congested: boolean): void {
+    this.#mux.linkCongested(congested);
     this.#flush();
   }
 
@@ -134,9 +141,8 @@ export class MuxDriver implements StreamHost {
         const out = this.#mux.drain();
         if (this.#sink !== undefined) for (const frame of out.frames) this.#sink(frame);
         const born: LiveMessageStream[] = [];
-        for (const id of out.opened) {
-          const core = this.#mux.get(id);
-          const stream = new LiveMessageStream(id, this, core?.state ?? 'reset');
+        for (const { streamId: id, kind } of out.opened) {
+          const stream = new LiveMessageStream(id, kind, this, this.#mux.get(id)?.state ?? 'reset');
           this.#live.set(id, stream);
           born.push(stream);
         }
