@@ -4,7 +4,9 @@ export type StreamState = 'open' | 'suspended' | 'reset';
 export type StreamEvent =
   | { type: 'state'; state: StreamState }
   | { type: 'reset'; reason: string; byPeer: boolean }
-  | { type: 'writable' };
+  | { type: 'writable' }
+  /** A secure stream heard its peer's handshake message (once per message the layer above must read). */
+  | { type: 'handshake'; payload: Uint8Array };
 
 /** What one stream produced since the last drain. */
 export interface StreamOutput {

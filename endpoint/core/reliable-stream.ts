@@ -55,6 +55,8 @@ export class ReliableStream implements StreamCore {
    * heard triggers resends); the resume is repeated when it falls due.
    */
   #resumeDeadline: number | undefined;
+  /** Since when every header heard acks less than the peer acked before (see #checkAckProgress). */
+  #ackBehindSince: number | undefined;
   readonly #notes: TransitionNotes;
 
   readonly stats: StreamStats = emptyStreamStats();
@@ -146,6 +148,10 @@ export class ReliableStream implements StreamCore {
     this.#heardFromPeer = true;
     this.#peerSilent = false;
 
+    if (!this.#ackKeptUp(frame, now)) {
+      this.protocolError('ack_regressed', now);
+      return;
+    }
     const acked = this.#sender.applyAck(frame.ack, frame.ackBits, now);
     if (!acked.ok) {
       this.protocolError(acked.error, now);
@@ -306,6 +312,24 @@ export class ReliableStream implements StreamCore {
   /** When an established stream that hears nothing more suspends. */
   get #silentAt(): number {
     return this.#lastHeardAt + this.#config.silentIntervals * this.#config.heartbeatMs;
+  }
+
+  /**
+   * A peer's ack state never goes back. A fresh header (any frame but data,
+   * whose resends carry the header of their first sending) that acks less
+   * than one heard before is normally an old frame overtaken on the way;
+   * when fresh headers keep doing so for a heartbeat interval, an earlier
+   * ack was damaged or forged and freed frames the peer never got, which
+   * would stall the stream for good: it resets instead.
+   */
+  #ackKeptUp(frame: RelayFrame, now: number): boolean {
+    if (frame.body.case === 'data') return true;
+    if (this.#sender.coversAcked(frame.ack, frame.ackBits)) {
+      this.#ackBehindSince = undefined;
+      return true;
+    }
+    this.#ackBehindSince ??= now;
+    return now - this.#ackBehindSince < this.#config.heartbeatMs;
   }
 
   #pump(now: number): void {

@@ -149,6 +149,11 @@ export class Sender {
     return { ok: true, progressed: outcome.newlyAcked.length > 0 };
   }
 
+  /** Whether an ack header still acknowledges everything acked before (see SendWindow.covers). */
+  coversAcked(ack: number, bits: number): boolean {
+    return this.#window.covers(ack, bits);
+  }
+
   /** New frames were acked: re-arms the tail probe and resends whatever the ack shows lost. */
   onProgress(now: number): void {
     this.#armProbe(now);

@@ -2,11 +2,19 @@ import type { RelayFrame } from '../../proto/codec/index.ts';
 import type { StreamOutput, StreamState } from './events.ts';
 
 /**
- * The generations of stream one socket can carry (DESIGN.md §3): `reliable`
- * (seq from 1, acks, retransmission, resume) and `legacy` (upstream's
- * legacy cleartext relay: seq from 0, no acks, no retransmission).
+ * The kinds of stream one socket can carry (DESIGN.md §3): `reliable` (seq
+ * from 1, acks, retransmission, resume), `legacy` (upstream's legacy
+ * cleartext relay: seq from 0, no acks, no retransmission) and `secure`
+ * (the secure relay, §9: a handshake, then records of either generation).
  */
-export type StreamKind = 'reliable' | 'legacy';
+export type StreamKind = 'reliable' | 'legacy' | 'secure';
+
+/**
+ * The generation of a secure stream's records: `reliable` (seq from 1, acks,
+ * resends, resume; upstream's PR #31457) or `legacy` (upstream main: seq
+ * from 0, released in order, nothing resent).
+ */
+export type SecureGeneration = 'reliable' | 'legacy';
 
 /**
  * One `stream_id` as the mux drives it, whatever its kind: a pure state

@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamConfig } from '../core/config.ts';
-import type { StreamKind } from '../core/stream-core.ts';
+import { SecureStream } from '../core/secure-stream.ts';
+import type { SecureGeneration, StreamKind } from '../core/stream-core.ts';
+import type { AcceptedSecurity } from '../mux/stream-kinds.ts';
 import { StreamMux } from '../mux/stream-mux.ts';
 import type { Clock } from './clock.ts';
 import { LiveMessageStream, type StreamHost } from './live-stream.ts';
 import type { RelayLogger } from './logger.ts';
-import type { MessageStream } from './message-stream.ts';
+import type { RelayStream } from './message-stream.ts';
 
 export interface MuxDriverOptions {
   accept: boolean;
+  security?: AcceptedSecurity;
   clock: Clock;
   maxStreams?: number;
   stream?: Partial<StreamConfig>;
@@ -23,7 +26,7 @@ export interface MuxDriverOptions {
 export class MuxDriver implements StreamHost {
   readonly #mux: StreamMux;
   readonly #live = new Map<string, LiveMessageStream>();
-  readonly #streamListeners = new Set<(stream: MessageStream) => void>();
+  readonly #streamListeners = new Set<(stream: RelayStream) => void>();
   readonly #logger: RelayLogger | undefined;
   readonly #clock: Clock;
   #sink: ((frame: Uint8Array) => void) | undefined;
@@ -37,7 +40,12 @@ export class MuxDriver implements StreamHost {
 
   constructor(options: MuxDriverOptions) {
     this.#mux = new StreamMux(
-      { accept: options.accept, maxStreams: options.maxStreams, stream: options.stream },
+      {
+        accept: options.accept,
+        security: options.security,
+        maxStreams: options.maxStreams,
+        stream: options.stream,
+      },
       false,
     );
     this.#logger = options.logger;
@@ -48,13 +56,17 @@ export class MuxDriver implements StreamHost {
     return this.#clock.now();
   }
 
-  onStream(listener: (stream: MessageStream) => void): () => void {
+  onStream(listener: (stream: RelayStream) => void): () => void {
     this.#streamListeners.add(listener);
     return () => this.#streamListeners.delete(listener);
   }
 
-  openStream(streamId: string = randomUUID(), kind: StreamKind = 'reliable'): MessageStream {
-    const core = this.#mux.open(streamId, this.now(), kind);
+  openStream(
+    streamId: string = randomUUID(),
+    kind: StreamKind = 'reliable',
+    generation?: SecureGeneration,
+  ): RelayStream {
+    const core = this.#mux.open(streamId, this.now(), kind, generation);
     const stream = new LiveMessageStream(streamId, kind, this, core.state);
     this.#live.set(streamId, stream);
     this.#flush();
@@ -108,6 +120,13 @@ export class MuxDriver implements StreamHost {
     const writable = core.send(message, this.now());
     this.#flush();
     return writable;
+  }
+
+  sendHandshake(streamId: string, payload: Uint8Array): void {
+    const core = this.#mux.get(streamId);
+    if (!(core instanceof SecureStream)) return;
+    core.sendHandshake(payload, this.now());
+    this.#flush();
   }
 
   writable(streamId: string): boolean {
