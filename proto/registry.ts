@@ -89,7 +89,8 @@ export interface RegistryErrorBody {
   error: { code: string; message: string };
 }
 
-export type BodyCheck<T> = { ok: true; value: T } | { ok: false; reason: string };
+/** A checked request body; a failure may name the one field at fault. */
+export type BodyCheck<T> = { ok: true; value: T } | { ok: false; reason: string; field?: string };
 
 function fieldsOf(body: unknown, allowed: readonly string[]): Record<string, unknown> | string {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
@@ -110,7 +111,7 @@ export function checkRegisterRequest(body: unknown): BodyCheck<RegisterRequest> 
   if (typeof record === 'string') return { ok: false, reason: record };
   const { instance, security_profile: profile } = record;
   if (instance !== undefined && (typeof instance !== 'string' || !isValidId(instance))) {
-    return { ok: false, reason: '`instance` must be 1-256 chars of [A-Za-z0-9_-]' };
+    return { ok: false, field: 'instance', reason: '`instance` must be 1-256 chars of [A-Za-z0-9_-]' };
   }
   if (profile === undefined && record.executor_public_key === undefined) {
     return { ok: true, value: instance === undefined ? {} : { instance } };
