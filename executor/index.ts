@@ -12,8 +12,10 @@ export { parseListenUrl } from './local-server.ts';
 export { createLogger, LOG_LEVELS, type LogLevel, silentLogger } from './logger.ts';
 export { type PtySupport, ptySupport } from './process/pty-support.ts';
 export {
+  type ExecutorSecurity,
   type RemoteExecutor,
   type RemoteExecutorOptions,
   startRemoteExecutor,
 } from './remote-executor.ts';
+export { SECURE_RELAY_LIMITS } from './secure-acceptor.ts';
 export { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS, type SessionTable } from './session-table.ts';

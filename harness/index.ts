@@ -81,4 +81,5 @@ export {
 export type { ExitStatus } from './output-sequencer.ts';
 export type { ProcessOutput } from './process-handle.ts';
 export { ProcessHandle } from './process-handle.ts';
+export { type RelaySecurity, RelaySecurityError, type RelaySecurityOptions } from './relay-security.ts';
 export type { RelayTarget } from './relay-socket.ts';

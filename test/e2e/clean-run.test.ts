@@ -1,21 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../sim/stack.ts';
-import { expectEcho, expectPayload, printSeedOnFailure, suiteSeed } from './support.ts';
+import { e2eProfiles, expectEcho, expectPayload, printSeedOnFailure, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
 
-let stack: Stack;
+describe.each(e2eProfiles())('a clean run through the whole stack (%s)', (securityProfile) => {
+  let stack: Stack;
 
-beforeAll(async () => {
-  stack = await startStack({ seed });
-});
+  beforeAll(async () => {
+    stack = await startStack({ seed, securityProfile });
+  });
 
-afterAll(async () => {
-  await stack?.dispose();
-});
+  afterAll(async () => {
+    await stack?.dispose();
+  });
 
-describe('a clean run through the whole stack', () => {
   it('keeps two concurrent streams on one executor socket apart, each byte-exact', async () => {
     const socket = await stack.sharedSocket();
     const [a, b] = [await socket.client(), await socket.client()];

@@ -1,29 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RendezvousRejectedError, requestConnectUrl } from '../../harness/index.ts';
+import { RendezvousRejectedError } from '../../harness/index.ts';
+import { SECURE_PROFILE } from '../../proto/secure-relay.ts';
+import { requestConnect } from '../../registry/index.ts';
+import { StaticIdentity } from '../../secure/index.ts';
 import { pollUntil } from '../../sim/poll.ts';
 import { dataFrame, resumeFrame } from '../../sim/raw/frames.ts';
 import { openRelaySocket, UpgradeRejected } from '../../sim/raw/socket.ts';
 import { type Stack, startStack } from '../../sim/stack.ts';
 import { mintTicket } from '../../worker/tokens.ts';
-import { consume, printSeedOnFailure, sha256, suiteSeed } from './support.ts';
+import { consume, e2eProfiles, printSeedOnFailure, sha256, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
 
-let stack: Stack;
+describe.each(e2eProfiles())('one harness cannot reach into another (%s)', (securityProfile) => {
+  let stack: Stack;
 
-beforeAll(async () => {
-  stack = await startStack({ seed });
-});
+  beforeAll(async () => {
+    stack = await startStack({ seed, securityProfile });
+  });
 
-afterAll(async () => {
-  await stack?.dispose();
-});
+  afterAll(async () => {
+    await stack?.dispose();
+  });
 
-const drops = async (reason: string) => (await stack.worker.stats(stack.executorId)).drops[reason] ?? 0;
+  const drops = async (reason: string) => (await stack.worker.stats(stack.executorId)).drops[reason] ?? 0;
 
-describe('one harness cannot reach into another', () => {
   it("drops a second harness's frames on a claimed stream id; the owner's process carries on", async () => {
     const owner = await stack.harness();
     const streamId = owner.streamId as string;
@@ -33,12 +36,13 @@ describe('one harness cannot reach into another', () => {
     const consumed = consume(handle);
 
     // A second harness identity with its own valid token and socket, through the proxy like everyone.
-    const intruderUrl = await requestConnectUrl({
-      registryUrl: stack.registryUrl,
-      executorId: stack.executorId,
-      token: await stack.harnessToken(),
-    });
-    const socket = await openRelaySocket(intruderUrl);
+    const intruder = await requestConnect(
+      { registryUrl: stack.registryUrl, executorId: stack.executorId, token: await stack.harnessToken() },
+      securityProfile === SECURE_PROFILE
+        ? { harnessPublicKey: StaticIdentity.generate().publicKey.toJSON() }
+        : {},
+    );
+    const socket = await openRelaySocket(intruder.url);
     const terminate = new TextEncoder().encode(
       JSON.stringify({ id: 1, method: 'process/terminate', params: { processId: handle.processId } }),
     );

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../sim/stack.ts';
-import { expectEcho, expectPayload, printSeedOnFailure, suiteSeed } from './support.ts';
+import { e2eProfiles, expectEcho, expectPayload, printSeedOnFailure, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -22,7 +22,7 @@ afterEach(async () => {
   stack = undefined;
 });
 
-describe('drop, duplication and reordering on both legs', () => {
+describe.each(e2eProfiles())('drop, duplication and reordering on both legs (%s)', (securityProfile) => {
   it.each([
     { percent: 5, p: 0.05 },
     { percent: 20, p: 0.2 },
@@ -30,7 +30,7 @@ describe('drop, duplication and reordering on both legs', () => {
     'delivers streamed output and echoed stdin byte-exact at $percent %',
     { timeout: 180_000 },
     async ({ p }) => {
-      stack = await startStack({ seed });
+      stack = await startStack({ seed, securityProfile });
       const client = await stack.harness();
       const echoClient = await stack.harness();
       stack.proxy.setFaults('both', { drop: p, duplicate: p, reorder: p, reorderDistance: 8 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HarnessClient } from '../../harness/index.ts';
 import type { SharedStackSocket } from '../../sim/stack.ts';
 import { FAST_EXECUTOR_ARGS, type Stack, startStack } from '../../sim/stack.ts';
-import { consume, printSeedOnFailure, sha256, suiteSeed } from './support.ts';
+import { consume, e2eProfiles, printSeedOnFailure, sha256, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -10,17 +10,21 @@ printSeedOnFailure(seed);
 const SOCKETS = 20;
 const STREAMS_PER_SOCKET = 10;
 
-let stack: Stack;
+describe.each(e2eProfiles())('many concurrent streams on one executor (%s)', (securityProfile) => {
+  let stack: Stack;
 
-beforeAll(async () => {
-  stack = await startStack({ seed, executorArgs: [...FAST_EXECUTOR_ARGS, '--max-streams', '256'] });
-});
+  beforeAll(async () => {
+    stack = await startStack({
+      seed,
+      securityProfile,
+      executorArgs: [...FAST_EXECUTOR_ARGS, '--max-streams', '256'],
+    });
+  });
 
-afterAll(async () => {
-  await stack?.dispose();
-});
+  afterAll(async () => {
+    await stack?.dispose();
+  });
 
-describe('many concurrent streams on one executor', () => {
   it('completes 200 short commands from 20 harness sockets, each output on its own stream', {
     timeout: 120_000,
   }, async () => {

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, expect } from 'vitest';
 import type { ExecOptions, ExitStatus, HarnessClient, ProcessHandle } from '../../harness/index.ts';
+import { SECURITY_PROFILES, type SecurityProfile } from '../../proto/secure-relay.ts';
 import { emitPayloadArgv, payloadSha256 } from '../../sim/payload.ts';
 
 const DEFAULT_SEED = 20_261_121;
@@ -102,4 +103,17 @@ export async function expectEcho(
   expect(run.status).toEqual({ exitCode: 0, signal: null });
   expect(run.bytes).toBe(input.length);
   expect(run.sha256).toBe(sha256(input));
+}
+
+/**
+ * The security profiles each scenario runs in: both by default, the secure
+ * one first; RELAYKIT_E2E_PROFILES=noise_hybrid_ik_v1 (or cleartext) runs one.
+ */
+export function e2eProfiles(): SecurityProfile[] {
+  const text = process.env.RELAYKIT_E2E_PROFILES;
+  if (text === undefined || text === '') return [...SECURITY_PROFILES];
+  const profiles = text.split(',').map((p) => p.trim());
+  const unknown = profiles.find((p) => !(SECURITY_PROFILES as readonly string[]).includes(p));
+  if (unknown !== undefined) throw new Error(`RELAYKIT_E2E_PROFILES: unknown profile ${unknown}`);
+  return profiles as SecurityProfile[];
 }
