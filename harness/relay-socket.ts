@@ -28,17 +28,18 @@ export interface RelayTarget extends RendezvousTarget, RelaySecurityOptions {
    * resumes on a new one.
    */
   relay?: Pick<ConnectRelayOptions, 'stream' | 'keepalive' | 'backoff' | 'logger' | 'maxStreams' | 'legacy'>;
+  /**
+   * How long a secure connection whose handshake failed is tried again on
+   * fresh streams (default 15 s): an executor refuses handshakes beyond 32
+   * validations in flight, and the harness cannot tell that from a refusal.
+   */
+  handshakeRetryMs?: number;
 }
 
 /** A connect answer's handshake bundle is used for new streams this long at most. */
 const BUNDLE_MAX_AGE_MS = 60_000;
 
-/**
- * A secure stream whose handshake failed is tried again on a fresh stream
- * (with a fresh bundle), with backoff, for this long: an executor refuses
- * handshakes beyond 32 validations in flight, and one that re-registered
- * needs the new bundle.
- */
+/** Backoff between handshake attempts, and how long they go on by default (see `handshakeRetryMs`). */
 const HANDSHAKE_RETRY_MS = { initial: 100, max: 2000, budget: 15_000 };
 
 interface Admitted {
@@ -109,7 +110,7 @@ export class RelaySocket {
           throw new HarnessConnectError(`relay endpoint for ${this.#label} is closed`, false);
         }
         const { initial, max, budget } = HANDSHAKE_RETRY_MS;
-        const giveUpAt = performance.now() + budget;
+        const giveUpAt = performance.now() + (this.#target.handshakeRetryMs ?? budget);
         for (let attempt = 0; ; attempt++) {
           const bundle = await this.#bundle();
           if (bundle === undefined) {
