@@ -15,6 +15,8 @@ export type { StreamEvent, StreamState, StreamStats } from './core/events.ts';
 export { ReliableStream } from './core/reliable-stream.ts';
 export { Backoff, type BackoffOptions, jitteredDelay } from './live/backoff.ts';
 export { type Clock, systemClock } from './live/clock.ts';
+export { ENDPOINT_METRICS, type EndpointMetric, endpointMetricValues } from './live/endpoint-metrics.ts';
+export type { EndpointStats, StreamTiming } from './live/endpoint-stats.ts';
 export type { RelayLogger } from './live/logger.ts';
 export type { MessageStream } from './live/message-stream.ts';
 export {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamConfig } from '../core/config.ts';
+import type { StreamEvent } from '../core/events.ts';
 import { StreamMux } from '../mux/stream-mux.ts';
 import type { Clock } from './clock.ts';
+import { type EndpointStats, EndpointStatsRecorder } from './endpoint-stats.ts';
 import { LiveMessageStream, type StreamHost } from './live-stream.ts';
 import type { RelayLogger } from './logger.ts';
 import type { MessageStream } from './message-stream.ts';
@@ -25,6 +27,7 @@ export class MuxDriver implements StreamHost {
   readonly #streamListeners = new Set<(stream: MessageStream) => void>();
   readonly #logger: RelayLogger | undefined;
   readonly #clock: Clock;
+  readonly #stats = new EndpointStatsRecorder();
   #sink: ((frame: Uint8Array) => void) | undefined;
   /** Cancels the one pending timer, if any. */
   #cancelTimer: (() => void) | undefined;
@@ -56,6 +59,7 @@ export class MuxDriver implements StreamHost {
     const core = this.#mux.open(streamId, this.now());
     const stream = new LiveMessageStream(streamId, this, core.state);
     this.#live.set(streamId, stream);
+    this.#stats.opened(streamId, core.stats);
     this.#flush();
     return stream;
   }
@@ -64,9 +68,19 @@ export class MuxDriver implements StreamHost {
     return this.#mux.size;
   }
 
+  /** Counters of this endpoint's sockets and streams (EndpointStats). */
+  stats(): EndpointStats {
+    const timings = this.#mux.ids().flatMap((id) => {
+      const core = this.#mux.get(id);
+      return core === undefined ? [] : [{ smoothedRttMs: core.smoothedRtt, rtoMs: core.rto }];
+    });
+    return this.#stats.snapshot(this.#sink !== undefined, timings, this.now());
+  }
+
   /** A socket is open: frames go to `sink`, and every live stream resumes. */
   linkUp(sink: (frame: Uint8Array) => void): void {
     this.#sink = sink;
+    this.#stats.linkUp(this.#mux.size);
     this.#mux.linkRestored(this.now());
     this.#flush();
   }
@@ -78,6 +92,7 @@ export class MuxDriver implements StreamHost {
   }
 
   receive(bytes: Uint8Array): void {
+    this.#stats.received(bytes);
     this.#mux.receive(bytes, this.now());
     this.#flush();
   }
@@ -99,6 +114,7 @@ export class MuxDriver implements StreamHost {
     const core = this.#mux.get(streamId);
     if (core === undefined) return false;
     const writable = core.send(message, this.now());
+    if (!writable) this.#stats.unwritable(streamId, this.now());
     this.#flush();
     return writable;
   }
@@ -132,16 +148,23 @@ export class MuxDriver implements StreamHost {
       do {
         this.#flushAgain = false;
         const out = this.#mux.drain();
-        if (this.#sink !== undefined) for (const frame of out.frames) this.#sink(frame);
+        if (this.#sink !== undefined) {
+          for (const frame of out.frames) {
+            this.#stats.sent(frame);
+            this.#sink(frame);
+          }
+        }
         const born: LiveMessageStream[] = [];
         for (const id of out.opened) {
           const core = this.#mux.get(id);
           const stream = new LiveMessageStream(id, this, core?.state ?? 'reset');
           this.#live.set(id, stream);
+          if (core !== undefined) this.#stats.opened(id, core.stats);
           born.push(stream);
         }
         for (const stream of born) for (const listener of [...this.#streamListeners]) listener(stream);
         for (const s of out.streams) {
+          this.#noteEvents(s.streamId, s.events);
           const stream = this.#live.get(s.streamId);
           if (stream === undefined) continue;
           if (s.events.some((e) => e.type === 'reset')) this.#live.delete(s.streamId);
@@ -157,6 +180,13 @@ export class MuxDriver implements StreamHost {
       this.#flushing = false;
     }
     this.#arm();
+  }
+
+  #noteEvents(streamId: string, events: readonly StreamEvent[]): void {
+    for (const event of events) {
+      if (event.type === 'writable') this.#stats.writable(streamId, this.now());
+      else if (event.type === 'reset') this.#stats.reset(streamId, event.reason, this.now());
+    }
   }
 
   /** Keeps exactly one timer, at the earliest deadline of any stream. */
