@@ -4,6 +4,7 @@
  *   POST {registry}/cloud/executor/{id}/register  (executor token, body {"instance"})
  *   POST {registry}/cloud/executor/{id}/connect   (harness token)
  *   → 200 {"executor_id", "url"} or {"error": {"code", "message"}}
+ *   GET  {registry}/cloud/executor/{id}/stats     (either token) → 200 the rendezvous' counters
  */
 
 /** Executor ids (and token subjects, executor instances): 1–256 of [A-Za-z0-9_-]. */
@@ -13,7 +14,7 @@ export function isValidId(value: string): boolean {
   return ID_PATTERN.test(value);
 }
 
-export type RegistryAction = 'register' | 'connect';
+export type RegistryAction = 'register' | 'connect' | 'stats';
 
 /** The path of a registry call, relative to the registry base URL. */
 export function registryPath(executorId: string, action: RegistryAction): string {
