@@ -1,26 +1,12 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RELAYKIT_BIN } from '../../sim/executor-process.ts';
 import type { SimReport } from '../../sim/run.ts';
-import { printSeedOnFailure, suiteSeed } from './support.ts';
+import { embeddedTimeline, printSeedOnFailure, relaykit, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
-
-async function relaykit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [RELAYKIT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const [code] = await once(child, 'exit');
-  return { code, stdout, stderr };
-}
 
 describe('relaykit sim', () => {
   it('runs a small lossy simulation and reports an ok verdict as JSON', async () => {
@@ -67,6 +53,32 @@ describe('relaykit sim', () => {
     expect(stdout).toMatch(/retransmissions\s+executor \d+ of \d+ data frames/);
     expect(stdout).toMatch(/lost bytes\s+0\n/);
     expect(stdout).toMatch(/verdict\s+ok/);
+  });
+
+  it('writes a self-contained timeline page with --timeline and says where', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relaykit-sim-'));
+    try {
+      const file = join(dir, 'pages', 'run.html');
+      const { code, stderr } = await relaykit([
+        'sim',
+        '--scenario',
+        'lossy',
+        '--bytes',
+        '128k',
+        '--seed',
+        String(seed),
+        '--timeline',
+        file,
+      ]);
+      expect(code).toBe(0);
+      expect(stderr).toContain(`timeline written to ${file}`);
+      const timeline = embeddedTimeline(readFileSync(file, 'utf8'));
+      expect(timeline.streams).toHaveLength(2);
+      expect(timeline.meta).toMatchObject({ seed, verdict: 'ok' });
+      expect(timeline.frames.some((f) => f.kind === 'data')).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a bad flag and an unknown scenario with one clear line', async () => {
