@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SimReport } from '../../sim/run.ts';
-import { embeddedTimeline, printSeedOnFailure, relaykit, suiteSeed } from './support.ts';
+import { runCli } from '../harness/executor-process.ts';
+import { embeddedTimeline, printSeedOnFailure, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -11,7 +12,7 @@ printSeedOnFailure(seed);
 describe('relaykit sim', () => {
   it('runs a small lossy simulation and reports an ok verdict as JSON', async () => {
     const args = ['sim', '--drop', '0.05', '--dup', '0.05', '--reorder', '0.05', '--streams', '2'];
-    const { code, stdout, stderr } = await relaykit([
+    const { code, stdout, stderr } = await runCli([
       ...args,
       '--bytes',
       '256k',
@@ -39,7 +40,7 @@ describe('relaykit sim', () => {
   });
 
   it('prints the report table for a named scenario', async () => {
-    const { code, stdout } = await relaykit([
+    const { code, stdout } = await runCli([
       'sim',
       '--scenario',
       'clean',
@@ -59,7 +60,7 @@ describe('relaykit sim', () => {
     const dir = mkdtempSync(join(tmpdir(), 'relaykit-sim-'));
     try {
       const file = join(dir, 'pages', 'run.html');
-      const { code, stderr } = await relaykit([
+      const { code, stderr } = await runCli([
         'sim',
         '--scenario',
         'lossy',
@@ -82,11 +83,11 @@ describe('relaykit sim', () => {
   });
 
   it('rejects a bad flag and an unknown scenario with one clear line', async () => {
-    const bad = await relaykit(['sim', '--drop', '1.5']);
+    const bad = await runCli(['sim', '--drop', '1.5']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^relaykit sim: .*--drop <p>.* must be a probability in \[0, 1\]/);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    const unknown = await relaykit(['sim', '--scenario', 'nope']);
+    const unknown = await runCli(['sim', '--scenario', 'nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown scenario "nope"; one of: clean, lossy/);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HarnessClient } from '../../harness/index.ts';
 import type { Stack } from '../../sim/stack.ts';
-import { printSeedOnFailure, relaykit, startRecordedStack, suiteSeed } from './support.ts';
+import { runCli } from '../harness/executor-process.ts';
+import { printSeedOnFailure, startRecordedStack, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -37,7 +38,7 @@ describe('relaykit status', () => {
       '--token',
       token,
     ];
-    const { code, stdout, stderr } = await relaykit(args, envWith());
+    const { code, stdout, stderr } = await runCli(args, { env: envWith() });
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain(`executor ${stack.executorId} at ${stack.registryUrl}`);
@@ -52,7 +53,7 @@ describe('relaykit status', () => {
   it('prints the raw answer with --json, taking the executor token from the environment', async () => {
     const token = await stack.worker.mintToken('executor', stack.executorId);
     const args = ['status', '--registry', stack.registryUrl, '--executor-id', stack.executorId, '--json'];
-    const { code, stdout } = await relaykit(args, envWith({ RELAYKIT_EXECUTOR_TOKEN: token }));
+    const { code, stdout } = await runCli(args, { env: envWith({ RELAYKIT_EXECUTOR_TOKEN: token }) });
     expect(code).toBe(0);
     const answer = JSON.parse(stdout);
     expect(answer).toMatchObject({
@@ -65,7 +66,9 @@ describe('relaykit status', () => {
 
   it('says in one line when the token is rejected, the rendezvous unreachable or the executor unknown', async () => {
     const status = (registry: string, executorId: string, token: string) =>
-      relaykit(['status', '--registry', registry, '--executor-id', executorId, '--token', token], envWith());
+      runCli(['status', '--registry', registry, '--executor-id', executorId, '--token', token], {
+        env: envWith(),
+      });
     const otherToken = await stack.worker.mintToken('harness', 'another-executor');
     const cases: [Promise<{ code: number | null; stderr: string }>, RegExp][] = [
       [status(stack.registryUrl, stack.executorId, 'not-a-token'), /^relaykit: harness token rejected \(401/],
@@ -88,10 +91,9 @@ describe('relaykit status', () => {
       expect(stderr).toMatch(message);
       expect(stderr.trim().split('\n')).toHaveLength(1);
     }
-    const missing = await relaykit(
-      ['status', '--registry', stack.registryUrl, '--executor-id', 'x'],
-      envWith(),
-    );
+    const missing = await runCli(['status', '--registry', stack.registryUrl, '--executor-id', 'x'], {
+      env: envWith(),
+    });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/a token is required/);
   });

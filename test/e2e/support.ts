@@ -1,12 +1,9 @@
 /** Shared pieces of the end-to-end suite: the seed, timelines of failures, checked runs and hashes. */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { basename, join, resolve } from 'node:path';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { DEFAULT_STREAM_CONFIG } from '../../endpoint/index.ts';
 import type { ExecOptions, ExitStatus, HarnessClient, ProcessHandle } from '../../harness/index.ts';
-import { RELAYKIT_BIN } from '../../sim/executor-process.ts';
 import { emitPayloadArgv, payloadSha256 } from '../../sim/payload.ts';
 import { type Stack, type StackOptions, startStack } from '../../sim/stack.ts';
 import { writeTimeline } from '../../sim/timeline/page.ts';
@@ -163,22 +160,4 @@ export function embeddedTimeline(html: string): TimelineData {
   const json = /<script type="application\/json" id="timeline-data">(.*?)<\/script>/s.exec(html)?.[1];
   if (json === undefined) throw new Error('the page embeds no timeline data');
   return JSON.parse(json) as TimelineData;
-}
-
-/** Runs the `relaykit` command line to its end. */
-export async function relaykit(
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [RELAYKIT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const [code] = await once(child, 'exit');
-  return { code, stdout, stderr };
 }

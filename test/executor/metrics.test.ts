@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MetricsServer, parseMetricsListen, startMetricsServer } from '../../executor/index.ts';
-import { relaykit } from '../e2e/support.ts';
+import { runCli } from '../harness/executor-process.ts';
 import { useExecutor } from './fixture.ts';
 
 const executors = useExecutor();
@@ -28,7 +28,7 @@ describe('the metrics address', () => {
   });
 
   it('is checked by relaykit executor before it starts', async () => {
-    const { code, stderr } = await relaykit([
+    const { code, stderr } = await runCli([
       'executor',
       '--listen',
       'ws://127.0.0.1:0',
