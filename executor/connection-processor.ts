@@ -1,44 +1,23 @@
 import type { Logger } from 'pino';
 import {
-  type FsCopyParams,
-  type FsCreateDirectoryParams,
-  type FsPathParams,
-  type FsRemoveParams,
-  type FsWriteFileParams,
   INITIALIZED_NOTIFICATION,
-  type InitializeParams,
   isRequestMethod,
-  type ProcessIdParams,
-  type ProcessReadParams,
-  type ProcessResizeParams,
-  type ProcessSignalParams,
-  type ProcessStartParams,
-  type ProcessWriteParams,
   parseMessage,
   type RequestId,
   type RequestMethod,
   RpcError,
   RpcErrorCode,
+  type ValidatedParams,
   validateParams,
 } from '../proto/rpc/index.ts';
 import type { RpcTransport } from '../rpc/index.ts';
-import { environmentInfo } from './environment-info.ts';
-import {
-  fsCopy,
-  fsCreateDirectory,
-  fsGetMetadata,
-  fsReadDirectory,
-  fsReadFile,
-  fsRemove,
-  fsWriteFile,
-} from './fs-methods.ts';
+import { AfterReply } from './after-reply.ts';
+import { HttpRequests } from './http/http-requests.ts';
+import { METHODS, type MethodContext, type MethodFamily } from './method-table.ts';
 import { EvictedOutputError } from './process/output-log.ts';
 import { invalidRequest } from './rpc-error.ts';
 import type { Session } from './session.ts';
 import type { SessionTable } from './session-table.ts';
-
-/** Default cap of one `process/read` answer. */
-const DEFAULT_READ_MAX_BYTES = 1024 * 1024;
 
 type Phase = 'awaitingInitialize' | 'awaitingInitialized' | 'ready' | 'closed';
 
@@ -51,6 +30,7 @@ export class ConnectionProcessor {
   readonly #transport: RpcTransport;
   readonly #sessions: SessionTable;
   readonly #logger: Logger;
+  readonly #http: HttpRequests;
   #phase: Phase = 'awaitingInitialize';
   #session: Session | null = null;
 
@@ -58,6 +38,7 @@ export class ConnectionProcessor {
     this.#transport = transport;
     this.#sessions = sessions;
     this.#logger = logger;
+    this.#http = new HttpRequests(transport);
     transport.onMessage((text) => this.#onMessage(text));
     transport.onClose((reason) => this.#onClose(reason));
   }
@@ -70,6 +51,7 @@ export class ConnectionProcessor {
     if (this.#phase === 'closed') return;
     this.#phase = 'closed';
     this.#logger.info({ sessionId: this.#session?.id, reason }, 'connection closed');
+    this.#http.abortAll();
     if (this.#session) this.#sessions.detach(this.#session);
   }
 
@@ -93,7 +75,11 @@ export class ConnectionProcessor {
       case 'request': {
         const { id, method, params } = parsed.message;
         this.#handle(method, params).then(
-          (result) => this.#reply(id, { result }),
+          (result) => {
+            if (!(result instanceof AfterReply)) return this.#reply(id, { result });
+            this.#reply(id, { result: result.result });
+            result.start();
+          },
           (err: unknown) => this.#reply(id, { error: this.#toError(method, err) }),
         );
       }
@@ -138,84 +124,36 @@ export class ConnectionProcessor {
   }
 
   async #handle(method: string, rawParams: unknown): Promise<unknown> {
-    if (!isRequestMethod(method))
-      throw new RpcError(RpcErrorCode.MethodNotFound, `method not found: ${method}`);
-    if (method === 'initialize') {
-      if (this.#phase !== 'awaitingInitialize')
-        throw invalidRequest('initialize was already called on this connection');
-    } else if (this.#phase !== 'ready') {
-      throw invalidRequest(
-        this.#phase === 'awaitingInitialize'
-          ? `${method} before initialize: send initialize, then the initialized notification`
-          : `${method} before the initialized notification`,
+    if (!isRequestMethod(method)) {
+      throw new RpcError(
+        RpcErrorCode.MethodNotFound,
+        `exec-server stub does not implement \`${method}\` yet`,
       );
     }
-    const validated = validateParams(method, rawParams);
-    if (!validated.ok) throw new RpcError(RpcErrorCode.InvalidParams, validated.message);
-    return this.#dispatch(method, validated.value);
-  }
-
-  #dispatch(method: RequestMethod, params: unknown): Promise<unknown> | unknown {
-    switch (method) {
-      case 'initialize':
-        return this.#initialize(params as InitializeParams);
-      case 'process/start':
-        return this.#requireSession()
-          .start(params as ProcessStartParams)
-          .then((p) => ({ processId: p.processId }));
-      case 'process/read': {
-        const p = params as ProcessReadParams;
-        return this.#process(p.processId).read(
-          p.afterSeq ?? 0,
-          p.maxBytes ?? DEFAULT_READ_MAX_BYTES,
-          p.waitMs ?? 0,
-        );
+    if (method === 'initialize') {
+      if (this.#phase !== 'awaitingInitialize') {
+        throw invalidRequest('initialize may only be sent once per connection');
       }
-      case 'process/write': {
-        const p = params as ProcessWriteParams;
-        const session = this.#requireSession();
-        const proc = session.processes.get(p.processId);
-        if (!proc) return { status: session.isStarting(p.processId) ? 'starting' : 'unknownProcess' };
-        return { status: proc.write(Buffer.from(p.chunk, 'base64'), p.writeId) };
-      }
-      case 'process/closeStdin':
-        this.#process((params as ProcessIdParams).processId).closeStdin();
-        return {};
-      case 'process/resize': {
-        const p = params as ProcessResizeParams;
-        this.#process(p.processId).resize(p.cols, p.rows);
-        return {};
-      }
-      case 'process/signal': {
-        const p = params as ProcessSignalParams;
-        this.#process(p.processId).signal(p.signal);
-        return {};
-      }
-      case 'process/terminate':
-        return { running: this.#process((params as ProcessIdParams).processId).terminate() };
-      case 'fs/readFile':
-        return fsReadFile(params as FsPathParams);
-      case 'fs/writeFile':
-        return fsWriteFile(params as FsWriteFileParams);
-      case 'fs/readDirectory':
-        return fsReadDirectory(params as FsPathParams);
-      case 'fs/getMetadata':
-        return fsGetMetadata(params as FsPathParams);
-      case 'fs/createDirectory':
-        return fsCreateDirectory(params as FsCreateDirectoryParams);
-      case 'fs/remove':
-        return fsRemove(params as FsRemoveParams);
-      case 'fs/copy':
-        return fsCopy(params as FsCopyParams);
-      case 'environment/info':
-        return environmentInfo();
+      return this.#initialize(validated('initialize', rawParams));
     }
+    // The table pairs each method with its own params type; a union of such functions cannot be called.
+    const { family, run } = METHODS[method] as {
+      family: MethodFamily;
+      run: (params: unknown, context: MethodContext) => unknown;
+    };
+    if (this.#phase === 'awaitingInitialize') {
+      throw invalidRequest(`client must call initialize before using ${family} methods`);
+    }
+    if (this.#phase !== 'ready')
+      throw invalidRequest(`client must send initialized before using ${family} methods`);
+    return run(validated(method, rawParams), { session: this.#requireSession(), http: this.#http });
   }
 
-  #initialize(params: InitializeParams): { sessionId: string } {
-    const session = params.resumeSessionId
-      ? this.#sessions.resume(params.resumeSessionId, this.#transport)
-      : this.#sessions.create(this.#transport);
+  #initialize(params: ValidatedParams<'initialize'>): { sessionId: string } {
+    const session =
+      params.resumeSessionId !== undefined
+        ? this.#sessions.resume(params.resumeSessionId, this.#transport)
+        : this.#sessions.create(this.#transport);
     this.#session = session;
     this.#phase = 'awaitingInitialized';
     this.#logger.info({ sessionId: session.id, clientName: params.clientName }, 'initialized');
@@ -226,10 +164,10 @@ export class ConnectionProcessor {
     if (!this.#session) throw invalidRequest('no session on this connection');
     return this.#session;
   }
+}
 
-  #process(processId: string) {
-    const proc = this.#requireSession().processes.get(processId);
-    if (!proc) throw invalidRequest(`unknown process id ${processId}`);
-    return proc;
-  }
+function validated<M extends RequestMethod>(method: M, params: unknown): ValidatedParams<M> {
+  const result = validateParams(method, params);
+  if (!result.ok) throw new RpcError(RpcErrorCode.InvalidParams, result.message);
+  return result.value as ValidatedParams<M>;
 }

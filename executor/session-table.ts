@@ -74,7 +74,7 @@ export class SessionTable {
     if (session.attached) {
       throw new RpcError(
         RpcErrorCode.SessionAttachedElsewhere,
-        `session ${sessionId} is attached to another connection`,
+        `session ${sessionId} is already attached to another connection`,
       );
     }
     const timer = this.#expiryTimers.get(session);

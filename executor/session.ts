@@ -1,14 +1,18 @@
 import type { Logger } from 'pino';
-import type { ProcessStartParams } from '../proto/rpc/index.ts';
+import type { ValidatedParams } from '../proto/rpc/index.ts';
 import type { RpcTransport } from '../rpc/index.ts';
+import { FileHandles } from './files/file-handles.ts';
 import { outputNotification } from './output-notification.ts';
+import { childEnv } from './process/child-env.ts';
 import type { ProcessDriver, SpawnSpec } from './process/driver.ts';
 import { ManagedProcess, type ProcessEvent } from './process/managed-process.ts';
 import { PipeDriver } from './process/pipe-driver.ts';
 import { PtyDriver } from './process/pty-driver.ts';
 import { ptySupport, ptyUnavailableMessage } from './process/pty-support.ts';
 import { checkCwd, resolveExecutable, SpawnError } from './process/spawn-checks.ts';
-import { internalError, invalidRequest } from './rpc-error.ts';
+import { internalError, invalidParams, invalidRequest } from './rpc-error.ts';
+
+type StartParams = ValidatedParams<'process/start'>;
 
 export interface SessionOptions {
   /** Retained output per process, in bytes. */
@@ -20,13 +24,15 @@ const DEFAULT_COLS = 80;
 const DEFAULT_ROWS = 24;
 
 /**
- * One client session: its processes and the connection it is attached to
- * (if any). Output is pushed as notifications to the attached connection;
- * while that connection is backed up, or while detached with a full
- * retained window of unsent output, the processes' output is paused.
+ * One client session: its processes, its open file reads and the connection
+ * it is attached to (if any). Output is pushed as notifications to the
+ * attached connection; while that connection is backed up, or while detached
+ * with a full retained window of unsent output, the processes' output is
+ * paused.
  */
 export class Session {
   readonly id: string;
+  readonly files = new FileHandles();
   readonly #options: SessionOptions;
   readonly #processes = new Map<string, ManagedProcess>();
   /** Output bytes produced while detached, per process. */
@@ -69,10 +75,10 @@ export class Session {
     return this.#starting.has(processId);
   }
 
-  async start(params: ProcessStartParams): Promise<ManagedProcess> {
+  async start(params: StartParams): Promise<ManagedProcess> {
     const { processId } = params;
     if (this.#starting.has(processId) || this.#processes.get(processId)?.closed === false) {
-      throw invalidRequest(`process id ${processId} is already in use`);
+      throw invalidRequest(`process ${processId} already exists`);
     }
     this.#starting.add(processId);
     try {
@@ -97,10 +103,11 @@ export class Session {
     }
   }
 
-  /** Kills every process group of this session at once (expiry, shutdown). */
+  /** Kills every process group of this session at once and closes its files (expiry, shutdown). */
   killAll(): void {
     this.#ended = true;
     for (const proc of this.#processes.values()) proc.kill();
+    this.files.closeAll();
   }
 
   #onProcessEvent(proc: ManagedProcess, event: ProcessEvent): void {
@@ -127,9 +134,10 @@ export class Session {
     if (event.kind === 'output') {
       t.send(outputNotification(processId, event.seq, event.stream, event.data));
     } else if (event.kind === 'exited') {
+      const { seq, exitCode, signal } = event;
       t.send({
         method: 'process/exited',
-        params: { processId, seq: event.seq, exitCode: event.exitCode, signal: event.signal },
+        params: { processId, seq, exitCode, signal, sandboxDenied: false },
       });
     } else {
       t.send({ method: 'process/closed', params: { processId, seq: event.seq } });
@@ -148,11 +156,12 @@ export class Session {
   }
 }
 
-async function spawnDriver(params: ProcessStartParams): Promise<ProcessDriver> {
+async function spawnDriver(params: StartParams): Promise<ProcessDriver> {
   const [file = '', ...args] = params.argv;
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  Object.assign(env, params.env);
+  if (params.tty && params.arg0 !== undefined && params.arg0 !== file) {
+    throw invalidParams("arg0: relaykit's executor cannot set argv[0] of a process under a PTY");
+  }
+  const env = childEnv(params, process.env);
   if (params.tty && env.TERM === undefined) env.TERM = 'xterm-256color';
   const cwd = params.cwd ?? process.cwd();
   const pty = params.tty ? await ptySupport() : undefined;
@@ -160,11 +169,13 @@ async function spawnDriver(params: ProcessStartParams): Promise<ProcessDriver> {
   try {
     await checkCwd(cwd);
     const spec: SpawnSpec = {
-      file: await resolveExecutable(file, cwd, env.PATH),
+      // Looked up on the child's PATH, else on the executor's, as upstream's spawn does.
+      file: await resolveExecutable(file, cwd, env.PATH ?? process.env.PATH),
       args,
+      argv0: params.arg0 ?? file,
       cwd,
       env,
-      pipeStdin: params.pipeStdin ?? false,
+      pipeStdin: params.pipeStdin,
       cols: params.cols ?? DEFAULT_COLS,
       rows: params.rows ?? DEFAULT_ROWS,
     };

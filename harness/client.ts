@@ -1,19 +1,42 @@
 import { randomUUID } from 'node:crypto';
 import type {
   EnvironmentInfoResult,
+  EnvPolicy,
   FsDirectoryEntry,
   FsMetadataResult,
-  ProcessStartParams,
+  FsWalkResult,
+  RequestParamsOf,
 } from '../proto/rpc/index.ts';
 import { RpcErrorCode } from '../proto/rpc/index.ts';
 import { ConnectionLostError, RpcError } from './errors.ts';
+import { readFileBlocks } from './file-blocks.ts';
 import { OutputBacklog } from './output-backlog.ts';
 import type { ProcessHandle, ProcessOutput } from './process-handle.ts';
 import { ProcessTracker } from './process-tracker.ts';
+import {
+  type BufferedHttpResponse,
+  type HttpRequestOptions,
+  RemoteHttp,
+  type StreamedHttpResponse,
+} from './remote-http.ts';
 import type { ResumableSession } from './resumable-session.ts';
+import { nativePath, wirePath } from './wire-path.ts';
+
+type StartParams = RequestParamsOf<'process/start'>;
+
+/** The executor's whole environment, with `env` on top (upstream's executor gives a child exactly `env` without a policy). */
+const INHERIT_ALL: EnvPolicy = {
+  inherit: 'all',
+  ignoreDefaultExcludes: true,
+  exclude: [],
+  set: {},
+  includeOnly: [],
+};
 
 export interface ExecOptions {
+  /** An absolute path or a `file:` URI; defaults to the executor's working directory. */
   cwd?: string;
+  /** Added to the executor's environment. */
   env?: Record<string, string>;
   /** Run under a pseudo-terminal: output arrives as stream `pty`. */
   tty?: boolean;
@@ -31,7 +54,8 @@ export interface RunOptions extends Omit<ExecOptions, 'pipeStdin'> {
 }
 
 export interface RunResult {
-  exitCode: number | null;
+  /** 128+n for a death by signal n. */
+  exitCode: number;
   signal: string | null;
   stdout: Buffer;
   stderr: Buffer;
@@ -40,13 +64,19 @@ export interface RunResult {
 }
 
 /**
- * The harness library's client: runs processes and touches files on one
- * executor through one session, the same way in local and relay mode.
+ * The harness library's client: runs processes, touches files and makes
+ * HTTP requests on one executor through one session, the same way in local
+ * and relay mode. Requests go out in upstream's shapes, so the client also
+ * drives an upstream executor (relaykit's extensions aside: resize, named
+ * signals).
  */
 export class HarnessClient {
   readonly #session: ResumableSession;
   readonly #trackers = new Map<string, ProcessTracker>();
   readonly #backlog: OutputBacklog;
+  readonly #http: RemoteHttp;
+  /** The executor's working directory, asked once: upstream's `process/start` requires a cwd. */
+  #defaultCwd: Promise<string | null> | undefined;
 
   /**
    * `backlog` bounds the process output published to handles but not yet
@@ -58,10 +88,12 @@ export class HarnessClient {
   constructor(session: ResumableSession, backlog: OutputBacklog = new OutputBacklog()) {
     this.#session = session;
     this.#backlog = backlog;
+    this.#http = new RemoteHttp(session, backlog);
     this.#backlog.onPausedChange((paused) => (paused ? session.pauseReceiving() : session.resumeReceiving()));
-    session.onNotification((notification) =>
-      this.#trackers.get(notification.params.processId)?.ingest(notification),
-    );
+    session.onNotification((notification) => {
+      if (notification.method === 'http/request/bodyDelta') this.#http.ingest(notification.params);
+      else this.#trackers.get(notification.params.processId)?.ingest(notification);
+    });
     session.onResumed(() => {
       for (const tracker of this.#trackers.values()) tracker.catchUp();
     });
@@ -92,18 +124,23 @@ export class HarnessClient {
   /** Starts a process; spawn failures (missing binary, bad cwd) reject here as RpcError. */
   async exec(argv: string[], options: ExecOptions = {}): Promise<ProcessHandle> {
     const processId = options.processId ?? randomUUID();
-    const params: ProcessStartParams = {
+    const tty = options.tty ?? false;
+    const params: StartParams = {
       processId,
       argv,
-      tty: options.tty ?? false,
-      ...(options.cwd !== undefined && { cwd: options.cwd }),
-      ...(options.env !== undefined && { env: options.env }),
-      ...(options.pipeStdin !== undefined && { pipeStdin: options.pipeStdin }),
+      cwd: options.cwd !== undefined ? wirePath(options.cwd) : await this.#executorCwd(),
+      envPolicy: INHERIT_ALL,
+      env: options.env ?? {},
+      tty,
+      pipeStdin: options.pipeStdin ?? false,
+      arg0: null,
+      sandbox: null,
+      enforceManagedNetwork: false,
       ...(options.cols !== undefined && { cols: options.cols }),
       ...(options.rows !== undefined && { rows: options.rows }),
     };
     // Registered before the start request: output may arrive before its answer.
-    const tracker = new ProcessTracker(processId, params.tty, this.#session, this.#backlog, () => {
+    const tracker = new ProcessTracker(processId, tty, this.#session, this.#backlog, () => {
       this.#trackers.delete(processId);
     });
     this.#trackers.set(processId, tracker);
@@ -143,30 +180,52 @@ export class HarnessClient {
     };
   }
 
+  // Files: paths are absolute paths or `file:` URIs; unset options go as null, so the executor's defaults apply.
+
   async readFile(path: string): Promise<Buffer> {
-    const { dataBase64 } = await this.#session.request('fs/readFile', { path });
+    const { dataBase64 } = await this.#session.request('fs/readFile', {
+      path: wirePath(path),
+      sandbox: null,
+    });
     return Buffer.from(dataBase64, 'base64');
   }
 
+  /** Large files without holding them whole: blocks of at most `blockBytes` (default and maximum 1 MiB). */
+  readFileBlocks(path: string, options: { blockBytes?: number } = {}): AsyncGenerator<Buffer> {
+    return readFileBlocks(this.#session, path, options);
+  }
+
   async writeFile(path: string, data: Uint8Array | string): Promise<void> {
-    await this.#session.request('fs/writeFile', { path, dataBase64: Buffer.from(data).toString('base64') });
+    const dataBase64 = Buffer.from(data).toString('base64');
+    await this.#session.request('fs/writeFile', { path: wirePath(path), dataBase64, sandbox: null });
   }
 
   async readDirectory(path: string): Promise<FsDirectoryEntry[]> {
-    const { entries } = await this.#session.request('fs/readDirectory', { path });
+    const { entries } = await this.#session.request('fs/readDirectory', {
+      path: wirePath(path),
+      sandbox: null,
+    });
     return entries;
   }
 
   getMetadata(path: string): Promise<FsMetadataResult> {
-    return this.#session.request('fs/getMetadata', { path });
+    return this.#session.request('fs/getMetadata', { path: wirePath(path), sandbox: null });
   }
 
+  /** `recursive` defaults to true. */
   async createDirectory(path: string, options: { recursive?: boolean } = {}): Promise<void> {
-    await this.#session.request('fs/createDirectory', { path, ...options });
+    const recursive = options.recursive ?? null;
+    await this.#session.request('fs/createDirectory', { path: wirePath(path), recursive, sandbox: null });
   }
 
+  /** `recursive` and `force` default to true. */
   async remove(path: string, options: { recursive?: boolean; force?: boolean } = {}): Promise<void> {
-    await this.#session.request('fs/remove', { path, ...options });
+    await this.#session.request('fs/remove', {
+      path: wirePath(path),
+      recursive: options.recursive ?? null,
+      force: options.force ?? null,
+      sandbox: null,
+    });
   }
 
   async copy(
@@ -174,9 +233,40 @@ export class HarnessClient {
     destinationPath: string,
     options: { recursive?: boolean } = {},
   ): Promise<void> {
-    await this.#session.request('fs/copy', { sourcePath, destinationPath, ...options });
+    await this.#session.request('fs/copy', {
+      sourcePath: wirePath(sourcePath),
+      destinationPath: wirePath(destinationPath),
+      recursive: options.recursive ?? false,
+      sandbox: null,
+    });
   }
 
+  /** The path with every link resolved, as a native path. */
+  async canonicalize(path: string): Promise<string> {
+    const answer = await this.#session.request('fs/canonicalize', { path: wirePath(path), sandbox: null });
+    return nativePath(answer.path);
+  }
+
+  /** A bounded breadth-first listing below `path` (upstream's `fs/walk`), with native paths. */
+  async walk(path: string, options: RequestParamsOf<'fs/walk'>['options']): Promise<FsWalkResult> {
+    const outcome = await this.#session.request('fs/walk', { path: wirePath(path), options, sandbox: null });
+    return {
+      entries: outcome.entries.map((entry) => ({ ...entry, path: nativePath(entry.path) })),
+      errors: outcome.errors.map((error) => ({ ...error, path: nativePath(error.path) })),
+      truncated: outcome.truncated,
+    };
+  }
+
+  /** Upstream's `http/request`, made by the executor; `stream: true` gives the body as it arrives. */
+  httpRequest(options: HttpRequestOptions & { stream?: false }): Promise<BufferedHttpResponse>;
+  httpRequest(options: HttpRequestOptions & { stream: true }): Promise<StreamedHttpResponse>;
+  httpRequest(
+    options: HttpRequestOptions & { stream?: boolean },
+  ): Promise<BufferedHttpResponse | StreamedHttpResponse> {
+    return options.stream === true ? this.#http.streamed(options) : this.#http.buffered(options);
+  }
+
+  /** The executor's shell and working directory (a `file:` URI). */
   environmentInfo(): Promise<EnvironmentInfoResult> {
     return this.#session.request('environment/info', undefined);
   }
@@ -186,12 +276,20 @@ export class HarnessClient {
     return this.#session.close();
   }
 
+  #executorCwd(): Promise<string | null> {
+    this.#defaultCwd ??= this.environmentInfo().then(({ cwd }) => cwd);
+    this.#defaultCwd.catch(() => {
+      this.#defaultCwd = undefined;
+    });
+    return this.#defaultCwd;
+  }
+
   /**
    * `process/start` is not idempotent, so after a lost connection the
    * harness first asks whether the executor already has the process; only
    * if it does not is the start sent again (with the same processId).
    */
-  async #start(params: ProcessStartParams): Promise<void> {
+  async #start(params: StartParams): Promise<void> {
     for (;;) {
       try {
         await this.#session.requestOnce('process/start', params);
@@ -205,7 +303,7 @@ export class HarnessClient {
 
   async #executorHas(processId: string): Promise<boolean> {
     try {
-      await this.#session.request('process/read', { processId, afterSeq: 0, waitMs: 0, maxBytes: 1 });
+      await this.#session.request('process/read', { processId, afterSeq: 0, maxBytes: 1, waitMs: 0 });
       return true;
     } catch (err) {
       if (err instanceof RpcError) return err.code === RpcErrorCode.OutputGap;

@@ -44,7 +44,7 @@ export class ClientClosedError extends Error {
   }
 }
 
-/** `process/write` or `process/closeStdin` was refused: the process is gone or its stdin is closed. */
+/** `process/write` was refused: the process is gone or its stdin is closed. */
 export class ProcessWriteError extends Error {
   readonly processId: string;
   readonly status: string;

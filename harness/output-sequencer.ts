@@ -1,8 +1,15 @@
 import type { OutputStream, ProcessReadResult } from '../proto/rpc/index.ts';
 
 export interface ExitStatus {
-  exitCode: number | null;
+  /** 128+n for a death by signal n. */
+  exitCode: number;
+  /** The signal's name, when the executor reports it (relaykit's does). */
   signal: string | null;
+}
+
+/** The exit status a `process/read` answer reports once the process exited. */
+function readStatus(result: ProcessReadResult): ExitStatus {
+  return { exitCode: result.exitCode ?? -1, signal: result.signal ?? null };
 }
 
 /** What a process reported, in the order the harness publishes it. */
@@ -75,7 +82,7 @@ export class OutputSequencer {
         this.#buffered.set(this.#next, {
           kind: 'exited',
           seq: this.#next,
-          status: { exitCode: result.exitCode, signal: result.signal },
+          status: readStatus(result),
         });
       } else {
         this.#next++;
@@ -88,7 +95,7 @@ export class OutputSequencer {
       published.push({
         kind: 'exited',
         seq: this.lastSeq,
-        status: { exitCode: result.exitCode, signal: result.signal },
+        status: readStatus(result),
       });
     }
     if (result.closed && this.#next >= result.nextSeq && this.#buffered.size === 0) {

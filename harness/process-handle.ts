@@ -66,15 +66,14 @@ export class ProcessHandle implements AsyncIterable<ProcessOutput> {
 
   /** Sends EOF after every earlier write. */
   closeStdin(): Promise<void> {
-    return this.#inOrder(async () => {
-      await this.#session.request('process/closeStdin', { processId: this.processId });
-    });
+    return this.#inOrder(() => this.signal('closeStdin'));
   }
 
   async resize(cols: number, rows: number): Promise<void> {
     await this.#session.request('process/resize', { processId: this.processId, cols, rows });
   }
 
+  /** `interrupt` and `closeStdin` are upstream's; the signal names are relaykit's. */
   async signal(signal: Signal): Promise<void> {
     await this.#session.request('process/signal', { processId: this.processId, signal });
   }

@@ -1,4 +1,4 @@
-import { RpcErrorCode, type ServerNotification } from '../proto/rpc/index.ts';
+import { type ProcessNotification, RpcErrorCode } from '../proto/rpc/index.ts';
 import { OutputGapError, RpcError } from './errors.ts';
 import type { ByteCounter } from './output-backlog.ts';
 import { OutputQueue } from './output-queue.ts';
@@ -55,7 +55,7 @@ export class ProcessTracker {
   }
 
   /** Takes one `process/*` notification addressed to this process. */
-  ingest(notification: ServerNotification): void {
+  ingest(notification: ProcessNotification): void {
     this.#publish(this.#sequencer.accept(eventOf(notification)));
   }
 
@@ -96,6 +96,7 @@ export class ProcessTracker {
         const result = await this.#session.request('process/read', {
           processId: this.#processId,
           afterSeq: this.#sequencer.lastSeq,
+          maxBytes: null,
           waitMs: CATCH_UP_WAIT_MS,
         });
         if (this.#finished) return;
@@ -137,7 +138,7 @@ export class ProcessTracker {
 }
 
 /** The sequencer's event for a notification. */
-function eventOf(notification: ServerNotification): OutputEvent {
+function eventOf(notification: ProcessNotification): OutputEvent {
   switch (notification.method) {
     case 'process/output': {
       const { seq, stream, chunk } = notification.params;

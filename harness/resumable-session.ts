@@ -86,10 +86,10 @@ export class ResumableSession {
     });
     try {
       const { sessionId } = await Promise.race([
-        rpc.request('initialize', { clientName: options.clientName }),
+        rpc.request('initialize', { clientName: options.clientName, resumeSessionId: null }),
         timeout,
       ]);
-      rpc.notify(INITIALIZED_NOTIFICATION);
+      rpc.notify(INITIALIZED_NOTIFICATION, {});
       return new ResumableSession(connector, options, rpc, sessionId, connection.streamId);
     } catch (err) {
       rpc.close('initialize_failed');
@@ -249,7 +249,7 @@ export class ResumableSession {
         clientName: this.#options.clientName,
         resumeSessionId: this.#sessionId,
       });
-      rpc.notify(INITIALIZED_NOTIFICATION);
+      rpc.notify(INITIALIZED_NOTIFICATION, {});
     } catch (err) {
       rpc?.close('resume_failed');
       const error = err as Error;

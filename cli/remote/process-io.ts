@@ -1,18 +1,6 @@
 import { once } from 'node:events';
-import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
-import type { ExitStatus } from '../../harness/output-sequencer.ts';
 import type { ProcessHandle } from '../../harness/process-handle.ts';
-
-/** Remote exit status → local exit code: the code itself, or 128+n for signal n. */
-export function exitCodeOf(status: ExitStatus): number {
-  if (status.exitCode !== null) return status.exitCode;
-  if (status.signal !== null) {
-    const n = (constants.signals as Record<string, number | undefined>)[status.signal];
-    if (n !== undefined) return 128 + n;
-  }
-  return 1;
-}
 
 /** Copies the process's output to the local stdout/stderr, waiting for them to drain. */
 export async function pumpOutput(handle: ProcessHandle): Promise<void> {

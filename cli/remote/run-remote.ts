@@ -4,7 +4,7 @@ import type { ProcessHandle } from '../../harness/process-handle.ts';
 import type { Signal } from '../../proto/rpc/index.ts';
 import { CliError } from '../errors.ts';
 import { type ConnectionFlags, connectForCli, type ProcessFlags } from './connection-options.ts';
-import { exitCodeOf, flushStdio, forwardStdin, pumpOutput } from './process-io.ts';
+import { flushStdio, forwardStdin, pumpOutput } from './process-io.ts';
 import { attachTerminal, terminalSize } from './terminal.ts';
 
 interface RemoteRunSpec {
@@ -72,7 +72,8 @@ async function runRemote(client: HarnessClient, spec: RemoteRunSpec): Promise<nu
   const stopSignals = interactive ? () => {} : forwardSignals(handle);
   try {
     await pumpOutput(handle);
-    return exitCodeOf(await handle.wait());
+    // 128+n for a death by signal n, as the executor reports it.
+    return (await handle.wait()).exitCode;
   } catch (err) {
     throw new CliError((err as Error).message);
   } finally {

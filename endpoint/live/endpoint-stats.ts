@@ -71,7 +71,8 @@ export class EndpointStatsRecorder {
     this.#links += 1;
   }
 
-  opened(streamId: string, stats: StreamStats): void {
+  /** A stream opened; a legacy stream has no `stats` of its own. */
+  opened(streamId: string, stats: StreamStats = emptyStreamStats()): void {
     this.#open.set(streamId, stats);
     this.#streamsOpened += 1;
   }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamConfig } from '../core/config.ts';
-import type { StreamEvent } from '../core/events.ts';
+import type { StreamEvent, StreamStats } from '../core/events.ts';
+import { ReliableStream } from '../core/reliable-stream.ts';
+import type { StreamCore, StreamKind } from '../core/stream-core.ts';
 import { StreamMux } from '../mux/stream-mux.ts';
 import type { Clock } from './clock.ts';
 import { type EndpointStats, EndpointStatsRecorder } from './endpoint-stats.ts';
@@ -14,6 +16,11 @@ export interface MuxDriverOptions {
   maxStreams?: number;
   stream?: Partial<StreamConfig>;
   logger?: RelayLogger;
+}
+
+/** A legacy stream keeps no reliability counters. */
+function statsOf(core: StreamCore): StreamStats | undefined {
+  return core instanceof ReliableStream ? core.stats : undefined;
 }
 
 /**
@@ -55,11 +62,11 @@ export class MuxDriver implements StreamHost {
     return () => this.#streamListeners.delete(listener);
   }
 
-  openStream(streamId: string = randomUUID()): MessageStream {
-    const core = this.#mux.open(streamId, this.now());
-    const stream = new LiveMessageStream(streamId, this, core.state);
+  openStream(streamId: string = randomUUID(), kind: StreamKind = 'reliable'): MessageStream {
+    const core = this.#mux.open(streamId, this.now(), kind);
+    const stream = new LiveMessageStream(streamId, kind, this, core.state);
     this.#live.set(streamId, stream);
-    this.#stats.opened(streamId, core.stats);
+    this.#stats.opened(streamId, statsOf(core));
     this.#flush();
     return stream;
   }
@@ -72,7 +79,7 @@ export class MuxDriver implements StreamHost {
   stats(): EndpointStats {
     const timings = this.#mux.ids().flatMap((id) => {
       const core = this.#mux.get(id);
-      return core === undefined ? [] : [{ smoothedRttMs: core.smoothedRtt, rtoMs: core.rto }];
+      return core instanceof ReliableStream ? [{ smoothedRttMs: core.smoothedRtt, rtoMs: core.rto }] : [];
     });
     return this.#stats.snapshot(this.#sink !== undefined, timings, this.now());
   }
@@ -88,6 +95,12 @@ export class MuxDriver implements StreamHost {
   linkDown(): void {
     this.#sink = undefined;
     this.#mux.linkLost(this.now());
+    this.#flush();
+  }
+
+  /** The socket has too much queued (or has drained): legacy streams stop (or resume) taking messages. */
+  linkCongested(congested: boolean): void {
+    this.#mux.linkCongested(congested);
     this.#flush();
   }
 
@@ -155,11 +168,11 @@ export class MuxDriver implements StreamHost {
           }
         }
         const born: LiveMessageStream[] = [];
-        for (const id of out.opened) {
+        for (const { streamId: id, kind } of out.opened) {
           const core = this.#mux.get(id);
-          const stream = new LiveMessageStream(id, this, core?.state ?? 'reset');
+          const stream = new LiveMessageStream(id, kind, this, core?.state ?? 'reset');
           this.#live.set(id, stream);
-          if (core !== undefined) this.#stats.opened(id, core.stats);
+          if (core !== undefined) this.#stats.opened(id, statsOf(core));
           born.push(stream);
         }
         for (const stream of born) for (const listener of [...this.#streamListeners]) listener(stream);

@@ -17,6 +17,12 @@ export interface ConnectRelayOptions {
   resolveUrl: () => Promise<string>;
   /** The executor accepts streams the peer opens; the harness opens them. */
   role: 'executor' | 'harness';
+  /**
+   * Streams this side opens speak upstream's legacy cleartext relay (seq
+   * from 0, no acks, no retransmission, no resume), for an executor that
+   * speaks nothing else. Streams the peer opens are of the kind it chose.
+   */
+  legacy?: boolean;
   stream?: Partial<StreamConfig>;
   maxStreams?: number;
   keepalive?: Partial<KeepaliveOptions>;
@@ -71,7 +77,7 @@ class ReconnectingEndpoint implements RelayEndpoint {
 
   openStream(streamId?: string): MessageStream {
     if (this.#state === 'closed') throw new Error('relay endpoint is closed');
-    return this.#driver.openStream(streamId);
+    return this.#driver.openStream(streamId, this.#options.legacy ? 'legacy' : 'reliable');
   }
 
   onStream(listener: (stream: MessageStream) => void): () => void {

@@ -39,6 +39,8 @@ export class DriverListeners {
 export interface SpawnSpec {
   file: string;
   args: string[];
+  /** What the process sees as argv[0] (pipes only; a PTY child sees `file`). */
+  argv0?: string;
   cwd: string;
   env: Record<string, string>;
   pipeStdin: boolean;

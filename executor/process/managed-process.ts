@@ -1,11 +1,25 @@
+import { constants } from 'node:os';
 import type { OutputStream, ProcessReadResult, WriteStatus } from '../../proto/rpc/index.ts';
 import type { ProcessDriver } from './driver.ts';
 import { OutputLog } from './output-log.ts';
 
+/** How a process ended: an integer code always (128+n for signal n), and the signal's name. */
+export interface ExitStatus {
+  exitCode: number;
+  signal: string | null;
+}
+
 export type ProcessEvent =
   | { kind: 'output'; seq: number; stream: OutputStream; data: Buffer }
-  | { kind: 'exited'; seq: number; exitCode: number | null; signal: string | null }
+  | ({ kind: 'exited'; seq: number } & ExitStatus)
   | { kind: 'closed'; seq: number };
+
+function exitStatus(code: number | null, signal: string | null): ExitStatus {
+  if (code !== null) return { exitCode: code, signal: null };
+  const number = signal === null ? undefined : (constants.signals as Record<string, number>)[signal];
+  // Upstream reports -1 for an exit it could not read.
+  return { exitCode: number === undefined ? -1 : 128 + number, signal };
+}
 
 /** Remembered writeIds per process, so a retried write is not applied twice. */
 const WRITE_ID_MEMORY = 4096;
@@ -31,7 +45,8 @@ export class ManagedProcess {
   readonly #driver: ProcessDriver;
   readonly #log: OutputLog;
   readonly #writeIds = new Set<string>();
-  #exited: { exitCode: number | null; signal: string | null } | null = null;
+  /** The exit status and the seq of its event, once exited. */
+  #exited: (ExitStatus & { seq: number }) | null = null;
   #closedSeq = 0;
   #paused = false;
   #waiters = new Set<() => void>();
@@ -51,11 +66,12 @@ export class ManagedProcess {
       this.#wake();
       onEvent(this, { kind: 'output', seq, stream, data });
     });
-    driver.onExit((exitCode, signal) => {
-      this.#exited = { exitCode, signal };
+    driver.onExit((code, signal) => {
+      const status = exitStatus(code, signal);
       const seq = this.#log.takeSeq();
+      this.#exited = { ...status, seq };
       this.#wake();
-      onEvent(this, { kind: 'exited', seq, exitCode, signal });
+      onEvent(this, { kind: 'exited', seq, ...status });
     });
     driver.onClose(() => {
       if (this.#killTimer) clearTimeout(this.#killTimer);
@@ -129,10 +145,12 @@ export class ManagedProcess {
     else this.#driver.resume();
   }
 
-  /** Output after `afterSeq`; waits up to `waitMs` for something new when nothing is pending. */
+  /** Events after `afterSeq`; waits up to `waitMs` for something new (output, the exit, the close) when there is none. */
   async read(afterSeq: number, maxBytes: number, waitMs: number): Promise<ProcessReadResult> {
     let slice = this.#log.read(afterSeq, maxBytes);
-    if (slice.chunks.length === 0 && !this.#caughtUpToClose(slice.nextSeq) && waitMs > 0) {
+    const exitedSeq = this.#exited?.seq ?? 0;
+    const news = slice.chunks.length > 0 || exitedSeq > afterSeq || this.#caughtUpToClose(slice.nextSeq);
+    if (!news && waitMs > 0) {
       await this.#waitForEvent(waitMs);
       slice = this.#log.read(afterSeq, maxBytes);
     }
@@ -143,6 +161,8 @@ export class ManagedProcess {
       exitCode: this.#exited?.exitCode ?? null,
       signal: this.#exited?.signal ?? null,
       closed: this.#caughtUpToClose(slice.nextSeq),
+      failure: null,
+      sandboxDenied: false,
     };
   }
 

@@ -45,6 +45,7 @@ export class PipeDriver extends DriverListeners implements ProcessDriver {
 
   static async spawn(spec: SpawnSpec): Promise<PipeDriver> {
     const child = spawn(spec.file, spec.args, {
+      argv0: spec.argv0,
       cwd: spec.cwd,
       env: spec.env,
       detached: true,

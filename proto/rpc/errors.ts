@@ -1,14 +1,12 @@
 /** JSON-RPC error codes of the exec-server dialect (DESIGN.md §5). */
 export const RpcErrorCode = {
-  /** Malformed JSON or not a JSON-RPC object (answered with id -1). */
-  ParseError: -32700,
-  /** Out-of-order lifecycle, duplicate ids, unknown session, … */
+  /** Out-of-order lifecycle, duplicate ids, unknown session, malformed messages (answered with id -1), … */
   InvalidRequest: -32600,
   MethodNotFound: -32601,
   InvalidParams: -32602,
   /** OS-level failure; the message carries the OS reason. */
   InternalError: -32603,
-  /** A path that does not exist. */
+  /** A path that does not exist, or an unknown file read handle. */
   NotFound: -32004,
   /** The session to resume is attached to another connection. */
   SessionAttachedElsewhere: -32010,

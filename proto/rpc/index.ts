@@ -1,7 +1,10 @@
 export * from './environment.ts';
 export * from './errors.ts';
 export * from './fs.ts';
+export * from './http.ts';
 export * from './lifecycle.ts';
 export * from './messages.ts';
 export * from './methods.ts';
+export { type ParsedPath, parsePathUri, pathToUri } from './path-uri.ts';
 export * from './process.ts';
+export { isBase64 } from './schema.ts';

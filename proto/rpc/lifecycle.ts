@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { optional } from './schema.ts';
 
 /** `initialize` (DESIGN.md §5). */
 export const InitializeParams = z.object({
-  clientName: z.string().min(1),
-  resumeSessionId: z.uuid().optional(),
+  clientName: z.string(),
+  resumeSessionId: optional(z.string()),
 });
 export type InitializeParams = z.infer<typeof InitializeParams>;
 export interface InitializeResult {

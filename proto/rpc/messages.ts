@@ -71,7 +71,7 @@ export function parseMessage(text: string): ParsedMessage {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return invalid(RpcErrorCode.ParseError, `malformed JSON: ${(err as Error).message}`);
+    return invalid(RpcErrorCode.InvalidRequest, `malformed JSON: ${(err as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return invalid(RpcErrorCode.InvalidRequest, 'a JSON-RPC message must be a JSON object');

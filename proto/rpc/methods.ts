@@ -1,15 +1,24 @@
 import type { z } from 'zod';
-import type { EnvironmentInfoResult } from './environment.ts';
+import type { EnvironmentInfoResult, EnvironmentStatusResult } from './environment.ts';
 import {
+  type FsCanonicalizeResult,
+  FsCloseParams,
   FsCopyParams,
   FsCreateDirectoryParams,
   type FsMetadataResult,
+  FsOpenParams,
+  type FsOpenResult,
   FsPathParams,
+  FsReadBlockParams,
+  type FsReadBlockResult,
   type FsReadDirectoryResult,
   type FsReadFileResult,
   FsRemoveParams,
+  FsWalkParams,
+  type FsWalkResult,
   FsWriteFileParams,
 } from './fs.ts';
+import { HttpRequestBodyDeltaNotification, HttpRequestParams, type HttpRequestResult } from './http.ts';
 import { InitializeParams, type InitializeResult } from './lifecycle.ts';
 import {
   ProcessClosedNotification,
@@ -44,7 +53,14 @@ export const RequestParams = {
   'fs/createDirectory': FsCreateDirectoryParams,
   'fs/remove': FsRemoveParams,
   'fs/copy': FsCopyParams,
+  'fs/canonicalize': FsPathParams,
+  'fs/open': FsOpenParams,
+  'fs/readBlock': FsReadBlockParams,
+  'fs/close': FsCloseParams,
+  'fs/walk': FsWalkParams,
+  'http/request': HttpRequestParams,
   'environment/info': undefined,
+  'environment/status': undefined,
 } as const;
 
 export type RequestMethod = keyof typeof RequestParams;
@@ -66,7 +82,14 @@ export interface RequestResults {
   'fs/createDirectory': Record<string, never>;
   'fs/remove': Record<string, never>;
   'fs/copy': Record<string, never>;
+  'fs/canonicalize': FsCanonicalizeResult;
+  'fs/open': FsOpenResult;
+  'fs/readBlock': FsReadBlockResult;
+  'fs/close': Record<string, never>;
+  'fs/walk': FsWalkResult;
+  'http/request': HttpRequestResult;
   'environment/info': EnvironmentInfoResult;
+  'environment/status': EnvironmentStatusResult;
 }
 
 /** Params type of each request method (input side, for callers). */
@@ -74,11 +97,17 @@ export type RequestParamsOf<M extends RequestMethod> = (typeof RequestParams)[M]
   ? z.input<(typeof RequestParams)[M]>
   : undefined;
 
+/** Params of each request method as validation hands them to the executor (defaults applied, paths native). */
+export type ValidatedParams<M extends RequestMethod> = (typeof RequestParams)[M] extends z.ZodType
+  ? z.output<(typeof RequestParams)[M]>
+  : Record<string, never>;
+
 /** Every notification the executor sends, with its params schema. */
 export const ServerNotificationParams = {
   'process/output': ProcessOutputNotification,
   'process/exited': ProcessExitedNotification,
   'process/closed': ProcessClosedNotification,
+  'http/request/bodyDelta': HttpRequestBodyDeltaNotification,
 } as const;
 
 export type ServerNotificationMethod = keyof typeof ServerNotificationParams;
@@ -87,6 +116,9 @@ export type ServerNotificationMethod = keyof typeof ServerNotificationParams;
 export type ServerNotification = {
   [M in ServerNotificationMethod]: { method: M; params: z.output<(typeof ServerNotificationParams)[M]> };
 }[ServerNotificationMethod];
+
+/** The notifications about one process, each carrying its `processId`. */
+export type ProcessNotification = Extract<ServerNotification, { method: `process/${string}` }>;
 
 /** The one notification the harness sends: after `initialize` was answered. */
 export const INITIALIZED_NOTIFICATION = 'initialized';

@@ -1,26 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RpcErrorCode } from '../../proto/rpc/index.ts';
-import { useExecutor } from './fixture.ts';
+import { useExecutor, useScratchDir } from './fixture.ts';
 
 describe('executor files (local mode)', () => {
   const fx = useExecutor();
-  let dir = '';
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'relaykit-fs-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = useScratchDir('relaykit-fs-');
 
   it('round-trips file contents through writeFile and readFile, by path and by file: URI', async () => {
     const { client } = await fx.session();
     const data = randomBytes(300_000);
-    const path = join(dir, 'blob.bin');
+    const path = join(scratch.path, 'blob.bin');
     await client.request('fs/writeFile', { path, dataBase64: data.toString('base64') });
     const back = await client.request<{ dataBase64: string }>('fs/readFile', {
       path: pathToFileURL(path).href,
@@ -28,50 +21,50 @@ describe('executor files (local mode)', () => {
     expect(Buffer.from(back.dataBase64, 'base64').equals(data)).toBe(true);
   });
 
-  it('lists directories, reports metadata, creates, copies and removes', async () => {
+  it('lists directories (links as what they point to), reports metadata, creates, copies and removes', async () => {
     const { client } = await fx.session();
-    await client.request('fs/createDirectory', { path: join(dir, 'a/b/c'), recursive: true });
+    await client.request('fs/createDirectory', { path: join(scratch.path, 'a/b/c'), recursive: true });
     await client.request('fs/writeFile', {
-      path: join(dir, 'a/file.txt'),
+      path: join(scratch.path, 'a/file.txt'),
       dataBase64: Buffer.from('hello').toString('base64'),
     });
-    await symlink(join(dir, 'a/file.txt'), join(dir, 'a/link'));
+    await symlink(join(scratch.path, 'a/file.txt'), join(scratch.path, 'a/link'));
     const listing = await client.request<{ entries: unknown[] }>('fs/readDirectory', {
-      path: join(dir, 'a'),
+      path: join(scratch.path, 'a'),
     });
     expect(listing.entries).toEqual([
       { fileName: 'b', isDirectory: true, isFile: false },
       { fileName: 'file.txt', isDirectory: false, isFile: true },
-      { fileName: 'link', isDirectory: false, isFile: false },
+      { fileName: 'link', isDirectory: false, isFile: true },
     ]);
     const meta = await client.request<Record<string, unknown>>('fs/getMetadata', {
-      path: join(dir, 'a/link'),
+      path: join(scratch.path, 'a/link'),
     });
     expect(meta).toMatchObject({ isFile: true, isDirectory: false, isSymlink: true, size: 5 });
     expect(meta.modifiedAtMs).toBeGreaterThan(0);
     await client.request('fs/copy', {
-      sourcePath: join(dir, 'a'),
-      destinationPath: join(dir, 'copy'),
+      sourcePath: join(scratch.path, 'a'),
+      destinationPath: join(scratch.path, 'copy'),
       recursive: true,
     });
     const copied = await client.request<{ dataBase64: string }>('fs/readFile', {
-      path: join(dir, 'copy/file.txt'),
+      path: join(scratch.path, 'copy/file.txt'),
     });
     expect(Buffer.from(copied.dataBase64, 'base64').toString()).toBe('hello');
-    await client.request('fs/remove', { path: join(dir, 'copy'), recursive: true });
-    const gone = await client.error('fs/getMetadata', { path: join(dir, 'copy') });
+    await client.request('fs/remove', { path: join(scratch.path, 'copy'), recursive: true });
+    const gone = await client.error('fs/getMetadata', { path: join(scratch.path, 'copy') });
     expect(gone.code).toBe(RpcErrorCode.NotFound);
   });
 
   it('answers missing paths with -32004, relative paths with -32602 and OS failures with -32603', async () => {
     const { client } = await fx.session();
-    const missing = join(dir, 'nope');
+    const missing = join(scratch.path, 'nope');
     for (const [method, params] of [
       ['fs/readFile', { path: missing }],
       ['fs/readDirectory', { path: missing }],
       ['fs/getMetadata', { path: missing }],
-      ['fs/remove', { path: missing }],
-      ['fs/copy', { sourcePath: missing, destinationPath: join(dir, 'x') }],
+      ['fs/remove', { path: missing, force: false }],
+      ['fs/copy', { sourcePath: missing, destinationPath: join(scratch.path, 'x'), recursive: false }],
       ['fs/writeFile', { path: join(missing, 'f'), dataBase64: '' }],
     ] as const) {
       const err = await client.error(method, params);

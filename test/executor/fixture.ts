@@ -1,4 +1,7 @@
-import { afterEach } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import {
   type ExecutorTuning,
   type LocalExecutor,
@@ -41,4 +44,16 @@ export function useExecutor() {
       return { executor, client, sessionId };
     },
   };
+}
+
+/** A fresh scratch directory for each test (`dir.path`), removed after it. */
+export function useScratchDir(prefix: string): { readonly path: string } {
+  const dir = { path: '' };
+  beforeEach(async () => {
+    dir.path = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterEach(async () => {
+    await rm(dir.path, { recursive: true, force: true });
+  });
+  return dir;
 }

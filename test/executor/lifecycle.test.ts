@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RpcErrorCode } from '../../proto/rpc/index.ts';
 import { useExecutor } from './fixture.ts';
@@ -18,7 +19,7 @@ describe('executor session lifecycle (local mode)', () => {
       'environment/info',
     );
     expect(info.platform).toBe(process.platform);
-    expect(info.cwd).toBe(process.cwd());
+    expect(info.cwd).toBe(pathToFileURL(process.cwd()).href);
     expect(info.shell.path.length).toBeGreaterThan(0);
   });
 
@@ -27,11 +28,13 @@ describe('executor session lifecycle (local mode)', () => {
     const client = await fx.connect(executor.url);
     const early = await client.error('environment/info');
     expect(early.code).toBe(RpcErrorCode.InvalidRequest);
-    expect(early.message).toMatch(/before initialize/);
+    expect(early.message).toBe('client must call initialize before using environment info methods');
     await client.request('initialize', { clientName: 'test' });
     const beforeInitialized = await client.error('environment/info');
     expect(beforeInitialized.code).toBe(RpcErrorCode.InvalidRequest);
-    expect(beforeInitialized.message).toMatch(/initialized notification/);
+    expect(beforeInitialized.message).toBe(
+      'client must send initialized before using environment info methods',
+    );
     client.notify('initialized');
     await expect(client.request('environment/info')).resolves.toBeTruthy();
   });
@@ -47,7 +50,7 @@ describe('executor session lifecycle (local mode)', () => {
     const unknown = await client.error('process/teleport', {});
     expect(unknown).toEqual({
       code: RpcErrorCode.MethodNotFound,
-      message: 'method not found: process/teleport',
+      message: 'exec-server stub does not implement `process/teleport` yet',
     });
     const bad = await client.error('process/start', { processId: 'p', argv: [], tty: false });
     expect(bad.code).toBe(RpcErrorCode.InvalidParams);

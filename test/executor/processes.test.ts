@@ -98,7 +98,7 @@ describe('executor processes (local mode)', () => {
     await client.waitForOutput('s', '40 120');
   });
 
-  it('delivers signals to the process and reports the exit code or the signal', async () => {
+  it('delivers signals to the process and reports the exit code, 128+n for a death by signal n', async () => {
     const { client } = await fx.session();
     const script =
       "process.on('SIGINT',()=>{console.log('got SIGINT');process.exit(7)});console.log('ready');setInterval(()=>{},1000)";
@@ -116,7 +116,7 @@ describe('executor processes (local mode)', () => {
     await client.request('process/signal', { processId: 'k', signal: 'SIGKILL' });
     await client.waitForClosed('k');
     expect(client.eventsOf('k').find((n) => n.method === 'process/exited')?.params).toMatchObject({
-      exitCode: null,
+      exitCode: 137,
       signal: 'SIGKILL',
     });
   });

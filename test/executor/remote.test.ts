@@ -75,11 +75,11 @@ describe('remote executor over a relay', () => {
     expect(sessionA).not.toBe(sessionB);
     expect(await a.error('a/unknown')).toEqual({
       code: RpcErrorCode.MethodNotFound,
-      message: 'method not found: a/unknown',
+      message: 'exec-server stub does not implement `a/unknown` yet',
     });
     expect(await b.error('b/unknown')).toEqual({
       code: RpcErrorCode.MethodNotFound,
-      message: 'method not found: b/unknown',
+      message: 'exec-server stub does not implement `b/unknown` yet',
     });
     expect(rendezvous.executorSockets).toBe(1);
     expect(rendezvous.executorStreamIds.size).toBe(2);

@@ -92,6 +92,19 @@ export class TestClient {
     });
   }
 
+  /** Sends a message exactly as given: a request resolves with the answer to its id, a notification at once. */
+  exchange(message: { id?: number | string }): Promise<Record<string, unknown> | undefined> {
+    const { id } = message;
+    if (id === undefined) {
+      this.transport.send(message);
+      return Promise.resolve(undefined);
+    }
+    return new Promise((resolve) => {
+      this.#pending.set(id, resolve);
+      this.transport.send(message);
+    });
+  }
+
   async request<T = Record<string, unknown>>(method: string, params?: unknown): Promise<T> {
     const answer = await this.call(method, params);
     if ('error' in answer) throw new RpcFailure(answer.error as RpcErrorBody);

@@ -85,19 +85,19 @@ describe('harness library against a local-mode executor', () => {
     expect(await handle.wait()).toEqual({ exitCode: 0, signal: null });
   });
 
-  it('delivers a signal and reports the process as killed by it', async () => {
+  it('delivers a signal and reports the process as killed by it, with exit code 128+n', async () => {
     const handle = await client.exec(['sh', '-c', 'echo ready; exec sleep 30']);
     const output = handle[Symbol.asyncIterator]();
     await untilOutput(output, /ready/);
     await handle.signal('SIGTERM');
-    expect(await handle.wait()).toEqual({ exitCode: null, signal: 'SIGTERM' });
+    expect(await handle.wait()).toEqual({ exitCode: 143, signal: 'SIGTERM' });
   });
 
   it('terminates a running process', async () => {
     const handle = await client.exec(['sleep', '30']);
     expect(await handle.terminate()).toBe(true);
     const status = await handle.wait();
-    expect(status.exitCode).toBeNull();
+    expect(status.exitCode).toBeGreaterThan(128);
     expect(status.signal).not.toBeNull();
   });
 

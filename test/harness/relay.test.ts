@@ -85,7 +85,7 @@ describe('harness library through the rendezvous (worker under Miniflare)', () =
     const output = sleeper[Symbol.asyncIterator]();
     await output.next();
     await sleeper.signal('SIGINT');
-    expect(await sleeper.wait()).toEqual({ exitCode: null, signal: 'SIGINT' });
+    expect(await sleeper.wait()).toEqual({ exitCode: 130, signal: 'SIGINT' });
   });
 
   it('reads and writes files', async () => {

@@ -34,7 +34,7 @@ describe('JSON-RPC messages', () => {
       expect(parsed.kind, text).toBe('invalid');
       if (parsed.kind === 'invalid') {
         expect(parsed.error.id).toBe(-1);
-        expect([RpcErrorCode.ParseError, RpcErrorCode.InvalidRequest]).toContain(parsed.error.error.code);
+        expect(parsed.error.error.code).toBe(RpcErrorCode.InvalidRequest);
       }
     }
   });
@@ -58,7 +58,13 @@ describe('method params', () => {
       'fs/createDirectory',
       'fs/remove',
       'fs/copy',
+      'fs/canonicalize',
+      'fs/open',
+      'fs/readBlock',
+      'fs/close',
+      'http/request',
       'environment/info',
+      'environment/status',
     ]) {
       expect(isRequestMethod(m), m).toBe(true);
     }
@@ -76,8 +82,63 @@ describe('method params', () => {
     expect(!missing.ok && missing.message).toMatch(/processId/);
     const badSignal = validateParams('process/signal', { processId: 'p', signal: 'SIGNOPE' });
     expect(!badSignal.ok && badSignal.message).toMatch(/signal/);
-    const badBase64 = validateParams('fs/writeFile', { path: '/tmp/x', dataBase64: '***' });
-    expect(!badBase64.ok && badBase64.message).toMatch(/dataBase64/);
+    const badBase64 = validateParams('process/write', { processId: 'p', chunk: '***', writeId: 'w' });
+    expect(!badBase64.ok && badBase64.message).toMatch(/chunk/);
     expect(validateParams('environment/info', undefined).ok).toBe(true);
+  });
+
+  it('reads optional fields as serde does: absent and null alike, unknown keys ignored', () => {
+    const withNulls = validateParams('process/read', {
+      processId: 'p',
+      afterSeq: null,
+      maxBytes: null,
+      waitMs: null,
+      somethingNewer: { nested: true },
+    });
+    const absent = validateParams('process/read', { processId: 'p' });
+    expect(withNulls).toEqual({ ok: true, value: { processId: 'p' } });
+    expect(absent).toEqual(withNulls);
+    expect(validateParams('initialize', { clientName: 'c', resumeSessionId: null })).toEqual({
+      ok: true,
+      value: { clientName: 'c' },
+    });
+    const start = validateParams('process/start', {
+      processId: 'p',
+      argv: ['true'],
+      cwd: 'file:///tmp/a%20b',
+      env: {},
+      tty: false,
+      pipeStdin: null,
+      arg0: null,
+      sandbox: null,
+      enforceManagedNetwork: false,
+      managedNetwork: null,
+      networkProxy: null,
+    });
+    expect(start).toEqual({
+      ok: true,
+      value: { processId: 'p', argv: ['true'], cwd: '/tmp/a b', env: {}, tty: false, pipeStdin: false },
+    });
+  });
+
+  it('refuses what relaykit cannot confine, naming the field', () => {
+    const sandboxed = validateParams('fs/readFile', { path: '/etc/hosts', sandbox: { permissions: {} } });
+    expect(!sandboxed.ok && sandboxed.message).toBe(
+      "invalid params for fs/readFile: sandbox: relaykit's executor cannot enforce a sandbox; refusing to run unsandboxed",
+    );
+    const base = { processId: 'p', argv: ['true'], env: {}, tty: false };
+    const network = validateParams('process/start', { ...base, enforceManagedNetwork: true });
+    expect(!network.ok && network.message).toMatch(
+      /^invalid params for process\/start: enforceManagedNetwork: /,
+    );
+    const proxy = validateParams('process/start', { ...base, networkProxy: { config: {} } });
+    expect(!proxy.ok && proxy.message).toMatch(/^invalid params for process\/start: networkProxy: /);
+  });
+
+  it('takes upstream signals and relaykit signal names, nothing else', () => {
+    for (const signal of ['interrupt', 'closeStdin', 'SIGTERM']) {
+      expect(validateParams('process/signal', { processId: 'p', signal }).ok, signal).toBe(true);
+    }
+    expect(validateParams('process/signal', { processId: 'p', signal: 'kill' }).ok).toBe(false);
   });
 });
