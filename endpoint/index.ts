@@ -17,6 +17,8 @@ export { ReliableStream } from './core/reliable-stream.ts';
 export type { StreamCore, StreamKind } from './core/stream-core.ts';
 export { Backoff, type BackoffOptions, jitteredDelay } from './live/backoff.ts';
 export { type Clock, systemClock } from './live/clock.ts';
+export { ENDPOINT_METRICS, type EndpointMetric, endpointMetricValues } from './live/endpoint-metrics.ts';
+export type { EndpointStats, StreamTiming } from './live/endpoint-stats.ts';
 export type { RelayLogger } from './live/logger.ts';
 export type { MessageStream } from './live/message-stream.ts';
 export {

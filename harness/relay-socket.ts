@@ -1,4 +1,9 @@
-import { type ConnectRelayOptions, connectRelay, type RelayEndpoint } from '../endpoint/index.ts';
+import {
+  type ConnectRelayOptions,
+  connectRelay,
+  type EndpointStats,
+  type RelayEndpoint,
+} from '../endpoint/index.ts';
 import { type RendezvousTarget, requestConnectUrl } from '../registry/index.ts';
 import { streamTransport } from '../rpc/index.ts';
 import type { Connector, OpenedConnection } from './connector.ts';
@@ -76,6 +81,10 @@ export class RelaySocket {
         if (ownsSocket) await this.close();
       },
     };
+  }
+
+  stats(): EndpointStats {
+    return this.#endpoint.stats();
   }
 
   async close(): Promise<void> {

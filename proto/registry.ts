@@ -4,6 +4,7 @@
  *   POST {registry}/cloud/executor/{id}/register  (executor token, body {"instance"} or none)
  *   POST {registry}/cloud/executor/{id}/connect   (harness token)
  *   → 200 {"executor_id", "environment_id", "url"} or {"error": {"code", "message"}}
+ *   GET  {registry}/cloud/executor/{id}/stats     (either token) → 200 the rendezvous' counters
  * The same two calls under /cloud/environment/{id}/… (upstream's newer path
  * family) mean the same.
  */
@@ -15,7 +16,7 @@ export function isValidId(value: string): boolean {
   return ID_PATTERN.test(value);
 }
 
-export type RegistryAction = 'register' | 'connect';
+export type RegistryAction = 'register' | 'connect' | 'stats';
 
 /** `executor`: the seed's paths, relaykit's default; `environment`: upstream's newer ones. */
 export type RegistryPathFamily = 'executor' | 'environment';

@@ -117,6 +117,11 @@ export class ReliableStream implements StreamCore {
     return this.#sender.smoothedRtt;
   }
 
+  /** The retransmission timeout a transmission made now would get. */
+  get rto(): number {
+    return this.#sender.rto;
+  }
+
   /**
    * Takes one application message (always, up to the size limit). Returns
    * `writable` afterwards: false means the caller should pause its producer

@@ -4,6 +4,7 @@ import { ResetReason } from '../../proto/reset-reasons.ts';
 import type { StreamConfig } from '../core/config.ts';
 import { Backoff, type BackoffOptions } from '../live/backoff.ts';
 import { type Clock, systemClock } from '../live/clock.ts';
+import type { EndpointStats } from '../live/endpoint-stats.ts';
 import type { RelayLogger } from '../live/logger.ts';
 import type { MessageStream } from '../live/message-stream.ts';
 import { MuxDriver } from '../live/mux-driver.ts';
@@ -81,6 +82,10 @@ class ReconnectingEndpoint implements RelayEndpoint {
 
   onStream(listener: (stream: MessageStream) => void): () => void {
     return this.#driver.onStream(listener);
+  }
+
+  stats(): EndpointStats {
+    return this.#driver.stats();
   }
 
   onConnectionState(listener: StateListener): () => void {
