@@ -33,6 +33,10 @@ const COMMANDS: Record<string, { description: string; load: () => Promise<Comman
     description: "sign a harness key's authorization with a trust anchor (printed on stdout)",
     load: async () => (await import('./commands/authorize-harness.ts')).authorizeHarnessCommand(),
   },
+  status: {
+    description: "show the rendezvous' view of an executor: sockets, streams, frames, drops, object starts",
+    load: async () => (await import('./commands/status.ts')).statusCommand(),
+  },
   sim: {
     description: 'run the whole relay locally with injected faults and report what got through',
     load: async () => (await import('./commands/sim.ts')).simCommand(),

@@ -19,6 +19,8 @@ export { SecureStream } from './core/secure-stream.ts';
 export type { SecureGeneration, StreamCore, StreamKind } from './core/stream-core.ts';
 export { Backoff, type BackoffOptions, jitteredDelay } from './live/backoff.ts';
 export { type Clock, systemClock } from './live/clock.ts';
+export { ENDPOINT_METRICS, type EndpointMetric, endpointMetricValues } from './live/endpoint-metrics.ts';
+export type { EndpointStats, StreamTiming } from './live/endpoint-stats.ts';
 export type { RelayLogger } from './live/logger.ts';
 export type { MessageStream, RelayStream } from './live/message-stream.ts';
 export type { AcceptedSecurity } from './mux/stream-kinds.ts';

@@ -10,6 +10,8 @@ export {
 } from './local-executor.ts';
 export { parseListenUrl } from './local-server.ts';
 export { createLogger, LOG_LEVELS, type LogLevel, silentLogger } from './logger.ts';
+export type { MetricsSources } from './metrics.ts';
+export { type MetricsServer, parseMetricsListen, startMetricsServer } from './metrics-server.ts';
 export { type PtySupport, ptySupport } from './process/pty-support.ts';
 export {
   type ExecutorSecurity,
@@ -18,4 +20,9 @@ export {
   startRemoteExecutor,
 } from './remote-executor.ts';
 export { SECURE_RELAY_LIMITS } from './secure-acceptor.ts';
-export { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS, type SessionTable } from './session-table.ts';
+export {
+  DEFAULT_RETAIN_BYTES,
+  DEFAULT_SESSION_TTL_MS,
+  type SessionCounts,
+  type SessionTable,
+} from './session-table.ts';

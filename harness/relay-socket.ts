@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ConnectRelayOptions,
   connectRelay,
+  type EndpointStats,
   jitteredDelay,
   type RelayEndpoint,
 } from '../endpoint/index.ts';
@@ -134,6 +135,10 @@ export class RelaySocket {
         if (ownsSocket) await this.close();
       },
     };
+  }
+
+  stats(): EndpointStats {
+    return this.#endpoint.stats();
   }
 
   async close(): Promise<void> {

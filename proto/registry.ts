@@ -5,8 +5,9 @@
  *   POST {registry}/cloud/executor/{id}/connect   (harness token, ConnectRequest or no body)
  *   POST {registry}/cloud/executor/{id}/validate  (executor token, ValidateRequest)
  *   → 200 with the answer, or {"error": {"code", "message"}}
- * The same calls under /cloud/environment/{id}/… (upstream's newer path
- * family) mean the same. Field names are upstream's (snake_case).
+ *   GET  {registry}/cloud/executor/{id}/stats     (either token) → 200 the rendezvous' counters
+ * The same calls but stats under /cloud/environment/{id}/… (upstream's
+ * newer path family) mean the same. Field names are upstream's (snake_case).
  */
 import {
   checkPublicKeyJson,
@@ -22,7 +23,7 @@ export function isValidId(value: string): boolean {
   return ID_PATTERN.test(value);
 }
 
-export type RegistryAction = 'register' | 'connect' | 'validate';
+export type RegistryAction = 'register' | 'connect' | 'validate' | 'stats';
 
 /** `executor`: the seed's paths, relaykit's default; `environment`: upstream's newer ones. */
 export type RegistryPathFamily = 'executor' | 'environment';

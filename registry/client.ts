@@ -60,7 +60,7 @@ export async function callRegistry(request: RegistryRequest): Promise<RegistryRe
   let response: Response;
   try {
     response = await fetch(url, {
-      method: 'POST',
+      method: request.action === 'stats' ? 'GET' : 'POST',
       headers: {
         authorization: `Bearer ${request.token}`,
         ...(request.body && { 'content-type': 'application/json' }),

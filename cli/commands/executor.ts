@@ -12,9 +12,13 @@ import {
   DEFAULT_SESSION_TTL_MS,
   LOG_LEVELS,
   type LogLevel,
+  type MetricsServer,
+  type MetricsSources,
   parseListenUrl,
+  parseMetricsListen,
   type RemoteExecutorOptions,
   startLocalExecutor,
+  startMetricsServer,
   startRemoteExecutor,
 } from '../../executor/index.ts';
 import { positiveInteger } from '../arguments.ts';
@@ -41,6 +45,7 @@ interface ExecutorFlags extends ExecutorSecurityFlags {
   rto: 'adaptive' | 'fixed-500ms';
   rtoMaxMs?: number;
   maxStreams?: number;
+  metricsListen?: string;
 }
 
 /** Retransmission timing: the adaptive default (optionally capped lower) or upstream's fixed 500 ms. */
@@ -74,6 +79,29 @@ function relayTuning(flags: ExecutorFlags): RemoteExecutorOptions['relay'] {
   };
 }
 
+/** Checks `--metrics-listen` before anything starts; undefined when metrics are off. */
+function metricsAddress(flags: ExecutorFlags): { host: string; port: number } | undefined {
+  if (flags.metricsListen === undefined) return undefined;
+  try {
+    return parseMetricsListen(flags.metricsListen);
+  } catch (err) {
+    throw new CliError((err as Error).message, 2);
+  }
+}
+
+/** Serves `/metrics` when asked to, printing where on stdout. */
+async function serveMetrics(
+  address: { host: string; port: number } | undefined,
+  sources: MetricsSources,
+): Promise<MetricsServer | undefined> {
+  if (address === undefined) return undefined;
+  const server = await startMetricsServer(address, sources).catch((err: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot serve metrics on ${address.host}:${address.port}: ${err.code ?? err.message}`);
+  });
+  process.stdout.write(`relaykit executor metrics at ${server.url}\n`);
+  return server;
+}
+
 /** Resolves once SIGINT or SIGTERM arrives. */
 function untilSignal(logger: Logger): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -95,6 +123,7 @@ async function runLocal(flags: ExecutorFlags & { listen: string }, logger: Logge
   } catch (err) {
     throw new CliError((err as Error).message, 2);
   }
+  const metricsAt = metricsAddress(flags);
   const executor = await startLocalExecutor(listen, logger, {
     sessionTtlMs: flags.sessionTtlMs,
     retainBytes: flags.retainBytes,
@@ -103,7 +132,9 @@ async function runLocal(flags: ExecutorFlags & { listen: string }, logger: Logge
   });
   process.stdout.write(`relaykit executor listening on ${executor.url}\n`);
   logger.info({ url: executor.url }, 'listening');
+  const metrics = await serveMetrics(metricsAt, { sessions: executor.sessions });
   await untilSignal(logger);
+  await metrics?.close();
   await executor.close();
 }
 
@@ -117,6 +148,7 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
     throw new CliError(`--registry must be an http(s) URL, got ${flags.registry}`, 2);
   }
   const security = await executorSecurity(flags);
+  const metricsAt = metricsAddress(flags);
   const executor = await startRemoteExecutor({
     registryUrl: flags.registry,
     executorId: flags.executorId,
@@ -135,12 +167,14 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
   process.stdout.write(
     `relaykit executor ${flags.executorId} registered with ${flags.registry} (${relay})\n`,
   );
+  const metrics = await serveMetrics(metricsAt, executor);
   const gaveUp = new Promise<Error>((resolve) => {
     executor.endpoint.onConnectionState((state, error) => {
       if (state === 'closed' && error) resolve(error);
     });
   });
   const outcome = await Promise.race([untilSignal(logger), gaveUp]);
+  await metrics?.close();
   await executor.close();
   if (outcome instanceof Error) throw new CliError(outcome.message);
 }
@@ -194,6 +228,10 @@ export function executorCommand(): Command {
       '--max-streams <n>',
       'remote mode: concurrent streams on the socket (default 128)',
       positiveInteger,
+    )
+    .option(
+      '--metrics-listen <host:port>',
+      'serve Prometheus metrics at http://HOST:PORT/metrics (loopback only; port 0 picks a free one)',
     );
   return addExecutorSecurityOptions(command).action(async (flags: ExecutorFlags) => {
     if (flags.listen && flags.registry) throw new CliError('use either --listen or --registry, not both', 2);

@@ -24,6 +24,8 @@ export interface ReliableStreamOptions {
   linkUp: boolean;
   /** True on the accepting side, where the stream is born from a peer's frame. */
   heardFromPeer?: boolean;
+  /** Counters to add to (a secure stream's, which exist before its records do). */
+  stats?: StreamStats;
 }
 
 /**
@@ -55,14 +57,13 @@ export class ReliableStream implements StreamCore {
    * heard triggers resends); the resume is repeated when it falls due.
    */
   #resumeDeadline: number | undefined;
-  /** Since when every header heard acks less than the peer acked before (see #checkAckProgress). */
-  #ackBehindSince: number | undefined;
   readonly #notes: TransitionNotes;
 
-  readonly stats: StreamStats = emptyStreamStats();
+  readonly stats: StreamStats;
 
   constructor(streamId: string, config: StreamConfig, now: number, options: ReliableStreamOptions) {
     this.streamId = streamId;
+    this.stats = options.stats ?? emptyStreamStats();
     this.#config = config;
     this.#sender = new Sender(config, this.stats, {
       encode: (body) => this.#encode(body),
@@ -119,6 +120,11 @@ export class ReliableStream implements StreamCore {
     return this.#sender.smoothedRtt;
   }
 
+  /** The retransmission timeout a transmission made now would get. */
+  get rto(): number {
+    return this.#sender.rto;
+  }
+
   /**
    * Takes one application message (always, up to the size limit). Returns
    * `writable` afterwards: false means the caller should pause its producer
@@ -148,7 +154,8 @@ export class ReliableStream implements StreamCore {
     this.#heardFromPeer = true;
     this.#peerSilent = false;
 
-    if (!this.#ackKeptUp(frame, now)) {
+    // Data frames may be resends: their header is the one of their first sending.
+    if (body.case !== 'data' && !this.#sender.ackKeptUp(frame.ack, frame.ackBits, now)) {
       this.protocolError('ack_regressed', now);
       return;
     }
@@ -312,24 +319,6 @@ export class ReliableStream implements StreamCore {
   /** When an established stream that hears nothing more suspends. */
   get #silentAt(): number {
     return this.#lastHeardAt + this.#config.silentIntervals * this.#config.heartbeatMs;
-  }
-
-  /**
-   * A peer's ack state never goes back. A fresh header (any frame but data,
-   * whose resends carry the header of their first sending) that acks less
-   * than one heard before is normally an old frame overtaken on the way;
-   * when fresh headers keep doing so for a heartbeat interval, an earlier
-   * ack was damaged or forged and freed frames the peer never got, which
-   * would stall the stream for good: it resets instead.
-   */
-  #ackKeptUp(frame: RelayFrame, now: number): boolean {
-    if (frame.body.case === 'data') return true;
-    if (this.#sender.coversAcked(frame.ack, frame.ackBits)) {
-      this.#ackBehindSince = undefined;
-      return true;
-    }
-    this.#ackBehindSince ??= now;
-    return now - this.#ackBehindSince < this.#config.heartbeatMs;
   }
 
   #pump(now: number): void {

@@ -8,7 +8,13 @@ import {
 import { ResetReason } from '../../proto/reset-reasons.ts';
 import type { StreamConfig } from './config.ts';
 import { StreamClosedError } from './errors.ts';
-import { type StreamOutput, type StreamState, TransitionNotes } from './events.ts';
+import {
+  emptyStreamStats,
+  type StreamOutput,
+  type StreamState,
+  type StreamStats,
+  TransitionNotes,
+} from './events.ts';
 import { LegacyStream } from './legacy-stream.ts';
 import { ReliableStream } from './reliable-stream.ts';
 import type { SecureGeneration, StreamCore } from './stream-core.ts';
@@ -67,6 +73,8 @@ export class SecureStream implements StreamCore {
   /** Accepting side: messages sent between its answer and the first record. */
   #early: Uint8Array[] = [];
   readonly #notes: TransitionNotes;
+  /** The records' counters (reliable generation), from the start. */
+  readonly stats: StreamStats = emptyStreamStats();
 
   constructor(streamId: string, config: StreamConfig, now: number, options: SecureStreamOptions) {
     this.streamId = streamId;
@@ -92,6 +100,11 @@ export class SecureStream implements StreamCore {
   /** Whether the handshake completed: records flow. */
   get established(): boolean {
     return this.#records !== undefined;
+  }
+
+  /** The records' reliable stream, once established in the reliable generation. */
+  get reliable(): ReliableStream | undefined {
+    return this.#records instanceof ReliableStream ? this.#records : undefined;
   }
 
   get writable(): boolean {
@@ -266,7 +279,11 @@ export class SecureStream implements StreamCore {
   #startRecords(generation: SecureGeneration, now: number): void {
     const records =
       generation === 'reliable'
-        ? new ReliableStream(this.streamId, this.#config, now, { linkUp: this.#linkUp, heardFromPeer: true })
+        ? new ReliableStream(this.streamId, this.#config, now, {
+            linkUp: this.#linkUp,
+            heardFromPeer: true,
+            stats: this.stats,
+          })
         : new LegacyStream(this.streamId, { linkUp: this.#linkUp, accepted: true, ordered: true });
     if (this.#receivePaused) records.pauseReceiving();
     if (this.#congested) records.linkCongested(true);

@@ -37,6 +37,8 @@ export class Sender {
   #lossDeadline: number | undefined;
   /** When a stalled window probes its tail. */
   #probeDeadline: number | undefined;
+  /** Since when every fresh header heard acks less than the peer acked before. */
+  #ackBehindSince: number | undefined;
 
   constructor(config: StreamConfig, stats: StreamStats, wire: SenderWire) {
     this.#config = config;
@@ -149,9 +151,21 @@ export class Sender {
     return { ok: true, progressed: outcome.newlyAcked.length > 0 };
   }
 
-  /** Whether an ack header still acknowledges everything acked before (see SendWindow.covers). */
-  coversAcked(ack: number, bits: number): boolean {
-    return this.#window.covers(ack, bits);
+  /**
+   * A peer's ack state never goes back. A fresh header (not a resent data
+   * frame's) that acks less than one heard before is normally an old frame
+   * overtaken on the way; when fresh headers keep doing so for a heartbeat
+   * interval, an earlier ack was damaged or forged and freed frames the peer
+   * never got, which would stall the stream for good. False then: the
+   * stream must reset.
+   */
+  ackKeptUp(ack: number, bits: number, now: number): boolean {
+    if (this.#window.covers(ack, bits)) {
+      this.#ackBehindSince = undefined;
+      return true;
+    }
+    this.#ackBehindSince ??= now;
+    return now - this.#ackBehindSince < this.#config.heartbeatMs;
   }
 
   /** New frames were acked: re-arms the tail probe and resends whatever the ack shows lost. */
@@ -176,8 +190,11 @@ export class Sender {
    */
   linkRestored(now: number, resumed: boolean): void {
     for (const frame of this.#window.unacked()) {
-      if (!resumed || frame.txCount === 0) this.#transmit(frame, now);
-      else frame.deadline = undefined;
+      if (resumed && frame.txCount > 0) frame.deadline = undefined;
+      else {
+        if (frame.txCount > 0) this.#stats.resumeRetransmissions += 1;
+        this.#transmit(frame, now);
+      }
     }
   }
 

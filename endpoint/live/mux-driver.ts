@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamConfig } from '../core/config.ts';
+import type { StreamEvent, StreamStats } from '../core/events.ts';
+import { ReliableStream } from '../core/reliable-stream.ts';
 import { SecureStream } from '../core/secure-stream.ts';
-import type { SecureGeneration, StreamKind } from '../core/stream-core.ts';
+import type { SecureGeneration, StreamCore, StreamKind } from '../core/stream-core.ts';
 import type { AcceptedSecurity } from '../mux/stream-kinds.ts';
 import { StreamMux } from '../mux/stream-mux.ts';
 import type { Clock } from './clock.ts';
+import { type EndpointStats, EndpointStatsRecorder } from './endpoint-stats.ts';
 import { LiveMessageStream, type StreamHost } from './live-stream.ts';
 import type { RelayLogger } from './logger.ts';
 import type { RelayStream } from './message-stream.ts';
@@ -18,6 +21,16 @@ export interface MuxDriverOptions {
   logger?: RelayLogger;
 }
 
+/** A legacy stream keeps no reliability counters. */
+function statsOf(core: StreamCore): StreamStats | undefined {
+  return core instanceof ReliableStream || core instanceof SecureStream ? core.stats : undefined;
+}
+
+/** The reliable stream a core runs on, if any: a secure stream's records once established. */
+function reliableOf(core: StreamCore): ReliableStream | undefined {
+  return core instanceof SecureStream ? core.reliable : core instanceof ReliableStream ? core : undefined;
+}
+
 /**
  * Runs a StreamMux in real time: one timer armed at the mux's next deadline,
  * frames out to whichever socket is current, output dispatched to the live
@@ -29,6 +42,7 @@ export class MuxDriver implements StreamHost {
   readonly #streamListeners = new Set<(stream: RelayStream) => void>();
   readonly #logger: RelayLogger | undefined;
   readonly #clock: Clock;
+  readonly #stats = new EndpointStatsRecorder();
   #sink: ((frame: Uint8Array) => void) | undefined;
   /** Cancels the one pending timer, if any. */
   #cancelTimer: (() => void) | undefined;
@@ -69,6 +83,7 @@ export class MuxDriver implements StreamHost {
     const core = this.#mux.open(streamId, this.now(), kind, generation);
     const stream = new LiveMessageStream(streamId, kind, this, core.state);
     this.#live.set(streamId, stream);
+    this.#stats.opened(streamId, statsOf(core));
     this.#flush();
     return stream;
   }
@@ -77,9 +92,20 @@ export class MuxDriver implements StreamHost {
     return this.#mux.size;
   }
 
+  /** Counters of this endpoint's sockets and streams (EndpointStats). */
+  stats(): EndpointStats {
+    const timings = this.#mux.ids().flatMap((id) => {
+      const core = this.#mux.get(id);
+      const reliable = core === undefined ? undefined : reliableOf(core);
+      return reliable === undefined ? [] : [{ smoothedRttMs: reliable.smoothedRtt, rtoMs: reliable.rto }];
+    });
+    return this.#stats.snapshot(this.#sink !== undefined, timings, this.now());
+  }
+
   /** A socket is open: frames go to `sink`, and every live stream resumes. */
   linkUp(sink: (frame: Uint8Array) => void): void {
     this.#sink = sink;
+    this.#stats.linkUp(this.#mux.size);
     this.#mux.linkRestored(this.now());
     this.#flush();
   }
@@ -97,6 +123,7 @@ export class MuxDriver implements StreamHost {
   }
 
   receive(bytes: Uint8Array): void {
+    this.#stats.received(bytes);
     this.#mux.receive(bytes, this.now());
     this.#flush();
   }
@@ -118,6 +145,7 @@ export class MuxDriver implements StreamHost {
     const core = this.#mux.get(streamId);
     if (core === undefined) return false;
     const writable = core.send(message, this.now());
+    if (!writable) this.#stats.unwritable(streamId, this.now());
     this.#flush();
     return writable;
   }
@@ -158,15 +186,23 @@ export class MuxDriver implements StreamHost {
       do {
         this.#flushAgain = false;
         const out = this.#mux.drain();
-        if (this.#sink !== undefined) for (const frame of out.frames) this.#sink(frame);
+        if (this.#sink !== undefined) {
+          for (const frame of out.frames) {
+            this.#stats.sent(frame);
+            this.#sink(frame);
+          }
+        }
         const born: LiveMessageStream[] = [];
         for (const { streamId: id, kind } of out.opened) {
-          const stream = new LiveMessageStream(id, kind, this, this.#mux.get(id)?.state ?? 'reset');
+          const core = this.#mux.get(id);
+          const stream = new LiveMessageStream(id, kind, this, core?.state ?? 'reset');
           this.#live.set(id, stream);
+          if (core !== undefined) this.#stats.opened(id, statsOf(core));
           born.push(stream);
         }
         for (const stream of born) for (const listener of [...this.#streamListeners]) listener(stream);
         for (const s of out.streams) {
+          this.#noteEvents(s.streamId, s.events);
           const stream = this.#live.get(s.streamId);
           if (stream === undefined) continue;
           if (s.events.some((e) => e.type === 'reset')) this.#live.delete(s.streamId);
@@ -182,6 +218,13 @@ export class MuxDriver implements StreamHost {
       this.#flushing = false;
     }
     this.#arm();
+  }
+
+  #noteEvents(streamId: string, events: readonly StreamEvent[]): void {
+    for (const event of events) {
+      if (event.type === 'writable') this.#stats.writable(streamId, this.now());
+      else if (event.type === 'reset') this.#stats.reset(streamId, event.reason, this.now());
+    }
   }
 
   /** Keeps exactly one timer, at the earliest deadline of any stream. */

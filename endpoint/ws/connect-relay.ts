@@ -5,6 +5,7 @@ import type { StreamConfig } from '../core/config.ts';
 import type { StreamKind } from '../core/stream-core.ts';
 import { Backoff, type BackoffOptions } from '../live/backoff.ts';
 import { type Clock, systemClock } from '../live/clock.ts';
+import type { EndpointStats } from '../live/endpoint-stats.ts';
 import type { RelayLogger } from '../live/logger.ts';
 import type { RelayStream } from '../live/message-stream.ts';
 import { MuxDriver } from '../live/mux-driver.ts';
@@ -94,6 +95,10 @@ class ReconnectingEndpoint implements RelayEndpoint {
   dropSocket(reason: string): void {
     this.#options.logger?.warn?.({ reason }, 'dropping the relay socket');
     if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.close(CloseCode.PolicyViolation, reason);
+  }
+
+  stats(): EndpointStats {
+    return this.#driver.stats();
   }
 
   onConnectionState(listener: StateListener): () => void {

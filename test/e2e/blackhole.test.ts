@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionExpiredError } from '../../harness/index.ts';
 import { emitPayloadArgv, payloadSha256 } from '../../sim/payload.ts';
-import { FAST_EXECUTOR_ARGS, type Stack, startStack } from '../../sim/stack.ts';
-import { consume, e2eProfiles, printSeedOnFailure, suiteSeed } from './support.ts';
+import { FAST_EXECUTOR_ARGS, type Stack } from '../../sim/stack.ts';
+import { consume, e2eProfiles, printSeedOnFailure, startRecordedStack, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -20,7 +20,7 @@ describe.each(e2eProfiles())(
     let stack: Stack;
 
     beforeAll(async () => {
-      stack = await startStack({
+      stack = await startRecordedStack({
         seed,
         securityProfile,
         executorArgs: [

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../../sim/stack.ts';
-import { e2eProfiles, expectEcho, expectPayload, printSeedOnFailure, suiteSeed } from './support.ts';
+import type { Stack } from '../../sim/stack.ts';
+import {
+  e2eProfiles,
+  expectEcho,
+  expectPayload,
+  printSeedOnFailure,
+  startRecordedStack,
+  suiteSeed,
+} from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -9,7 +16,7 @@ describe.each(e2eProfiles())('a clean run through the whole stack (%s)', (securi
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack({ seed, securityProfile });
+    stack = await startRecordedStack({ seed, securityProfile });
   });
 
   afterAll(async () => {

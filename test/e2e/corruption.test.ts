@@ -8,9 +8,15 @@ import {
   FAST_HARNESS_RECONNECT,
   FAST_HARNESS_RELAY,
   type Stack,
-  startStack,
 } from '../../sim/stack.ts';
-import { consume, e2eProfiles, expectPayload, printSeedOnFailure, suiteSeed } from './support.ts';
+import {
+  consume,
+  e2eProfiles,
+  expectPayload,
+  printSeedOnFailure,
+  startRecordedStack,
+  suiteSeed,
+} from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -40,7 +46,7 @@ afterEach(async () => {
 async function stackWithVictim(
   securityProfile: SecurityProfile,
 ): Promise<{ live: Stack; victim: HarnessClient; others: HarnessClient[] }> {
-  const live = await startStack({
+  const live = await startRecordedStack({
     seed,
     securityProfile,
     executorArgs: [

@@ -7,9 +7,16 @@ import { StaticIdentity } from '../../secure/index.ts';
 import { pollUntil } from '../../sim/poll.ts';
 import { dataFrame, resumeFrame } from '../../sim/raw/frames.ts';
 import { openRelaySocket, UpgradeRejected } from '../../sim/raw/socket.ts';
-import { type Stack, startStack } from '../../sim/stack.ts';
+import type { Stack } from '../../sim/stack.ts';
 import { mintTicket } from '../../worker/tokens.ts';
-import { consume, e2eProfiles, printSeedOnFailure, sha256, suiteSeed } from './support.ts';
+import {
+  consume,
+  e2eProfiles,
+  printSeedOnFailure,
+  sha256,
+  startRecordedStack,
+  suiteSeed,
+} from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -18,7 +25,7 @@ describe.each(e2eProfiles())('one harness cannot reach into another (%s)', (secu
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack({ seed, securityProfile });
+    stack = await startRecordedStack({ seed, securityProfile });
   });
 
   afterAll(async () => {

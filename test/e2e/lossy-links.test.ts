@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../../sim/stack.ts';
-import { e2eProfiles, expectEcho, expectPayload, printSeedOnFailure, suiteSeed } from './support.ts';
+import type { Stack } from '../../sim/stack.ts';
+import {
+  e2eProfiles,
+  expectEcho,
+  expectPayload,
+  printSeedOnFailure,
+  startRecordedStack,
+  suiteSeed,
+} from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -30,7 +37,7 @@ describe.each(e2eProfiles())('drop, duplication and reordering on both legs (%s)
     'delivers streamed output and echoed stdin byte-exact at $percent %',
     { timeout: 180_000 },
     async ({ p }) => {
-      stack = await startStack({ seed, securityProfile });
+      stack = await startRecordedStack({ seed, securityProfile });
       const client = await stack.harness();
       const echoClient = await stack.harness();
       stack.proxy.setFaults('both', { drop: p, duplicate: p, reorder: p, reorderDistance: 8 });

@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HarnessClient } from '../../harness/index.ts';
 import type { SharedStackSocket } from '../../sim/stack.ts';
-import { FAST_EXECUTOR_ARGS, type Stack, startStack } from '../../sim/stack.ts';
-import { consume, e2eProfiles, printSeedOnFailure, sha256, suiteSeed } from './support.ts';
+import { FAST_EXECUTOR_ARGS, type Stack } from '../../sim/stack.ts';
+import {
+  consume,
+  e2eProfiles,
+  printSeedOnFailure,
+  sha256,
+  startRecordedStack,
+  suiteSeed,
+} from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -14,7 +21,7 @@ describe.each(e2eProfiles())('many concurrent streams on one executor (%s)', (se
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack({
+    stack = await startRecordedStack({
       seed,
       securityProfile,
       executorArgs: [...FAST_EXECUTOR_ARGS, '--max-streams', '256'],
