@@ -7,17 +7,21 @@ type Listener<A extends unknown[]> = (...args: A) => void;
 
 /**
  * A secure relay stream whose handshake completed, as a stream of JSON-RPC
- * messages: each message is framed, cut into records and each record
- * encrypted once and sent as one message of the stream below (so a resend
- * is the cached ciphertext); records are decrypted in the order the stream
- * delivers them. A record that fails to decrypt or to frame resets the
- * stream (`secure_relay_protocol_error`): nothing altered is ever delivered.
+ * messages: each message is framed and queued; records are cut from the
+ * queue while the stream below takes messages without queueing, each
+ * encrypted once and sent as one message of that stream (so a resend is the
+ * cached ciphertext). An idle stream thus sends a message at once, and one
+ * whose window is full fills whole records when it drains. Records are
+ * decrypted in the order the stream delivers them; one that fails to
+ * decrypt or to frame resets the stream (`secure_relay_protocol_error`):
+ * nothing altered is ever delivered.
  */
 export class SecureMessageStream implements MessageStream {
   readonly kind = 'secure';
   readonly #stream: RelayStream;
   readonly #channel: SecureMessageChannel;
   readonly #listeners = new Set<Listener<[Uint8Array]>>();
+  readonly #writableListeners = new Set<Listener<[]>>();
   /** Messages opened before anyone listened (the handshake resolves a promise; records may come first). */
   #unheard: Uint8Array[] = [];
   #failed = false;
@@ -26,6 +30,11 @@ export class SecureMessageStream implements MessageStream {
     this.#stream = stream;
     this.#channel = new SecureMessageChannel(session);
     stream.onMessage((record) => this.#open(record));
+    stream.onWritable(() => {
+      this.#pump();
+      if (!this.writable) return;
+      for (const listener of [...this.#writableListeners]) listener();
+    });
   }
 
   get streamId(): string {
@@ -37,7 +46,7 @@ export class SecureMessageStream implements MessageStream {
   }
 
   get writable(): boolean {
-    return this.#stream.writable;
+    return this.#channel.pendingBytes === 0 && this.#stream.writable;
   }
 
   /** The handshake hash both ends share (channel binding). */
@@ -46,9 +55,9 @@ export class SecureMessageStream implements MessageStream {
   }
 
   send(message: Uint8Array): boolean {
-    let writable = true;
-    for (const record of this.#channel.seal(message)) writable = this.#stream.send(record);
-    return writable;
+    this.#channel.queue(message);
+    this.#pump();
+    return this.writable;
   }
 
   onMessage(listener: (message: Uint8Array) => void): () => void {
@@ -59,7 +68,8 @@ export class SecureMessageStream implements MessageStream {
   }
 
   onWritable(listener: () => void): () => void {
-    return this.#stream.onWritable(listener);
+    this.#writableListeners.add(listener);
+    return () => this.#writableListeners.delete(listener);
   }
 
   pauseReceiving(): void {
@@ -80,6 +90,13 @@ export class SecureMessageStream implements MessageStream {
 
   reset(reason: string): void {
     this.#stream.reset(reason);
+  }
+
+  /** Cuts and sends records while the stream below takes them without queueing. */
+  #pump(): void {
+    while (this.#channel.pendingBytes > 0 && this.#stream.writable) {
+      this.#stream.send(this.#channel.sealNext());
+    }
   }
 
   #open(record: Uint8Array): void {
