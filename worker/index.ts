@@ -110,17 +110,18 @@ async function handle(request: Request, env: Env): Promise<Response> {
   if (action === 'ws') return openSocket(request, env, url, executorId);
   const claims = await authorize(request, env, executorId, ACTION_ROLES[action]);
   if (claims instanceof Response) return claims;
+  const call = { request, env, url, executorId, claims };
   switch (action) {
     case 'stats': {
       const stats = await relayStub(env, executorId).fetch('https://relay.internal/stats');
       return Response.json({ executor_id: executorId, ...(await stats.json<object>()) });
     }
     case 'register':
-      return register(request, env, url, executorId, claims);
+      return register(call);
     case 'connect':
-      return connect(request, env, url, executorId, claims);
+      return connect(call);
     case 'validate':
-      return validate(request, env, executorId);
+      return validate(call);
   }
 }
 

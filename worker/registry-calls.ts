@@ -25,6 +25,15 @@ import { type CredentialClaims, mintTicket } from './tokens.ts';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+/** One authenticated registry call: the request, the deployment, its URL, the executor and the caller's claims. */
+export interface RegistryCall {
+  request: Request;
+  env: Env;
+  url: URL;
+  executorId: string;
+  claims: CredentialClaims;
+}
+
 export function relayStub(env: Env, executorId: string): DurableObjectStub {
   return env.EXECUTOR_RELAY.get(env.EXECUTOR_RELAY.idFromName(executorId));
 }
@@ -50,10 +59,7 @@ async function currentRegistration(env: Env, executorId: string): Promise<Regist
 }
 
 async function ticketAnswer(
-  env: Env,
-  url: URL,
-  executorId: string,
-  claims: CredentialClaims,
+  { env, url, executorId, claims }: RegistryCall,
   instance: string,
 ): Promise<{ executor_id: string; environment_id: string; url: string }> {
   const ticket = await mintTicket(env.SIGNING_KEY, {
@@ -78,13 +84,8 @@ async function ticketAnswer(
  * registration counts as a new process, which costs it nothing, since a
  * legacy executor has no stream to resume after a reconnect.
  */
-export async function register(
-  request: Request,
-  env: Env,
-  url: URL,
-  executorId: string,
-  claims: CredentialClaims,
-): Promise<Response> {
+export async function register(call: RegistryCall): Promise<Response> {
+  const { request, env, url, executorId } = call;
   const checked = await body(request, checkRegisterRequest);
   if (checked instanceof Response) return checked;
   const instance = url.searchParams.get('instance') ?? checked.instance ?? crypto.randomUUID();
@@ -100,7 +101,7 @@ export async function register(
     body: JSON.stringify({ instance, key: checked.executor_public_key ?? null }),
   });
   const registration = await registered.json<Registration>();
-  const answer: RegisterAnswer = await ticketAnswer(env, url, executorId, claims, instance);
+  const answer: RegisterAnswer = await ticketAnswer(call, instance);
   if (registration.profile === SECURE_PROFILE) {
     answer.security_profile = SECURE_PROFILE;
     answer.executor_registration_id = registration.id;
@@ -113,13 +114,8 @@ export async function register(
  * key, its registration and a fresh authorization; a secure executor
  * refuses a harness without one.
  */
-export async function connect(
-  request: Request,
-  env: Env,
-  url: URL,
-  executorId: string,
-  claims: CredentialClaims,
-): Promise<Response> {
+export async function connect(call: RegistryCall): Promise<Response> {
+  const { request, env, executorId, claims } = call;
   const checked = await body(request, checkConnectRequest);
   if (checked instanceof Response) return checked;
   const harnessKey = checked.harness_public_key;
@@ -127,7 +123,7 @@ export async function connect(
   if (registration === null && harnessKey !== undefined) {
     return jsonError(503, 'executor_not_registered', `executor ${executorId} has not registered yet; retry`);
   }
-  const answer: ConnectAnswer = await ticketAnswer(env, url, executorId, claims, '');
+  const answer: ConnectAnswer = await ticketAnswer(call, '');
   if (registration?.profile !== SECURE_PROFILE || registration.key === null) return Response.json(answer);
   if (harnessKey === undefined) {
     return jsonError(
@@ -153,7 +149,7 @@ export async function connect(
 }
 
 /** Whether a harness key authorization holds for the executor's current registration. */
-export async function validate(request: Request, env: Env, executorId: string): Promise<Response> {
+export async function validate({ request, env, executorId }: RegistryCall): Promise<Response> {
   const checked = await body(request, checkValidateRequest);
   if (checked instanceof Response) return checked;
   const registration = await currentRegistration(env, executorId);

@@ -1,7 +1,7 @@
 /** Shared pieces of the end-to-end suite: the seed, timelines of failures, checked runs and hashes. */
 import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
-import { afterEach, beforeEach, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { DEFAULT_STREAM_CONFIG } from '../../endpoint/index.ts';
 import type { ExecOptions, ExitStatus, HarnessClient, ProcessHandle } from '../../harness/index.ts';
 import { SECURITY_PROFILES, type SecurityProfile } from '../../proto/secure-relay.ts';
@@ -28,6 +28,23 @@ const RESULTS_DIR = resolve(import.meta.dirname, '../../test-results');
 const fileStacks: Stack[] = [];
 /** Stacks the running test started. */
 let testStacks: Stack[] | undefined;
+
+/** A recorded stack for the tests of the enclosing suite: started before them, disposed after them. */
+export function useStack(options: StackOptions): { readonly stack: Stack } {
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    stack = await startRecordedStack(options);
+  });
+  afterAll(async () => {
+    await stack?.dispose();
+  });
+  return {
+    get stack(): Stack {
+      if (stack === undefined) throw new Error('the stack starts in beforeAll');
+      return stack;
+    },
+  };
+}
 
 /** A stack that records a timeline, written out next to the seed if a test fails. */
 export async function startRecordedStack(options: StackOptions): Promise<Stack> {
