@@ -61,7 +61,7 @@ export async function openRelaySocket(target: RelayTarget): Promise<SharedRelayS
 
 export { RendezvousError, RendezvousRejectedError, requestConnectUrl } from '../registry/index.ts';
 export { RpcClient } from '../rpc/client.ts';
-export { loadKeyFile, NoisePublicKey, saveKeyFile, StaticIdentity } from '../secure/index.ts';
+export { loadKeyFile, NoisePublicKey, StaticIdentity, saveKeyFile } from '../secure/index.ts';
 export type { ReconnectPolicy } from './backoff.ts';
 export type { ExecOptions, RunOptions, RunResult } from './client.ts';
 export { HarnessClient } from './client.ts';
