@@ -91,7 +91,7 @@ export class SecureAcceptor {
   #refused(streamId: string, error: unknown): void {
     const { logger, endpoint } = this.#options;
     if (error instanceof TooManyValidations) {
-      logger.warn({ streamId }, 'secure handshake refused: too many validations in flight');
+      logger.info({ streamId }, 'secure handshake refused: too many validations in flight');
       return;
     }
     if (error instanceof SecureChannelError && error.code === 'stream_reset') return;

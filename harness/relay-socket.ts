@@ -31,8 +31,9 @@ export interface RelayTarget extends RendezvousTarget, RelaySecurityOptions {
   relay?: Pick<ConnectRelayOptions, 'stream' | 'keepalive' | 'backoff' | 'logger' | 'maxStreams' | 'legacy'>;
   /**
    * How long a secure connection whose handshake failed is tried again on
-   * fresh streams (default 15 s): an executor refuses handshakes beyond 32
-   * validations in flight, and the harness cannot tell that from a refusal.
+   * fresh streams, from its first failure (default 15 s): an executor refuses
+   * handshakes beyond 32 validations in flight, and the harness cannot tell
+   * that from a refusal.
    */
   handshakeRetryMs?: number;
 }
@@ -42,6 +43,13 @@ const BUNDLE_MAX_AGE_MS = 60_000;
 
 /** Backoff between handshake attempts, and how long they go on by default (see `handshakeRetryMs`). */
 const HANDSHAKE_RETRY_MS = { initial: 100, max: 2000, budget: 15_000 };
+
+/**
+ * Handshakes one socket runs at once; the others wait their turn. An
+ * executor refuses handshakes beyond 32 validations in flight, counted over
+ * every harness: a burst of new sessions must not run into that limit.
+ */
+const HANDSHAKES_AT_ONCE = 4;
 
 interface Admitted {
   bundle: HandshakeBundle | undefined;
@@ -66,6 +74,8 @@ export class RelaySocket {
   #fetching: Promise<Admitted & { url: string }> | undefined;
   #secureSeen = false;
   #closing = false;
+  #handshaking = 0;
+  readonly #waitingTurn: (() => void)[] = [];
 
   private constructor(target: RelayTarget, first: ConnectAnswer) {
     this.#target = target;
@@ -111,7 +121,7 @@ export class RelaySocket {
           throw new HarnessConnectError(`relay endpoint for ${this.#label} is closed`, false);
         }
         const { initial, max, budget } = HANDSHAKE_RETRY_MS;
-        const giveUpAt = performance.now() + (this.#target.handshakeRetryMs ?? budget);
+        let giveUpAt: number | undefined;
         for (let attempt = 0; ; attempt++) {
           const bundle = await this.#bundle();
           if (bundle === undefined) {
@@ -121,6 +131,7 @@ export class RelaySocket {
           try {
             return await this.#openSecure(bundle);
           } catch (error) {
+            giveUpAt ??= performance.now() + (this.#target.handshakeRetryMs ?? budget);
             const retryable = (error as HarnessConnectError).retryable;
             if (!retryable || performance.now() >= giveUpAt || this.#closing) throw error;
           }
@@ -147,6 +158,31 @@ export class RelaySocket {
   }
 
   async #openSecure(bundle: HandshakeBundle): Promise<OpenedConnection> {
+    await this.#turn();
+    try {
+      return await this.#handshake(bundle);
+    } finally {
+      this.#endTurn();
+    }
+  }
+
+  /** Resolves once fewer than HANDSHAKES_AT_ONCE handshakes run on this socket. */
+  async #turn(): Promise<void> {
+    if (this.#handshaking < HANDSHAKES_AT_ONCE) {
+      this.#handshaking += 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waitingTurn.push(resolve));
+  }
+
+  /** Hands the finished handshake's turn to the next one waiting. */
+  #endTurn(): void {
+    const next = this.#waitingTurn.shift();
+    if (next === undefined) this.#handshaking -= 1;
+    else next();
+  }
+
+  async #handshake(bundle: HandshakeBundle): Promise<OpenedConnection> {
     const stream = this.#endpoint.openStream(undefined, 'secure');
     try {
       const secured = await initiateSecureStream(stream, {

@@ -1,20 +1,28 @@
-import type { MessageStream, RelayStream, StreamState } from '../endpoint/index.ts';
+import {
+  type MessageStream,
+  type RelayStream,
+  StreamClosedError,
+  type StreamState,
+} from '../endpoint/index.ts';
 import { ResetReason } from '../proto/reset-reasons.ts';
 import { SecureMessageChannel } from './channel.ts';
+import { MAX_RECORD_PLAINTEXT } from './records.ts';
 import type { SecureSession } from './transport.ts';
 
 type Listener<A extends unknown[]> = (...args: A) => void;
 
 /**
  * A secure relay stream whose handshake completed, as a stream of JSON-RPC
- * messages: each message is framed and queued; records are cut from the
- * queue while the stream below takes messages without queueing, each
- * encrypted once and sent as one message of that stream (so a resend is the
- * cached ciphertext). An idle stream thus sends a message at once, and one
- * whose window is full fills whole records when it drains. Records are
- * decrypted in the order the stream delivers them; one that fails to
- * decrypt or to frame resets the stream (`secure_relay_protocol_error`):
- * nothing altered is ever delivered.
+ * messages: each message is framed and queued, and records are cut from the
+ * queue while the stream below takes them without queueing, each encrypted
+ * once and sent as one message of that stream (so a resend is the cached
+ * ciphertext). Whole records go at once; a part record waits while the
+ * stream is busy with earlier records awaiting their ack (as Nagle's
+ * algorithm holds back a small segment, but only in a bulk transfer), so a
+ * stream of output fills whole records and a request or its answer is
+ * never held. Records are decrypted in the order the
+ * stream delivers them; one that fails to decrypt or to frame resets the
+ * stream (`secure_relay_protocol_error`): nothing altered is ever delivered.
  */
 export class SecureMessageStream implements MessageStream {
   readonly kind = 'secure';
@@ -25,16 +33,21 @@ export class SecureMessageStream implements MessageStream {
   /** Messages opened before anyone listened (the handshake resolves a promise; records may come first). */
   #unheard: Uint8Array[] = [];
   #failed = false;
+  #resetReason: string | undefined;
 
   constructor(stream: RelayStream, session: SecureSession) {
     this.#stream = stream;
     this.#channel = new SecureMessageChannel(session);
     stream.onMessage((record) => this.#open(record));
+    stream.onReset((reason) => {
+      this.#resetReason = reason;
+    });
     stream.onWritable(() => {
       this.#pump();
       if (!this.writable) return;
       for (const listener of [...this.#writableListeners]) listener();
     });
+    stream.onQuiet(() => this.#pump());
   }
 
   get streamId(): string {
@@ -45,8 +58,9 @@ export class SecureMessageStream implements MessageStream {
     return this.#stream.state;
   }
 
+  /** A part record held back does not count: the next message is what fills it. */
   get writable(): boolean {
-    return this.#channel.pendingBytes === 0 && this.#stream.writable;
+    return this.#channel.pendingBytes < MAX_RECORD_PLAINTEXT && this.#stream.writable;
   }
 
   /** The handshake hash both ends share (channel binding). */
@@ -54,7 +68,9 @@ export class SecureMessageStream implements MessageStream {
     return this.#channel.handshakeHash;
   }
 
+  /** Queues one message (sent at once while the stream takes it); throws StreamClosedError once reset. */
   send(message: Uint8Array): boolean {
+    if (this.#resetReason !== undefined) throw new StreamClosedError(this.streamId, this.#resetReason);
     this.#channel.queue(message);
     this.#pump();
     return this.writable;
@@ -92,9 +108,10 @@ export class SecureMessageStream implements MessageStream {
     this.#stream.reset(reason);
   }
 
-  /** Cuts and sends records while the stream below takes them without queueing. */
+  /** Cuts and sends records while the stream below takes them; a part record only while it is not busy. */
   #pump(): void {
     while (this.#channel.pendingBytes > 0 && this.#stream.writable) {
+      if (this.#channel.pendingBytes < MAX_RECORD_PLAINTEXT && this.#stream.busy) return;
       this.#stream.send(this.#channel.sealNext());
     }
   }

@@ -78,6 +78,11 @@ export class LegacyStream implements StreamCore {
     return this.#resetReason;
   }
 
+  /** Nothing is ever acknowledged, so nothing waits for it. */
+  get busy(): boolean {
+    return false;
+  }
+
   get writable(): boolean {
     return this.state === 'open' && !this.#congested;
   }

@@ -91,6 +91,10 @@ export class ReliableStream implements StreamCore {
     return this.#resetReason === undefined && this.#sender.writable;
   }
 
+  get busy(): boolean {
+    return this.#resetReason === undefined && this.#sender.busy;
+  }
+
   /** Data frames in the window (sent, not cumulatively acked). */
   get inFlightFrames(): number {
     return this.#sender.inFlightFrames;
@@ -378,6 +382,6 @@ export class ReliableStream implements StreamCore {
   }
 
   #noteChanges(): void {
-    this.#notes.note(this.state, this.writable, this.#out.events);
+    this.#notes.note(this.state, this.writable, this.#out.events, this.busy);
   }
 }

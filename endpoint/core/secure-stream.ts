@@ -107,6 +107,10 @@ export class SecureStream implements StreamCore {
     return this.#records instanceof ReliableStream ? this.#records : undefined;
   }
 
+  get busy(): boolean {
+    return this.#records?.busy ?? false;
+  }
+
   get writable(): boolean {
     if (this.#records !== undefined) return this.#records.writable;
     return this.#resetReason === undefined && this.#accepted && this.#ownHandshake !== undefined;

@@ -15,6 +15,12 @@ export interface SenderWire {
   write(frame: Uint8Array, now: number): void;
 }
 
+/**
+ * From this many frames awaiting an ack a stream is busy: a bulk transfer,
+ * not a request and its answer, whose small messages must never wait.
+ */
+const BUSY_FRAMES = 4;
+
 export type AckResult = { ok: true; progressed: boolean } | { ok: false; error: AckError };
 
 /**
@@ -52,6 +58,11 @@ export class Sender {
   /** True while a new message would go straight into the send window. */
   get writable(): boolean {
     return this.#segmenter.empty && !this.#window.full;
+  }
+
+  /** At least BUSY_FRAMES data frames await their cumulative ack. */
+  get busy(): boolean {
+    return this.#window.size >= BUSY_FRAMES;
   }
 
   get inFlightFrames(): number {

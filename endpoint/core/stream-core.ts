@@ -29,6 +29,12 @@ export interface StreamCore {
   readonly reason: string | undefined;
   /** True while a new message would be sent without queueing behind others. */
   readonly writable: boolean;
+  /**
+   * Several data frames already await their ack (never, in kinds without
+   * acks): a sender may hold a small message back to fill the next frame,
+   * until the `quiet` event.
+   */
+  readonly busy: boolean;
   /** Takes one application message; returns `writable` afterwards. Throws once reset. */
   send(message: Uint8Array, now: number): boolean;
   /** One inbound frame for this stream, decoded and validated by the codec. */

@@ -8,6 +8,7 @@ export interface StreamHost {
   send(streamId: string, message: Uint8Array): boolean;
   sendHandshake(streamId: string, payload: Uint8Array): void;
   writable(streamId: string): boolean;
+  busy(streamId: string): boolean;
   pauseReceiving(streamId: string): void;
   resumeReceiving(streamId: string): void;
   reset(streamId: string, reason: string): void;
@@ -40,6 +41,7 @@ export class LiveMessageStream implements RelayStream {
   readonly #stateListeners = new ListenerSet<[StreamState]>();
   readonly #resetListeners = new ListenerSet<[string, boolean]>();
   readonly #handshakeListeners = new ListenerSet<[Uint8Array]>();
+  readonly #quietListeners = new ListenerSet<[]>();
 
   constructor(streamId: string, kind: StreamKind, host: StreamHost, state: StreamState) {
     this.streamId = streamId;
@@ -54,6 +56,10 @@ export class LiveMessageStream implements RelayStream {
 
   get writable(): boolean {
     return this.#resetReason === undefined && this.#host.writable(this.streamId);
+  }
+
+  get busy(): boolean {
+    return this.#resetReason === undefined && this.#host.busy(this.streamId);
   }
 
   send(message: Uint8Array): boolean {
@@ -100,6 +106,10 @@ export class LiveMessageStream implements RelayStream {
     return this.#handshakeListeners.add(listener);
   }
 
+  onQuiet(listener: () => void): () => void {
+    return this.#quietListeners.add(listener);
+  }
+
   /** Called by the driver with this stream's output, in order (a handshake comes before the records it allows). */
   dispatch(messages: Uint8Array[], events: StreamEvent[]): void {
     for (const event of events) if (event.type === 'handshake') this.#handshakeListeners.emit(event.payload);
@@ -107,6 +117,7 @@ export class LiveMessageStream implements RelayStream {
     for (const event of events) {
       if (event.type === 'handshake') continue;
       if (event.type === 'writable') this.#writableListeners.emit();
+      else if (event.type === 'quiet') this.#quietListeners.emit();
       else if (event.type === 'state') {
         this.#currentState = event.state;
         this.#stateListeners.emit(event.state);

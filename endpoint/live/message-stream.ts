@@ -51,4 +51,8 @@ export interface RelayStream extends MessageStream {
   sendHandshake(payload: Uint8Array): void;
   /** Secure streams only: the peer's handshake message, once. Records may follow it. */
   onHandshake(listener: (payload: Uint8Array) => void): () => void;
+  /** Several sent frames await their ack (see StreamCore.busy): a small message may wait to fill a frame. */
+  readonly busy: boolean;
+  /** Fired when the stream stops being busy. */
+  onQuiet(listener: () => void): () => void;
 }

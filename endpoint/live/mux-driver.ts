@@ -150,6 +150,10 @@ export class MuxDriver implements StreamHost {
     return writable;
   }
 
+  busy(streamId: string): boolean {
+    return this.#mux.get(streamId)?.busy ?? false;
+  }
+
   sendHandshake(streamId: string, payload: Uint8Array): void {
     const core = this.#mux.get(streamId);
     if (!(core instanceof SecureStream)) return;

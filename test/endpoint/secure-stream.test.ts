@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type SecureStream, StreamMux } from '../../endpoint/index.ts';
 import { encodeFrame, type RelayFrame } from '../../proto/codec/index.ts';
-import { bytes, data, decodeAll, frameOf, patterned } from './helpers.ts';
+import { ackFrame, bytes, data, decodeAll, frameOf, makeStream, patterned } from './helpers.ts';
 
 const message1 = bytes(1, 1, 1);
 const message2 = bytes(2, 2);
@@ -275,5 +275,19 @@ describe("a secure stream of upstream main's generation", () => {
     expect(decodeAll(link.executor.drain().frames).map((f) => f.body)).toEqual([
       { case: 'reset', value: { reason: 'secure_relay_protocol_error' } },
     ]);
+  });
+});
+
+describe('a busy stream', () => {
+  it('is busy from four frames awaiting their ack, and says when it is quiet again', () => {
+    const stream = makeStream();
+    for (let i = 0; i < 3; i++) stream.send(bytes(i), 0);
+    expect(stream.busy).toBe(false);
+    stream.send(bytes(3), 0);
+    expect(stream.busy).toBe(true);
+    stream.drain();
+    stream.receive(ackFrame('s-1', 2), 10);
+    expect(stream.busy).toBe(false);
+    expect(stream.drain().events).toContainEqual({ type: 'quiet' });
   });
 });

@@ -15,7 +15,8 @@ export type Tamper = (frame: Uint8Array, direction: Direction) => Uint8Array | u
 /**
  * A harness driver and a secure executor driver joined by an in-memory
  * link: frames cross on the next turn of the event loop, every one is
- * recorded, and `tamper` may change or drop it. Time is a ManualClock.
+ * recorded, and `tamper` may change or drop it. Time is a ManualClock
+ * that `settle` moves on.
  */
 export function relayPair(options: { stream?: Partial<StreamConfig> } = {}) {
   const clock = new ManualClock();
@@ -40,9 +41,12 @@ export function relayPair(options: { stream?: Partial<StreamConfig> } = {}) {
     inject(frame: RelayFrame, to: Direction = 'toExecutor'): void {
       (to === 'toExecutor' ? executor : harness).receive(encodeFrame(frame));
     },
-    /** Lets every frame in flight cross (a few turns of the event loop). */
+    /** Lets every frame in flight cross and due acks go out (a few turns of the event loop, 10 ms each). */
     async settle(turns = 20): Promise<void> {
-      for (let i = 0; i < turns; i++) await nextTurn();
+      for (let i = 0; i < turns; i++) {
+        await nextTurn();
+        clock.advance(10);
+      }
     },
     decoded(direction: Direction): RelayFrame[] {
       return frames.flatMap((f) => {

@@ -79,6 +79,24 @@ describe('a secure relay stream', () => {
     expect(harness.handshakeHash).toEqual(executor.handshakeHash);
   });
 
+  it('fills whole records while the stream is busy, and sends a lone request at once', async () => {
+    const { accepted } = securedPair();
+    const harness = await initiate().outcome;
+    const executor = await (accepted[0] as Promise<SecureMessageStream>);
+    const atExecutor = received(executor);
+    const dataFrames = () => pair.decoded('toExecutor').filter((f) => f.body.case === 'data');
+    harness.send(utf8('{"id":1}'));
+    expect(dataFrames()).toHaveLength(1);
+    const messages = Array.from({ length: 12 }, (_, i) => `{"id":${i + 2},"pad":"${'p'.repeat(30_000)}"}`);
+    for (const message of messages) harness.send(utf8(message));
+    await pair.settle();
+    expect(atExecutor).toEqual(['{"id":1}', ...messages]);
+    const records = dataFrames().slice(1);
+    expect(records.length).toBeLessThan(messages.length);
+    const sizes = records.map((f) => (f.body.case === 'data' ? f.body.value.payload.length : 0));
+    expect(sizes).toContain(61_440 + 16);
+  });
+
   it('is refused when the harness pinned another executor key', async () => {
     const { accepted } = securedPair();
     const { outcome } = initiate({ executorKey: StaticIdentity.generate().publicKey });
