@@ -11,6 +11,7 @@ import { streamTransport } from '../rpc/index.ts';
 import { initiateSecureStream, SecureChannelError } from '../secure/index.ts';
 import type { Connector, OpenedConnection } from './connector.ts';
 import { HarnessConnectError } from './errors.ts';
+import { HandshakeTurns } from './handshake-turns.ts';
 import {
   admitAnswer,
   type HandshakeBundle,
@@ -44,13 +45,6 @@ const BUNDLE_MAX_AGE_MS = 60_000;
 /** Backoff between handshake attempts, and how long they go on by default (see `handshakeRetryMs`). */
 const HANDSHAKE_RETRY_MS = { initial: 100, max: 2000, budget: 15_000 };
 
-/**
- * Handshakes one socket runs at once; the others wait their turn. An
- * executor refuses handshakes beyond 32 validations in flight, counted over
- * every harness: a burst of new sessions must not run into that limit.
- */
-const HANDSHAKES_AT_ONCE = 4;
-
 interface Admitted {
   bundle: HandshakeBundle | undefined;
   at: number;
@@ -74,8 +68,6 @@ export class RelaySocket {
   #fetching: Promise<Admitted & { url: string }> | undefined;
   #secureSeen = false;
   #closing = false;
-  #handshaking = 0;
-  readonly #waitingTurn: (() => void)[] = [];
 
   private constructor(target: RelayTarget, first: ConnectAnswer) {
     this.#target = target;
@@ -158,28 +150,13 @@ export class RelaySocket {
   }
 
   async #openSecure(bundle: HandshakeBundle): Promise<OpenedConnection> {
-    await this.#turn();
+    const turns = HandshakeTurns.of(this.#target);
+    await turns.take();
     try {
       return await this.#handshake(bundle);
     } finally {
-      this.#endTurn();
+      turns.give();
     }
-  }
-
-  /** Resolves once fewer than HANDSHAKES_AT_ONCE handshakes run on this socket. */
-  async #turn(): Promise<void> {
-    if (this.#handshaking < HANDSHAKES_AT_ONCE) {
-      this.#handshaking += 1;
-      return;
-    }
-    await new Promise<void>((resolve) => this.#waitingTurn.push(resolve));
-  }
-
-  /** Hands the finished handshake's turn to the next one waiting. */
-  #endTurn(): void {
-    const next = this.#waitingTurn.shift();
-    if (next === undefined) this.#handshaking -= 1;
-    else next();
   }
 
   async #handshake(bundle: HandshakeBundle): Promise<OpenedConnection> {

@@ -18,7 +18,7 @@ import {
   StaticIdentity,
 } from '../../secure/index.ts';
 import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
-import { MiB } from '../lib/memory.ts';
+import { MiB, procCpuMs } from '../lib/memory.ts';
 import { msSince, quantileOf, repeat, summarize } from '../lib/stats.ts';
 import { type RelaySystem, relaySystem } from '../lib/systems.ts';
 import { measureSystemThroughput } from './throughput.ts';
@@ -72,6 +72,8 @@ export function recordsMiBps(ms: number): number {
 
 export interface ProfileTransfer {
   mibps: number;
+  /** CPU the executor and the harness (this process) used per MiB of output, ms. */
+  cpuMsPerMiB: { executor: number; harness: number };
   /** Relay frames the Durable Object routed per MiB of output, each way. */
   framesPerMiB: { executorToHarness: number; harnessToExecutor: number };
 }
@@ -83,11 +85,19 @@ export async function profileTransfer(
   bytes: number,
 ): Promise<ProfileTransfer> {
   const before = await worker.stats(system.executorId);
+  const executorCpu = procCpuMs(system.executor.pid) ?? Number.NaN;
+  const harnessCpu = process.cpuUsage();
   const seconds = await measureSystemThroughput(system, bytes);
+  const harnessUsed = process.cpuUsage(harnessCpu);
+  const executorUsed = (procCpuMs(system.executor.pid) ?? Number.NaN) - executorCpu;
   const after = await worker.stats(system.executorId);
   const mib = bytes / MiB;
   return {
     mibps: mib / seconds,
+    cpuMsPerMiB: {
+      executor: executorUsed / mib,
+      harness: (harnessUsed.user + harnessUsed.system) / 1000 / mib,
+    },
     framesPerMiB: {
       executorToHarness: (after.frames.executor_to_harness - before.frames.executor_to_harness) / mib,
       harnessToExecutor: (after.frames.harness_to_executor - before.frames.harness_to_executor) / mib,
@@ -174,8 +184,11 @@ export async function measureSecure(
   try {
     const runs = { secure: [] as ProfileTransfer[], cleartext: [] as ProfileTransfer[] };
     await repeat(settings.runs, settings.warmup, async (round) => {
+      // Taking turns at going first: whatever the previous transfer left behind hits both alike.
+      const secureFirst = round % 2 === 0;
+      const c0 = secureFirst ? undefined : await profileTransfer(worker, cleartext, bytes);
       const s = await profileTransfer(worker, secure, bytes);
-      const c = await profileTransfer(worker, cleartext, bytes);
+      const c = c0 ?? (await profileTransfer(worker, cleartext, bytes));
       if (round < 0) return;
       runs.secure.push(s);
       runs.cleartext.push(c);
@@ -190,6 +203,15 @@ export async function measureSecure(
       samples: mibps('secure'),
       ratio: `s/t ${ratio.toFixed(3)}`,
     });
+    for (const side of ['executor', 'harness'] as const) {
+      for (const profile of ['cleartext', 'secure'] as const) {
+        rows.push({
+          name: `CPU per MiB of output, ${side}, ${profile}`,
+          unit: 'ms/MiB',
+          samples: runs[profile].map((r) => r.cpuMsPerMiB[side]),
+        });
+      }
+    }
     for (const way of ['executorToHarness', 'harnessToExecutor'] as const) {
       const label = way === 'executorToHarness' ? 'executor → harness' : 'harness → executor';
       for (const profile of ['cleartext', 'secure'] as const) {
