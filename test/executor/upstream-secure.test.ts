@@ -15,10 +15,11 @@ import {
   SecureMessageChannel,
   StaticIdentity,
 } from '../../secure/index.ts';
-import { type ExecutorProcess, spawnExecutor } from '../../sim/executor-process.ts';
+import type { ExecutorProcess } from '../../sim/executor-process.ts';
 import { decoded, resumeFrame } from '../../sim/raw/frames.ts';
 import { openRelaySocket, type RelaySocket } from '../../sim/raw/socket.ts';
 import { startWorker, type WorkerUnderTest } from '../../sim/worker-runner.ts';
+import { spawnRelayExecutor } from '../harness/executor-process.ts';
 
 const EXECUTOR_ID = 'upstream-secure';
 
@@ -27,11 +28,7 @@ let executor: ExecutorProcess;
 
 beforeAll(async () => {
   worker = await startWorker();
-  executor = await spawnExecutor({
-    registryUrl: worker.url,
-    executorId: EXECUTOR_ID,
-    token: await worker.mintToken('executor', EXECUTOR_ID),
-  });
+  executor = await spawnRelayExecutor(worker, EXECUTOR_ID);
 });
 
 afterAll(async () => {
@@ -107,40 +104,33 @@ const initialize = json({
   params: { clientName: 'upstream', resumeSessionId: null },
 });
 
+/** Sends `initialize` as the record of data seq `seq` on a fresh secure stream; the answer's frame and message. */
+async function initializeAt(seq: number) {
+  const { socket, streamId, channel } = await handshake();
+  const [record] = channel.seal(initialize) as [Uint8Array];
+  socket.send(
+    frame(streamId, { case: 'data', value: { seq, segmentIndex: 0, segmentCount: 1, payload: record } }),
+  );
+  const reply = await nextOf(socket, streamId);
+  const payload = reply.body.case === 'data' ? reply.body.value.payload : new Uint8Array(0);
+  const [message] = channel.open(payload);
+  await socket.close();
+  return { reply, answer: JSON.parse(new TextDecoder().decode(message)) };
+}
+
 describe('an upstream-shaped harness against the secure executor', () => {
   it("completes the handshake and runs a session in upstream main's generation (records from seq 0, no acks)", async () => {
-    const { socket, streamId, channel } = await handshake();
-    const [record] = channel.seal(initialize) as [Uint8Array];
-    socket.send(
-      frame(streamId, { case: 'data', value: { seq: 0, segmentIndex: 0, segmentCount: 1, payload: record } }),
-    );
-    const reply = await nextOf(socket, streamId);
-    expect(reply.ack).toBe(0);
-    expect(reply.ackBits).toBe(0);
+    const { reply, answer } = await initializeAt(0);
+    expect([reply.ack, reply.ackBits]).toEqual([0, 0]);
     expect(reply.body).toMatchObject({ case: 'data', value: { seq: 0, segmentIndex: 0, segmentCount: 1 } });
-    const [message] = channel.open(reply.body.case === 'data' ? reply.body.value.payload : new Uint8Array(0));
-    expect(JSON.parse(new TextDecoder().decode(message))).toMatchObject({
-      id: 1,
-      result: { sessionId: expect.any(String) },
-    });
-    await socket.close();
+    expect(answer).toMatchObject({ id: 1, result: { sessionId: expect.any(String) } });
   });
 
   it('runs a session in the reliable generation (records from seq 1, acked)', async () => {
-    const { socket, streamId, channel } = await handshake();
-    const [record] = channel.seal(initialize) as [Uint8Array];
-    socket.send(
-      frame(streamId, { case: 'data', value: { seq: 1, segmentIndex: 0, segmentCount: 1, payload: record } }),
-    );
-    const reply = await nextOf(socket, streamId);
+    const { reply, answer } = await initializeAt(1);
     expect(reply.ack).toBe(1);
     expect(reply.body).toMatchObject({ case: 'data', value: { seq: 1, segmentCount: 1 } });
-    const [message] = channel.open(reply.body.case === 'data' ? reply.body.value.payload : new Uint8Array(0));
-    expect(JSON.parse(new TextDecoder().decode(message))).toMatchObject({
-      id: 1,
-      result: { sessionId: expect.any(String) },
-    });
-    await socket.close();
+    expect(answer).toMatchObject({ id: 1, result: { sessionId: expect.any(String) } });
   });
 
   it('refuses a cleartext stream with secure_mode_required', async () => {
