@@ -8,29 +8,44 @@
  *   npm run bench -- --quick                        smaller sizes, fewer runs (about a minute)
  *   npm run bench -- --only throughput,latency      a subset
  *   npm run bench -- --runs 7 --out /tmp/r.json
+ *   npm run bench -- --security-profile cleartext   relay suites on the cleartext relay
  *
- * Suites: micro, startup, routing, throughput, latency, scale, loss, memory.
+ * Suites: micro, startup, routing, secure, throughput, latency, scale, loss,
+ * memory. `secure` measures both profiles side by side; the other relay
+ * suites run in `--security-profile` (default the secure relay).
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
+import { SECURE_PROFILE, SECURITY_PROFILES, type SecurityProfile } from '../proto/secure-relay.ts';
 import { startWorker, type WorkerUnderTest } from '../sim/worker-runner.ts';
 import { describeMachine, machineLine } from './lib/machine.ts';
 import { MiB } from './lib/memory.ts';
-import { repeat, type Summary, summarize } from './lib/stats.ts';
+import { repeat, summarize } from './lib/stats.ts';
 import { directSystem, relaySystem } from './lib/systems.ts';
-import { formatTable } from './lib/table.ts';
+import { formatTable, type Row, tableLines } from './lib/table.ts';
 import { percentilesOf, startEcho } from './suites/latency.ts';
 import { lossSetup, type RtoMode } from './suites/loss.ts';
 import { measureMemory } from './suites/memory.ts';
 import { runMicro } from './suites/micro.ts';
 import { openRoutingPair } from './suites/routing.ts';
 import { measureScale } from './suites/scale.ts';
+import { measureSecure } from './suites/secure.ts';
 import { measureStartup } from './suites/startup.ts';
 import { measureSystemThroughput, openRawWsPeer } from './suites/throughput.ts';
 
-const SUITES = ['micro', 'startup', 'routing', 'throughput', 'latency', 'scale', 'loss', 'memory'] as const;
+const SUITES = [
+  'micro',
+  'startup',
+  'routing',
+  'secure',
+  'throughput',
+  'latency',
+  'scale',
+  'loss',
+  'memory',
+] as const;
 type SuiteName = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -40,8 +55,13 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     out: { type: 'string' },
     'throughput-mib': { type: 'string' },
+    'security-profile': { type: 'string' },
   },
 });
+const securityProfile = (values['security-profile'] ?? SECURE_PROFILE) as SecurityProfile;
+if (!SECURITY_PROFILES.includes(securityProfile)) {
+  throw new Error(`--security-profile must be one of ${SECURITY_PROFILES.join(', ')}`);
+}
 const quick = values.quick ?? false;
 const selected = new Set<SuiteName>(
   values.only === undefined ? SUITES : (values.only.split(',').map((s) => s.trim()) as SuiteName[]),
@@ -51,6 +71,7 @@ for (const s of selected)
 
 const settings = {
   quick,
+  securityProfile,
   runs: Number(values.runs ?? (quick ? 3 : 5)),
   warmup: 1,
   throughputBytes: Number(values['throughput-mib'] ?? (quick ? 16 : 256)) * MiB,
@@ -63,17 +84,8 @@ const settings = {
   memoryReaderMiBps: 32,
   microMs: quick ? 150 : 500,
   routingFrames: quick ? { small: 5000, large: 1000 } : { small: 50_000, large: 5000 },
+  handshakeSamples: quick ? 50 : 200,
 };
-
-/** One printed line: a measured figure (median of the runs) with its spread. */
-interface Row {
-  suite: SuiteName;
-  name: string;
-  unit: string;
-  summary: Summary;
-  /** A ratio against a baseline measured in the same run, as text. */
-  ratio?: string;
-}
 
 const rows: Row[] = [];
 const raw: Record<string, unknown> = {};
@@ -138,11 +150,17 @@ async function suiteRouting(worker: WorkerUnderTest): Promise<void> {
   }
 }
 
+async function suiteSecure(worker: WorkerUnderTest): Promise<void> {
+  const measured = await measureSecure(worker, settings);
+  for (const r of measured.rows) add('secure', r.name, r.unit, r.samples, r.ratio);
+  raw.secure = measured.raw;
+}
+
 async function suiteThroughput(worker: WorkerUnderTest): Promise<void> {
   const bytes = settings.throughputBytes;
   const rawWs = await openRawWsPeer();
   const direct = await directSystem();
-  const relay = await relaySystem(worker);
+  const relay = await relaySystem(worker, { securityProfile });
   try {
     const mibps = { raw: [] as number[], direct: [] as number[], relay: [] as number[] };
     await repeat(settings.runs, settings.warmup, async (round) => {
@@ -184,7 +202,7 @@ async function suiteLatency(worker: WorkerUnderTest): Promise<void> {
   const samples = settings.latencySamples;
   const rawWs = await openRawWsPeer();
   const direct = await directSystem();
-  const relay = await relaySystem(worker);
+  const relay = await relaySystem(worker, { securityProfile });
   const directClient = await direct.connect();
   const relayClient = await relay.connect();
   const echoes = {
@@ -231,7 +249,7 @@ async function suiteScale(worker: WorkerUnderTest): Promise<void> {
   const out: Record<string, unknown[]> = {};
   for (const streams of settings.scaleStreams) {
     // A fresh executor per size, allowed enough streams on its one socket.
-    const system = await relaySystem(worker, { maxStreams: Math.max(128, streams + 8) });
+    const system = await relaySystem(worker, { maxStreams: Math.max(128, streams + 8), securityProfile });
     try {
       const runs = await repeat(settings.runs, settings.warmup, () =>
         measureScale(worker, system, streams, settings.streamsPerHarnessSocket),
@@ -272,7 +290,7 @@ async function suiteScale(worker: WorkerUnderTest): Promise<void> {
 async function suiteLoss(worker: WorkerUnderTest): Promise<void> {
   const out: Record<string, Record<string, number[]>> = {};
   for (const mode of ['adaptive', 'fixed'] as RtoMode[]) {
-    const setup = await lossSetup(worker, mode, settings.lossBytes);
+    const setup = await lossSetup(worker, mode, settings.lossBytes, securityProfile);
     const goodput: Record<string, number[]> = {};
     try {
       await repeat(settings.runs, settings.warmup, async (round) => {
@@ -307,7 +325,7 @@ async function suiteMemory(worker: WorkerUnderTest): Promise<void> {
   const out: Record<string, unknown[]> = {};
   for (const bytes of settings.memoryBytes) {
     const runs = await repeat(settings.runs, 0, () =>
-      measureMemory(worker, bytes, settings.memoryReaderMiBps),
+      measureMemory(worker, bytes, settings.memoryReaderMiBps, securityProfile),
     );
     out[String(bytes)] = runs;
     const mb = `${bytes / MiB} MiB output, reader ${settings.memoryReaderMiBps} MiB/s`;
@@ -341,6 +359,7 @@ try {
       else if (worker !== undefined) {
         const run = {
           routing: suiteRouting,
+          secure: suiteSecure,
           throughput: suiteThroughput,
           latency: suiteLatency,
           scale: suiteScale,
@@ -360,29 +379,11 @@ try {
 }
 
 const headers = ['measurement', 'median', 'min–max', 'IQR', 'unit', 'vs baseline'];
-const lines: string[][] = [];
-let lastSuite = '';
-for (const r of rows) {
-  if (r.suite !== lastSuite) {
-    lines.push([`[${r.suite}]`, '', '', '', '', '']);
-    lastSuite = r.suite;
-  }
-  const d = r.unit === 'ms' ? 3 : r.unit === 'ops/s' || r.unit === 'frames/s' ? 0 : 1;
-  const s = r.summary;
-  lines.push([
-    `  ${r.name}`,
-    fmt(s.median, d),
-    `${fmt(s.min, d)}–${fmt(s.max, d)}`,
-    `${fmt(s.q1, d)}–${fmt(s.q3, d)}`,
-    r.unit,
-    r.ratio ?? '',
-  ]);
-}
 console.log(`relaykit benchmarks — ${machineLine(machine)}`);
 console.log(
   `${settings.runs} runs after ${settings.warmup} warm-up${quick ? ' (--quick)' : ''}; median, range and interquartile range of the runs\n`,
 );
-console.log(formatTable(headers, lines));
+console.log(formatTable(headers, tableLines(rows)));
 if (problems.length > 0) {
   console.log('\nnot measured / failed:');
   for (const p of problems) console.log(`  - ${p}`);

@@ -25,6 +25,14 @@ const COMMANDS: Record<string, { description: string; load: () => Promise<Comman
     description: 'open an interactive shell on the executor (PTY, raw mode, window resize)',
     load: async () => (await import('./commands/shell.ts')).shellCommand(),
   },
+  keygen: {
+    description: 'write a secure relay identity (or, with --trust-anchor, an Ed25519 trust anchor) to a file',
+    load: async () => (await import('./commands/keygen.ts')).keygenCommand(),
+  },
+  'authorize-harness': {
+    description: "sign a harness key's authorization with a trust anchor (printed on stdout)",
+    load: async () => (await import('./commands/authorize-harness.ts')).authorizeHarnessCommand(),
+  },
   status: {
     description: "show the rendezvous' view of an executor: sockets, streams, frames, drops, object starts",
     load: async () => (await import('./commands/status.ts')).statusCommand(),

@@ -14,10 +14,12 @@ export type { MetricsSources } from './metrics.ts';
 export { type MetricsServer, parseMetricsListen, startMetricsServer } from './metrics-server.ts';
 export { type PtySupport, ptySupport } from './process/pty-support.ts';
 export {
+  type ExecutorSecurity,
   type RemoteExecutor,
   type RemoteExecutorOptions,
   startRemoteExecutor,
 } from './remote-executor.ts';
+export { SECURE_RELAY_LIMITS } from './secure-acceptor.ts';
 export {
   DEFAULT_RETAIN_BYTES,
   DEFAULT_SESSION_TTL_MS,

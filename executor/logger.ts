@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Logger, pino } from 'pino';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -9,14 +10,29 @@ export function createLogger(level: LogLevel): Logger {
     {
       name: 'relaykit-executor',
       level,
-      // Tokens never belong in logs, whatever object they ride on.
+      // Tokens and authorizations never belong in logs, whatever object they ride on. A session
+      // id lets whoever holds it resume the session: logs get a tag that tells sessions apart.
       redact: {
-        paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization'],
-        censor: '[redacted]',
+        paths: [
+          'token',
+          '*.token',
+          'authorization',
+          '*.authorization',
+          'headers.authorization',
+          'sessionId',
+          '*.sessionId',
+        ],
+        censor: (value, path) => (path.at(-1) === 'sessionId' ? sessionTag(value) : '[redacted]'),
       },
     },
     pino.destination({ fd: 2, sync: true }),
   );
+}
+
+/** A short tag standing for a session id in logs: the same for the same session, not the id. */
+function sessionTag(value: unknown): string {
+  if (typeof value !== 'string') return '[redacted]';
+  return `session-${createHash('sha256').update(value).digest('hex').slice(0, 12)}`;
 }
 
 export function silentLogger(): Logger {

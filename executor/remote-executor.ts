@@ -2,33 +2,50 @@ import type { Logger } from 'pino';
 import type { MessageStream, RelayEndpoint } from '../endpoint/index.ts';
 import { type ConnectRelayOptions, connectRelay } from '../endpoint/index.ts';
 import { ResetReason } from '../proto/reset-reasons.ts';
-import { registerExecutor } from '../registry/index.ts';
+import { SECURE_PROFILE } from '../proto/secure-relay.ts';
+import { registerExecutor, validateHarnessKey } from '../registry/index.ts';
 import { streamTransport } from '../rpc/index.ts';
+import { type LocalHarnessPolicy, type NoisePublicKey, StaticIdentity } from '../secure/index.ts';
 import { ConnectionProcessor } from './connection-processor.ts';
 import { createSessionTable, type ExecutorTuning } from './local-executor.ts';
 import { warnIfNoPty } from './process/pty-support.ts';
+import { SecureAcceptor } from './secure-acceptor.ts';
 import type { SessionTable } from './session-table.ts';
+
+/**
+ * How the executor serves its streams: the secure relay (the default; a
+ * fresh identity per process unless one is given, harness keys checked by
+ * the registry unless a local policy is given) or cleartext.
+ */
+export type ExecutorSecurity =
+  | { profile: typeof SECURE_PROFILE; identity?: StaticIdentity; localPolicy?: LocalHarnessPolicy }
+  | { profile: 'cleartext' };
 
 export interface RemoteExecutorOptions extends ExecutorTuning {
   registryUrl: string;
   executorId: string;
   token: string;
   logger: Logger;
+  /** Default: the secure relay with a fresh identity. */
+  security?: ExecutorSecurity;
   /** Endpoint tuning (stream windows, keepalive, backoff) passed to connectRelay. */
-  relay?: Omit<ConnectRelayOptions, 'resolveUrl' | 'role' | 'logger'>;
+  relay?: Omit<ConnectRelayOptions, 'resolveUrl' | 'role' | 'logger' | 'security'>;
 }
 
 export interface RemoteExecutor {
   readonly endpoint: RelayEndpoint;
   readonly sessions: SessionTable;
+  /** The static key harnesses handshake with (secure profile only). */
+  readonly publicKey: NoisePublicKey | undefined;
   /** Kills every process group, resets every stream and closes the socket. */
   close(): Promise<void>;
 }
 
 /**
- * Remote mode: registers with the registry, keeps one relay socket open
- * (re-registering on every reconnect for a fresh ticket) and runs an
- * independent session processor for each stream the harnesses open.
+ * Remote mode: registers with the registry (with its key, for the secure
+ * relay), keeps one relay socket open (re-registering on every reconnect for
+ * a fresh ticket) and runs an independent session processor for each
+ * stream the harnesses open; a secure stream first completes its handshake.
  *
  * The first registration happens here, so an unreachable registry or a
  * rejected token fails start-up instead of being retried forever.
@@ -36,18 +53,25 @@ export interface RemoteExecutor {
 export async function startRemoteExecutor(options: RemoteExecutorOptions): Promise<RemoteExecutor> {
   const { logger } = options;
   await warnIfNoPty(logger);
-  const register = () => registerExecutor(options);
-  let firstUrl: string | null = await register();
-  logger.info({ executorId: options.executorId, registry: options.registryUrl }, 'registered');
+  const security = options.security ?? { profile: SECURE_PROFILE };
+  const identity =
+    security.profile === SECURE_PROFILE ? (security.identity ?? StaticIdentity.generate()) : undefined;
+  const register = () => registerExecutor({ ...options, publicKey: identity?.publicKey.toJSON() });
+  let registration = await register();
+  let firstUrl: string | null = registration.url;
+  logger.info(
+    { executorId: options.executorId, registry: options.registryUrl, securityProfile: security.profile },
+    'registered',
+  );
   const resolveUrl = async () => {
     if (firstUrl !== null) {
       const url = firstUrl;
       firstUrl = null;
       return url;
     }
-    const url = await register();
+    registration = await register();
     logger.info({ executorId: options.executorId }, 're-registered');
-    return url;
+    return registration.url;
   };
 
   const sessions = createSessionTable(logger, options);
@@ -55,13 +79,36 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
     ...options.relay,
     resolveUrl,
     role: 'executor',
+    security: identity === undefined ? 'cleartext' : 'secure',
     logger: logger.child({ part: 'relay' }),
   });
+  const acceptor =
+    identity === undefined
+      ? undefined
+      : new SecureAcceptor({
+          identity,
+          executorId: options.executorId,
+          registrationId: () => registration.registrationId as string,
+          localPolicy: security.profile === SECURE_PROFILE ? security.localPolicy : undefined,
+          validate: (harnessPublicKey, authorization) =>
+            validateHarnessKey({
+              ...options,
+              registrationId: registration.registrationId as string,
+              harnessPublicKey,
+              authorization,
+            }),
+          endpoint,
+          logger,
+        });
   endpoint.onStream((stream) => {
     const streamLogger = logger.child({ streamId: stream.streamId });
     streamLogger.info({ kind: stream.kind }, 'stream opened');
-    const processor = new ConnectionProcessor(streamTransport(stream), sessions, streamLogger);
-    expireWhenSuspended(stream, processor, sessions);
+    const serve = (messages: MessageStream) => {
+      const processor = new ConnectionProcessor(streamTransport(messages), sessions, streamLogger);
+      expireWhenSuspended(messages, processor, sessions);
+    };
+    if (acceptor === undefined) return serve(stream);
+    void acceptor.accept(stream).then((secured) => secured && serve(secured));
   });
   endpoint.onConnectionState((state, error) => {
     if (error) logger.error({ state, error: error.message }, 'relay connection failed');
@@ -70,6 +117,7 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
   return {
     endpoint,
     sessions,
+    publicKey: identity?.publicKey,
     close: async () => {
       sessions.shutdown();
       await endpoint.close();

@@ -7,7 +7,10 @@ export interface CommonConnectOptions {
   clientName?: string;
   /** Session-level reconnect (new connection + session resume). */
   reconnect?: Partial<ReconnectPolicy>;
-  /** How long the first `initialize` may take before connect fails (default 20 s). */
+  /**
+   * How long the first `initialize` may take before connect fails (default
+   * 20 s); through a rendezvous, also how long a secure stream's handshake may take.
+   */
   firstAnswerTimeoutMs?: number;
   /**
    * Bounds process output published to handles but not yet read (defaults:

@@ -8,6 +8,8 @@ import { OutputBacklog } from './output-backlog.ts';
 import { RelaySocket, type RelayTarget } from './relay-socket.ts';
 import { ResumableSession } from './resumable-session.ts';
 
+const FIRST_ANSWER_TIMEOUT_MS = 20_000;
+
 /** Opens a session over `connector`; the connector is closed if that fails. */
 async function openClient(connector: Connector, options: CommonConnectOptions): Promise<HarnessClient> {
   const backlog = new OutputBacklog(options.outputBacklog);
@@ -15,7 +17,7 @@ async function openClient(connector: Connector, options: CommonConnectOptions): 
     const session = await ResumableSession.open(connector, {
       clientName: options.clientName ?? 'relaykit-harness',
       reconnect: { ...defaultReconnectPolicy, ...options.reconnect },
-      firstAnswerTimeoutMs: options.firstAnswerTimeoutMs ?? 20_000,
+      firstAnswerTimeoutMs: options.firstAnswerTimeoutMs ?? FIRST_ANSWER_TIMEOUT_MS,
     });
     return new HarnessClient(session, backlog);
   } catch (err) {
@@ -32,9 +34,11 @@ async function openClient(connector: Connector, options: CommonConnectOptions): 
  * RendezvousError) when the first connection cannot be made.
  */
 export async function connect(options: ConnectOptions): Promise<HarnessClient> {
-  const connector =
-    'url' in options ? localConnector(options.url) : (await RelaySocket.open(options)).connector(true);
-  return openClient(connector, options);
+  if ('url' in options) return openClient(localConnector(options.url), options);
+  // A secure stream's handshake gets the time the first answer gets.
+  const handshakeTimeoutMs = options.firstAnswerTimeoutMs ?? FIRST_ANSWER_TIMEOUT_MS;
+  const relay = { ...options.relay, stream: { handshakeTimeoutMs, ...options.relay?.stream } };
+  return openClient((await RelaySocket.open({ ...options, relay })).connector(true), options);
 }
 
 /** One relay socket that carries a stream per client, as one harness process multiplexing its sessions. */
@@ -61,6 +65,7 @@ export async function openRelaySocket(target: RelayTarget): Promise<SharedRelayS
 
 export { RendezvousError, RendezvousRejectedError, requestConnectUrl } from '../registry/index.ts';
 export { RpcClient } from '../rpc/client.ts';
+export { loadKeyFile, NoisePublicKey, StaticIdentity, saveKeyFile } from '../secure/index.ts';
 export type { ReconnectPolicy } from './backoff.ts';
 export type { ExecOptions, RunOptions, RunResult } from './client.ts';
 export { HarnessClient } from './client.ts';
@@ -88,4 +93,5 @@ export {
 export type { ExitStatus } from './output-sequencer.ts';
 export type { ProcessOutput } from './process-handle.ts';
 export { ProcessHandle } from './process-handle.ts';
+export { type RelaySecurity, RelaySecurityError, type RelaySecurityOptions } from './relay-security.ts';
 export type { RelayTarget } from './relay-socket.ts';

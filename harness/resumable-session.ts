@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FatalConnectError } from '../endpoint/index.ts';
 import {
   INITIALIZED_NOTIFICATION,
   type RequestMethod,
@@ -253,7 +254,9 @@ export class ResumableSession {
     } catch (err) {
       rpc?.close('resume_failed');
       const error = err as Error;
-      if (error instanceof HarnessConnectError && !error.retryable) return { kind: 'fatal', error };
+      const hopeless =
+        error instanceof HarnessConnectError ? !error.retryable : error instanceof FatalConnectError;
+      if (hopeless) return { kind: 'fatal', error };
       if (error instanceof RpcError && error.code === RpcErrorCode.InvalidRequest) {
         return { kind: 'fatal', error: new SessionExpiredError(this.#sessionId, error.message) };
       }

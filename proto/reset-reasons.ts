@@ -23,6 +23,19 @@ export const ResetReason = {
   ConnectionLost: 'connection_lost',
   /** A handshake frame reached an endpoint that runs no secure relay. */
   SecureModeNotEnabled: 'secure_mode_not_enabled',
+  /** A cleartext stream reached an executor that serves only the secure relay. */
+  SecureModeRequired: 'secure_mode_required',
+  /**
+   * Every failure of a secure stream (DESIGN.md §9): a bad, repeated or
+   * unauthorized handshake, a limit, data before the handshake, a record
+   * that fails to decrypt or to frame. The secure relay's reliable
+   * generation names it so; a peer never trusts or shows it.
+   */
+  SecureRelayProtocolError: 'secure_relay_protocol_error',
+  /** The same failures as upstream main's executor names them (its secure generation, records from seq 0). */
+  NoiseRelayProtocolError: 'noise_relay_protocol_error',
+  /** The opening side of a secure stream heard no handshake answer in time. */
+  HandshakeTimeout: 'handshake_timeout',
 } as const;
 
 export type ResetReason = (typeof ResetReason)[keyof typeof ResetReason];

@@ -22,6 +22,8 @@ export interface RegistryRequest {
   /** JSON body (register sends the executor instance). */
   body?: object;
   signal?: AbortSignal;
+  /** `ignore`: an error answer's body is not read (it may echo a secret of the request). */
+  errorBody?: 'read' | 'ignore';
 }
 
 /** How long one registry call may take before it counts as unreachable. */
@@ -73,6 +75,10 @@ export async function callRegistry(request: RegistryRequest): Promise<RegistryRe
       kind: 'unreachable',
       detail: cause?.code ?? cause?.message ?? (err as Error).message,
     };
+  }
+  if (!response.ok && request.errorBody === 'ignore') {
+    await response.body?.cancel();
+    return { ok: false, kind: 'status', status: response.status, detail: '' };
   }
   const parsed = parseJson(await response.text()) as Record<string, unknown> | undefined;
   if (!response.ok) {

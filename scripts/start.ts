@@ -9,6 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SECURE_PROFILE } from '../proto/secure-relay.ts';
 import { readDevVar } from '../sim/dev-vars.ts';
 import { mintToken, type Role } from '../worker/tokens.ts';
 
@@ -138,7 +139,16 @@ const harnessToken = await token('harness', key);
 start(
   'executor',
   join(bin, 'node'),
-  [relaykit, 'executor', '--registry', registry, '--executor-id', executorId],
+  [
+    relaykit,
+    'executor',
+    '--registry',
+    registry,
+    '--executor-id',
+    executorId,
+    '--security-profile',
+    SECURE_PROFILE,
+  ],
   {
     RELAYKIT_EXECUTOR_TOKEN: executorToken,
   },
@@ -159,7 +169,7 @@ const target = `--registry ${registry} --executor-id ${executorId}`;
 console.log(`
 relaykit is running
   rendezvous  ${registry}  (wrangler dev)
-  executor    ${executorId}
+  executor    ${executorId}  (secure relay ${SECURE_PROFILE}: the rendezvous sees ciphertext only)
 
 Try, in another terminal of this folder:
   export RELAYKIT_HARNESS_TOKEN=${harnessToken}

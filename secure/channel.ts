@@ -1,15 +1,18 @@
 import { SecureChannelError } from './errors.ts';
-import { encodeMessageRecords, RecordDecoder } from './records.ts';
+import { RecordDecoder, RecordQueue } from './records.ts';
 import type { SecureSession } from './transport.ts';
 
 /**
- * JSON-RPC messages in and out of an established session: `seal` turns one
- * message into ciphertext records to send in order (each exactly once; a
- * resend reuses the bytes), `open` takes the peer's records in sequence
- * order and returns the messages they complete. A failure to open is final.
+ * JSON-RPC messages in and out of an established session. Sending:
+ * `queue` a message, then `sealNext` cuts and encrypts the next record of
+ * what is queued (each record exactly once: a resend reuses its bytes), or
+ * `seal` does both for one message. Receiving: `open` takes the peer's
+ * records in sequence order and returns the messages they complete. A
+ * failure to open is final.
  */
 export class SecureMessageChannel {
   #session: SecureSession;
+  #queue = new RecordQueue();
   #decoder = new RecordDecoder();
   #failed = false;
 
@@ -21,8 +24,27 @@ export class SecureMessageChannel {
     return this.#session.handshakeHash;
   }
 
+  /** Plaintext bytes queued and not yet sealed. */
+  get pendingBytes(): number {
+    return this.#queue.pendingBytes;
+  }
+
+  queue(json: Uint8Array): void {
+    this.#queue.push(json);
+  }
+
+  /** The next record of what is queued, encrypted; nothing queued is an error. */
+  sealNext(): Uint8Array {
+    if (this.#queue.pendingBytes === 0) throw new SecureChannelError('invalid_state', 'nothing to seal');
+    return this.#session.send.encrypt(this.#queue.take());
+  }
+
+  /** One message as its records (after anything queued before it). */
   seal(json: Uint8Array): Uint8Array[] {
-    return encodeMessageRecords(json).map((record) => this.#session.send.encrypt(record));
+    this.queue(json);
+    const records: Uint8Array[] = [];
+    while (this.#queue.pendingBytes > 0) records.push(this.sealNext());
+    return records;
   }
 
   open(ciphertext: Uint8Array): Uint8Array[] {

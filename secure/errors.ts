@@ -18,7 +18,9 @@ export type SecureErrorCode =
   | 'ciphertext_too_short'
   | 'decrypt_failed'
   | 'record_too_large'
-  | 'invalid_message_length';
+  | 'invalid_message_length'
+  | 'unauthorized'
+  | 'stream_reset';
 
 export class SecureChannelError extends Error {
   readonly code: SecureErrorCode;

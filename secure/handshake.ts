@@ -5,6 +5,7 @@
  * from message 1 and answers with message 2 only once that authorization
  * was accepted (by the registry or a local policy).
  */
+import { MAX_AUTHORIZATION_BYTES } from '../proto/secure-relay.ts';
 import { SecureChannelError } from './errors.ts';
 import type { StaticIdentity } from './identity.ts';
 import { HandshakeState } from './noise/handshake-state.ts';
@@ -13,8 +14,7 @@ import { type RandomSource, systemRandom } from './noise/random.ts';
 import { NoisePublicKey } from './public-key.ts';
 import { type SecureSession, TransportCipher } from './transport.ts';
 
-/** Upstream's executor refuses longer harness key authorizations. */
-export const MAX_AUTHORIZATION_BYTES = 4096;
+export { MAX_AUTHORIZATION_BYTES } from '../proto/secure-relay.ts';
 
 /** Message 1 is this many bytes plus the authorization's. */
 export const MESSAGE1_OVERHEAD = 3568;

@@ -1,34 +1,20 @@
+import {
+  canonicalPublicKeyJson,
+  checkPublicKeyJson,
+  NOISE_SUITE,
+  type NoisePublicKeyJson,
+} from '../proto/secure-relay.ts';
 import { decodeBase64, encodeBase64 } from './base64.ts';
 import { SecureChannelError } from './errors.ts';
-import { exactObject, parseJson } from './json.ts';
+import { parseJson } from './json.ts';
 import { sha256 } from './noise/crypto.ts';
 import { MLKEM768 } from './noise/ml-kem.ts';
 import { X25519_KEY_LEN } from './noise/x25519.ts';
 
-/** The suite tag in public keys (the name hashed into the handshake spells X25519 `25519`). */
-export const NOISE_SUITE = 'Noise_hybridIK_X25519+MLKEM768_AESGCM_SHA256';
-
-/** The registry's `security_profile` for this suite. */
-export const SECURITY_PROFILE = 'noise_hybrid_ik_v1';
-
-/** Wire form of a public key, as upstream serializes it (serde field order). */
-export interface NoisePublicKeyJson {
-  suite: string;
-  x25519_public_key: string;
-  mlkem768_public_key: string;
-}
-
-const FIELDS = ['suite', 'x25519_public_key', 'mlkem768_public_key'];
+export { NOISE_SUITE, type NoisePublicKeyJson } from '../proto/secure-relay.ts';
 
 function invalid(reason: string): SecureChannelError {
   return new SecureChannelError('invalid_public_key', `invalid Noise channel public key: ${reason}`);
-}
-
-function decodeComponent(value: unknown, name: string, length: number): Uint8Array {
-  const bytes = decodeBase64(value);
-  if (bytes === undefined) throw invalid(`invalid ${name} public key`);
-  if (bytes.length !== length) throw invalid(`invalid ${name} public key length`);
-  return bytes;
 }
 
 /** A static public key of the hybrid suite: X25519 plus ML-KEM-768. */
@@ -45,11 +31,12 @@ export class NoisePublicKey {
 
   /** Parses the JSON object form; unknown or missing fields and a foreign suite are rejected. */
   static fromJSON(value: unknown): NoisePublicKey {
-    const record = exactObject(value, FIELDS, invalid);
-    if (record.suite !== NOISE_SUITE) throw invalid('unsupported Noise channel suite');
+    const checked = checkPublicKeyJson(value);
+    if (!checked.ok) throw invalid(checked.reason);
+    const { x25519_public_key, mlkem768_public_key } = checked.key;
     return new NoisePublicKey(
-      decodeComponent(record.x25519_public_key, 'X25519', X25519_KEY_LEN),
-      decodeComponent(record.mlkem768_public_key, 'ML-KEM-768', MLKEM768.publicKey),
+      decodeBase64(x25519_public_key) as Uint8Array,
+      decodeBase64(mlkem768_public_key) as Uint8Array,
     );
   }
 
@@ -67,7 +54,7 @@ export class NoisePublicKey {
 
   /** The canonical JSON text (fixed field order, no spaces). */
   toString(): string {
-    return JSON.stringify(this.toJSON());
+    return canonicalPublicKeyJson(this.toJSON());
   }
 
   /** base64url(SHA-256(canonical JSON)): a short name for the key. */

@@ -17,17 +17,50 @@ function invalidLength(length: number): SecureChannelError {
   );
 }
 
-/** Frames one message and cuts it into records; records never span two messages. */
-export function encodeMessageRecords(json: Uint8Array): Uint8Array[] {
-  if (json.length === 0 || json.length > MAX_MESSAGE_BYTES) throw invalidLength(json.length);
-  const framed = new Uint8Array(LENGTH_PREFIX + json.length);
-  new DataView(framed.buffer).setUint32(0, json.length);
-  framed.set(json, LENGTH_PREFIX);
-  const records: Uint8Array[] = [];
-  for (let offset = 0; offset < framed.length; offset += MAX_RECORD_PLAINTEXT) {
-    records.push(framed.subarray(offset, offset + MAX_RECORD_PLAINTEXT));
+/**
+ * The sending side: messages wait here, framed, until they are cut into
+ * records. A record takes up to 60 KiB of what is waiting, so when messages
+ * queue up (the stream's window is full) a record carries the end of one
+ * message and the start of the next; the peer's decoder takes records cut
+ * anywhere. The parts of a record are views of the messages, not copies.
+ */
+export class RecordQueue {
+  #parts: Uint8Array[] = [];
+  #bytes = 0;
+
+  /** Framed bytes waiting to be cut. */
+  get pendingBytes(): number {
+    return this.#bytes;
   }
-  return records;
+
+  push(json: Uint8Array): void {
+    if (json.length === 0 || json.length > MAX_MESSAGE_BYTES) throw invalidLength(json.length);
+    const prefix = new Uint8Array(LENGTH_PREFIX);
+    new DataView(prefix.buffer).setUint32(0, json.length);
+    this.#parts.push(prefix, json);
+    this.#bytes += LENGTH_PREFIX + json.length;
+  }
+
+  /** The parts of the next record: up to `MAX_RECORD_PLAINTEXT` bytes of what is waiting, in order. */
+  take(): Uint8Array[] {
+    const record: Uint8Array[] = [];
+    let room = MAX_RECORD_PLAINTEXT;
+    while (room > 0) {
+      const part = this.#parts[0];
+      if (part === undefined) break;
+      if (part.length <= room) {
+        record.push(part);
+        this.#parts.shift();
+        room -= part.length;
+      } else {
+        record.push(part.subarray(0, room));
+        this.#parts[0] = part.subarray(room);
+        room = 0;
+      }
+    }
+    this.#bytes -= MAX_RECORD_PLAINTEXT - room;
+    return record;
+  }
 }
 
 /**

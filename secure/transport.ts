@@ -24,10 +24,15 @@ export class TransportCipher {
     return this.#cipher.nonce;
   }
 
-  encrypt(plaintext: Uint8Array): Uint8Array {
+  /** Seals one record: the plaintext, or its parts as one plaintext. */
+  encrypt(plaintext: Uint8Array | readonly Uint8Array[]): Uint8Array {
     this.#checkUsable();
-    if (plaintext.length + TAG_LEN > MAX_NOISE_MESSAGE) {
-      throw new SecureChannelError('message_too_large', `transport plaintext of ${plaintext.length} bytes`);
+    const length =
+      plaintext instanceof Uint8Array
+        ? plaintext.length
+        : plaintext.reduce((sum, part) => sum + part.length, 0);
+    if (length + TAG_LEN > MAX_NOISE_MESSAGE) {
+      throw new SecureChannelError('message_too_large', `transport plaintext of ${length} bytes`);
     }
     return this.#cipher.encryptWithAd(NO_AD, plaintext);
   }

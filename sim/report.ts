@@ -22,6 +22,7 @@ export function formatReport(report: SimReport): string {
         `kill every ${s.killEverySec || '–'} s, deploy every ${s.deployEverySec || '–'} s`,
     ],
     ['streams', `${s.streams} × ${formatBytes(s.bytes)}, seed ${s.seed}`],
+    ['relay', s.securityProfile],
     ['elapsed', `${(report.elapsedMs / 1000).toFixed(2)} s`],
     ['goodput', `${formatBytes(report.goodputBytesPerSec)}/s`],
     [

@@ -122,6 +122,7 @@ function timelineSummary(settings: SimSettings, verdict: string) {
 export async function runSim(settings: SimSettings, options: SimOptions = {}): Promise<SimReport> {
   const stack = await startStack({
     seed: settings.seed,
+    securityProfile: settings.securityProfile,
     tap: true,
     timeline: options.onTimeline !== undefined,
   });

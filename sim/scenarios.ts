@@ -1,4 +1,5 @@
 /** The knobs of one `relaykit sim` run and the named presets. */
+import { SECURE_PROFILE, type SecurityProfile } from '../proto/secure-relay.ts';
 
 export interface SimSettings {
   /** Per-frame probabilities on both directions of every socket. */
@@ -16,6 +17,8 @@ export interface SimSettings {
   /** Output bytes per stream. */
   bytes: number;
   seed: number;
+  /** How the executor serves the streams (the harnesses insist on the same). */
+  securityProfile: SecurityProfile;
 }
 
 export const DEFAULT_SETTINGS: SimSettings = {
@@ -28,6 +31,7 @@ export const DEFAULT_SETTINGS: SimSettings = {
   streams: 2,
   bytes: 4 * 1024 * 1024,
   seed: 1,
+  securityProfile: SECURE_PROFILE,
 };
 
 export const SCENARIOS: Record<string, { description: string; settings: Partial<SimSettings> }> = {

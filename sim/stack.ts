@@ -9,9 +9,16 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectRelayOptions } from '../endpoint/index.ts';
-import { type FaultProxy, type FaultSettings, startFaultProxy } from '../faults/index.ts';
+import { type FaultProxy, type FaultSettings, type FrameObserver, startFaultProxy } from '../faults/index.ts';
 import type { ReconnectPolicy } from '../harness/backoff.ts';
-import { connect, type HarnessClient, openRelaySocket, type SharedRelaySocket } from '../harness/index.ts';
+import {
+  connect,
+  type HarnessClient,
+  openRelaySocket,
+  type RelaySecurity,
+  type SharedRelaySocket,
+} from '../harness/index.ts';
+import { SECURE_PROFILE, type SecurityProfile } from '../proto/secure-relay.ts';
 import { type ExecutorProcess, spawnExecutor } from './executor-process.ts';
 import { createFrameTap, type FrameTap } from './frame-tap.ts';
 import { pollUntil } from './poll.ts';
@@ -61,12 +68,20 @@ export interface StackOptions {
   faults?: Partial<FaultSettings>;
   /** Count the frames the endpoints send (retransmissions, resets) as the proxy receives them. */
   tap?: boolean;
+  /** Sees every frame the proxy carries, both ways on both legs, before any fault. */
+  observe?: FrameObserver;
+  /**
+   * How the executor serves its streams (default the secure relay); the
+   * stack's harnesses insist on the same (`secure` refuses a cleartext answer).
+   */
+  securityProfile?: SecurityProfile;
   /** Record every frame, socket, fault and deploy for a timeline page (implies `tap`). */
   timeline?: boolean;
 }
 
 export interface HarnessOptions {
   token?: string;
+  security?: RelaySecurity;
   relay?: Pick<ConnectRelayOptions, 'stream' | 'keepalive' | 'backoff'>;
   reconnect?: Partial<ReconnectPolicy>;
 }
@@ -82,6 +97,9 @@ export interface SharedStackSocket {
 export interface Stack {
   readonly seed: number;
   readonly executorId: string;
+  readonly securityProfile: SecurityProfile;
+  /** What the stack's harnesses insist on: the executor's profile. */
+  readonly security: RelaySecurity;
   readonly worker: WorkerUnderTest;
   readonly proxy: FaultProxy;
   /** Present with `tap: true` or `timeline: true`. */
@@ -120,6 +138,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const clients = new Set<{ close(): Promise<void> }>();
   const timeline = options.timeline ? new TimelineRecorder() : undefined;
   const tap = options.tap || timeline ? createFrameTap(timeline?.frame) : undefined;
+  const securityProfile = options.securityProfile ?? SECURE_PROFILE;
+  const security: RelaySecurity = securityProfile === SECURE_PROFILE ? 'secure' : 'cleartext';
+  const observers = [tap?.observe, options.observe].filter((o) => o !== undefined);
   let proxy: FaultProxy | undefined;
   let executor: ExecutorProcess | undefined;
   try {
@@ -127,14 +148,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       target: worker.url,
       seed: options.seed,
       faults: options.faults,
-      onFrame: tap?.observe,
+      onFrame: (bytes, direction, connection, fate) => {
+        for (const observe of observers) observe(bytes, direction, connection, fate);
+      },
       onEvent: timeline?.proxyEvent,
     });
     executor = await spawnExecutor({
       registryUrl: proxy.httpUrl,
       executorId,
       token: await worker.mintToken('executor', executorId),
-      args: options.executorArgs ?? FAST_EXECUTOR_ARGS,
+      args: [...(options.executorArgs ?? FAST_EXECUTOR_ARGS), '--security-profile', securityProfile],
       logLevel: options.executorLogLevel,
     });
   } catch (err) {
@@ -159,6 +182,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const stack: Stack = {
     seed: options.seed,
     executorId,
+    securityProfile,
+    security,
     worker,
     proxy: readyProxy,
     tap,
@@ -172,6 +197,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         registryUrl,
         executorId,
         token: opts.token ?? (await stack.harnessToken()),
+        security: opts.security ?? security,
         relay: { ...FAST_HARNESS_RELAY, ...opts.relay },
         reconnect: { ...FAST_HARNESS_RECONNECT, ...opts.reconnect },
       });
@@ -182,6 +208,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         registryUrl,
         executorId,
         token: opts.token ?? (await stack.harnessToken()),
+        security: opts.security ?? security,
         relay: { ...FAST_HARNESS_RELAY, ...opts.relay },
       });
       const reconnect = { ...FAST_HARNESS_RECONNECT, ...opts.reconnect };

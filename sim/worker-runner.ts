@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
 import { Log, LogLevel, Miniflare } from 'miniflare';
-import type { RegistryAnswer } from '../proto/registry.ts';
+import type { ConnectRequest, RegistryAnswer } from '../proto/registry.ts';
 import type { RelayStats } from '../worker/counters.ts';
 import { mintToken, type Role } from '../worker/tokens.ts';
 
@@ -48,8 +48,8 @@ export interface WorkerUnderTest {
   mintToken(role: Role, executorId: string, opts?: MintTokenOptions): Promise<string>;
   /** POST …/register with `{"instance"}`; throws with the status and body unless 200. */
   register(executorId: string, token: string, instance: string): Promise<RegistryAnswer>;
-  /** POST …/connect; throws with the status and body unless 200. */
-  connect(executorId: string, token: string): Promise<RegistryAnswer>;
+  /** POST …/connect (with a harness key for a secure executor); throws with the status and body unless 200. */
+  connect(executorId: string, token: string, body?: ConnectRequest): Promise<RegistryAnswer>;
   /** GET …/stats with a freshly minted harness token. */
   stats(executorId: string): Promise<RelayStats>;
   /** Evicts the executor's Durable Object the way hibernation does: its WebSockets stay open. */
@@ -124,7 +124,8 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Worker
     },
     register: (executorId, token, instance) =>
       registryCall(`${base}/cloud/executor/${executorId}/register`, token, { instance }),
-    connect: (executorId, token) => registryCall(`${base}/cloud/executor/${executorId}/connect`, token),
+    connect: (executorId, token, body) =>
+      registryCall(`${base}/cloud/executor/${executorId}/connect`, token, body),
     async stats(executorId) {
       const token = await worker.mintToken('harness', executorId);
       const response = await fetch(`${base}/cloud/executor/${executorId}/stats`, {

@@ -4,31 +4,35 @@
  * Object. It only authenticates and routes requests; frames never pass here.
  */
 
-import { isValidId, type RegistryAnswer } from '../proto/registry.ts';
-import { type Env, ticketTtlSeconds } from './config.ts';
+import { isValidId } from '../proto/registry.ts';
+import type { Env } from './config.ts';
 import { bearerToken, jsonError } from './http.ts';
+import { connect, register, relayStub, validate } from './registry-calls.ts';
 import { RELAY_HEADERS } from './relay-headers.ts';
-import { type CredentialClaims, mintTicket, type Role, verifyTicket, verifyToken } from './tokens.ts';
+import { type CredentialClaims, type Role, verifyTicket, verifyToken } from './tokens.ts';
 
 export type { Env } from './config.ts';
 export { ExecutorRelay } from './relay.ts';
 
-type Action = 'register' | 'connect' | 'stats' | 'ws';
+type Action = 'register' | 'connect' | 'validate' | 'stats' | 'ws';
 const ACTION_METHOD: Readonly<Record<Action, string>> = {
   register: 'POST',
   connect: 'POST',
+  validate: 'POST',
   stats: 'GET',
   ws: 'GET',
 };
-const ROUTE = /^\/cloud\/executor\/([^/]*)\/(register|connect|stats|ws)$/;
+const ACTION_ROLES: Readonly<Record<Exclude<Action, 'ws'>, readonly Role[]>> = {
+  register: ['executor'],
+  connect: ['harness'],
+  validate: ['executor'],
+  stats: ['executor', 'harness'],
+};
+const ROUTE = /^\/cloud\/executor\/([^/]*)\/(register|connect|validate|stats|ws)$/;
 /** Upstream's newer path family: the same registry calls, under another name. */
-const ENVIRONMENT_ROUTE = /^\/cloud\/environment\/([^/]*)\/(register|connect)$/;
+const ENVIRONMENT_ROUTE = /^\/cloud\/environment\/([^/]*)\/(register|connect|validate)$/;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-function relayStub(env: Env, executorId: string): DurableObjectStub {
-  return env.EXECUTOR_RELAY.get(env.EXECUTOR_RELAY.idFromName(executorId));
-}
 
 /** Checks the bearer token; returns its claims or the error response. */
 async function authorize(
@@ -58,71 +62,6 @@ async function authorize(
     );
   }
   return claims;
-}
-
-/**
- * The executor's process instance: `?instance=` or a JSON body `{"instance": "…"}`.
- * Upstream's executor registers with no instance at all (often no body): each
- * such registration counts as a new process, which costs it nothing, since a
- * legacy executor has no stream to resume after a reconnect.
- */
-async function registerInstance(request: Request, url: URL): Promise<string | Response> {
-  let instance = url.searchParams.get('instance');
-  if (instance === null) {
-    const text = await request.text();
-    if (text.trim() !== '') {
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return jsonError(400, 'bad_request', 'request body is not valid JSON');
-      }
-      const field = (body as { instance?: unknown } | null)?.instance;
-      if (field !== undefined) instance = typeof field === 'string' ? field : '';
-    }
-  }
-  if (instance === null) return crypto.randomUUID();
-  if (!isValidId(instance)) {
-    return jsonError(
-      400,
-      'bad_instance',
-      'the executor process instance (?instance= or {"instance": …}) must be 1-256 chars of [A-Za-z0-9_-]',
-    );
-  }
-  return instance;
-}
-
-async function issueTicket(
-  request: Request,
-  env: Env,
-  url: URL,
-  executorId: string,
-  claims: CredentialClaims,
-): Promise<Response> {
-  let instance = '';
-  if (claims.role === 'executor') {
-    const found = await registerInstance(request, url);
-    if (found instanceof Response) return found;
-    instance = found;
-  }
-  const ticket = await mintTicket(env.SIGNING_KEY, {
-    role: claims.role,
-    executorId,
-    subject: claims.subject,
-    instance,
-    ttlSeconds: ticketTtlSeconds(env),
-    now: nowSeconds(),
-  });
-  const wsUrl = new URL(`/cloud/executor/${executorId}/ws`, url);
-  wsUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  wsUrl.searchParams.set('role', claims.role);
-  if (claims.role === 'executor') wsUrl.searchParams.set('instance', instance);
-  wsUrl.searchParams.set('ticket', ticket);
-  return Response.json({
-    executor_id: executorId,
-    environment_id: executorId,
-    url: wsUrl.toString(),
-  } satisfies RegistryAnswer);
 }
 
 async function openSocket(request: Request, env: Env, url: URL, executorId: string): Promise<Response> {
@@ -169,15 +108,21 @@ async function handle(request: Request, env: Env): Promise<Response> {
     return jsonError(405, 'method_not_allowed', `use ${ACTION_METHOD[action]} for ${action}`);
   }
   if (action === 'ws') return openSocket(request, env, url, executorId);
-  const roles: readonly Role[] =
-    action === 'register' ? ['executor'] : action === 'connect' ? ['harness'] : ['executor', 'harness'];
-  const claims = await authorize(request, env, executorId, roles);
+  const claims = await authorize(request, env, executorId, ACTION_ROLES[action]);
   if (claims instanceof Response) return claims;
-  if (action === 'stats') {
-    const stats = await relayStub(env, executorId).fetch('https://relay.internal/stats');
-    return Response.json({ executor_id: executorId, ...(await stats.json<object>()) });
+  const call = { request, env, url, executorId, claims };
+  switch (action) {
+    case 'stats': {
+      const stats = await relayStub(env, executorId).fetch('https://relay.internal/stats');
+      return Response.json({ executor_id: executorId, ...(await stats.json<object>()) });
+    }
+    case 'register':
+      return register(call);
+    case 'connect':
+      return connect(call);
+    case 'validate':
+      return validate(call);
   }
-  return issueTicket(request, env, url, executorId, claims);
 }
 
 export default {

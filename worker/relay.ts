@@ -5,7 +5,7 @@
  *
  * It uses the WebSocket Hibernation API only and sets no timers. Who a socket
  * is lives in its tag and attachment; stream claims, the executor's last
- * instance and counters live in SQLite storage. The constructor rebuilds the
+ * instance and registration, and counters live in SQLite storage. The constructor rebuilds the
  * in-memory indexes from those, so routing is the same after a wake-up.
  *
  * Routing reads only the frame header (proto/codec peekHeader) and forwards
@@ -22,6 +22,7 @@ import { type Env, type RelayLimits, relayLimits } from './config.ts';
 import { CLOSED, type HarnessSocketInfo, isOpen, SocketDirectory } from './connection.ts';
 import { countDrop, parseCounters, type RelayCounters, type RelayStats } from './counters.ts';
 import { jsonError } from './http.ts';
+import { type Registration, Registrations } from './registrations.ts';
 import { RELAY_HEADERS } from './relay-headers.ts';
 import { RelayStore } from './store.ts';
 
@@ -39,6 +40,7 @@ export class ExecutorRelay extends DurableObject<Env> {
   readonly #limits: RelayLimits;
   readonly #store: RelayStore;
   readonly #claims: StreamClaims;
+  readonly #registrations: Registrations;
   readonly #counters: RelayCounters;
   readonly #harness = new Map<string, WebSocket>();
   readonly #sockets = new SocketDirectory();
@@ -53,6 +55,7 @@ export class ExecutorRelay extends DurableObject<Env> {
     this.#limits = relayLimits(env);
     this.#store = new RelayStore(ctx.storage.sql);
     this.#claims = new StreamClaims(this.#store);
+    this.#registrations = new Registrations(this.#store);
     this.#counters = parseCounters(this.#store.getMeta('counters'));
     this.#executorInstance = this.#store.getMeta('executor_instance') ?? '';
     this.#starts = Number(this.#store.getMeta('starts') ?? '0') + 1;
@@ -68,6 +71,11 @@ export class ExecutorRelay extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
     if (pathname === '/stats') return Response.json(this.#stats());
+    if (pathname === '/registration') return Response.json(this.#registrations.current ?? null);
+    if (pathname === '/register') {
+      const { instance, key } = await request.json<Pick<Registration, 'instance' | 'key'>>();
+      return Response.json(this.#registrations.register(instance, key));
+    }
     if (pathname !== '/ws') return jsonError(404, 'not_found', `no relay route ${pathname}`);
     const role = request.headers.get(RELAY_HEADERS.role);
     const subject = request.headers.get(RELAY_HEADERS.subject) ?? '';

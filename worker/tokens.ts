@@ -48,7 +48,8 @@ export interface MintOptions {
 
 const utf8 = new TextEncoder();
 
-function keyBytes(signingKey: string): Uint8Array {
+/** The HS256 key of every credential this deployment signs. */
+export function signingKeyBytes(signingKey: string): Uint8Array {
   if (signingKey.length === 0) throw new Error('SIGNING_KEY is empty');
   return utf8.encode(signingKey);
 }
@@ -75,7 +76,7 @@ async function sign(
     .setSubject(opts.subject ?? crypto.randomUUID())
     .setIssuedAt(opts.now)
     .setExpirationTime(opts.now + opts.ttlSeconds)
-    .sign(keyBytes(signingKey));
+    .sign(signingKeyBytes(signingKey));
 }
 
 /** Mints a long-lived bearer token (`relaykit token …`). */
@@ -98,7 +99,7 @@ async function verify(
   now: number,
 ): Promise<VerifyResult<TicketClaims>> {
   try {
-    const { payload } = await jwtVerify(jwt, keyBytes(signingKey), {
+    const { payload } = await jwtVerify(jwt, signingKeyBytes(signingKey), {
       algorithms: ['HS256'],
       typ,
       currentDate: new Date(now * 1000),

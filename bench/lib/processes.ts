@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { SECURE_PROFILE, type SecurityProfile } from '../../proto/secure-relay.ts';
 import { RELAYKIT_BIN as BIN, readyLine } from '../../sim/executor-process.ts';
 
 const RAW_WS_PEER = fileURLToPath(new URL('./raw-ws-peer-main.ts', import.meta.url));
@@ -43,6 +44,8 @@ export function spawnLocalExecutor(): Promise<Child> {
 export interface RelayExecutorSettings {
   rto?: 'adaptive' | 'fixed';
   maxStreams?: number;
+  /** Default: the secure relay, as the executor's own default. */
+  securityProfile?: SecurityProfile;
 }
 
 /** `relaykit executor --registry …`, registered with `registryUrl`. */
@@ -61,6 +64,8 @@ export function spawnRelayExecutor(
     executorId,
     '--log-level',
     'warn',
+    '--security-profile',
+    settings.securityProfile ?? SECURE_PROFILE,
   ];
   if (settings.rto === 'fixed') args.push('--rto', 'fixed-500ms');
   if (settings.maxStreams !== undefined) args.push('--max-streams', String(settings.maxStreams));

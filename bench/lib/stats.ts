@@ -20,6 +20,14 @@ function quantile(sorted: number[], q: number): number {
   return a + (b - a) * (pos - lo);
 }
 
+/** The `q` quantile (0..1) of unsorted values. */
+export function quantileOf(values: number[], q: number): number {
+  return quantile(
+    [...values].sort((x, y) => x - y),
+    q,
+  );
+}
+
 export function summarize(values: number[]): Summary {
   const sorted = [...values].sort((x, y) => x - y);
   return {

@@ -1,6 +1,7 @@
 /** The systems under measurement: a local-mode executor, and worker + relay-mode executor. */
 import { randomUUID } from 'node:crypto';
 import { connect, type HarnessClient, type RelayConnectOptions } from '../../harness/index.ts';
+import { SECURE_PROFILE } from '../../proto/secure-relay.ts';
 import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 import {
   type Child,
@@ -58,7 +59,14 @@ export async function relaySystem(
     executorId,
     registryUrl,
     harnessToken,
-    connect: () => connect({ registryUrl, executorId, token: harnessToken, relay: options.relay }),
+    connect: () =>
+      connect({
+        registryUrl,
+        executorId,
+        token: harnessToken,
+        security: (options.securityProfile ?? SECURE_PROFILE) === SECURE_PROFILE ? 'secure' : 'cleartext',
+        relay: options.relay,
+      }),
     stop: () => executor.stop(),
   };
 }

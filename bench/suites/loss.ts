@@ -5,6 +5,7 @@
  * RTO with fast retransmit and for the fixed 500 ms mode.
  */
 import { startFaultProxy } from '../../faults/index.ts';
+import type { SecurityProfile } from '../../proto/secure-relay.ts';
 import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 import { relaySystem } from '../lib/systems.ts';
 import { remoteProducer } from './throughput.ts';
@@ -17,11 +18,17 @@ export interface LossSetup {
   close(): Promise<void>;
 }
 
-export async function lossSetup(worker: WorkerUnderTest, mode: RtoMode, bytes: number): Promise<LossSetup> {
+export async function lossSetup(
+  worker: WorkerUnderTest,
+  mode: RtoMode,
+  bytes: number,
+  securityProfile: SecurityProfile,
+): Promise<LossSetup> {
   // One seeded proxy per mode: each run draws the next decisions from its sequence.
   const proxy = await startFaultProxy({ target: worker.url, seed: 1 });
   const system = await relaySystem(worker, {
     registryUrl: proxy.httpUrl,
+    securityProfile,
     rto: mode,
     relay: mode === 'fixed' ? { stream: { rto: { mode: 'fixed', ms: 500 } } } : undefined,
   });

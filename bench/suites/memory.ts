@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { SecurityProfile } from '../../proto/secure-relay.ts';
 import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 import { procRss, RssSampler } from '../lib/memory.ts';
 import { relaySystem } from '../lib/systems.ts';
@@ -23,8 +24,9 @@ export async function measureMemory(
   worker: WorkerUnderTest,
   outputBytes: number,
   readerMiBps: number,
+  securityProfile: SecurityProfile,
 ): Promise<MemoryRun> {
-  const system = await relaySystem(worker);
+  const system = await relaySystem(worker, { securityProfile });
   const sampler = new RssSampler(() => procRss(system.executor.pid)?.rss);
   try {
     const child = spawn(

@@ -23,8 +23,13 @@ import {
 } from '../../executor/index.ts';
 import { positiveInteger } from '../arguments.ts';
 import { CliError } from '../errors.ts';
+import {
+  addExecutorSecurityOptions,
+  type ExecutorSecurityFlags,
+  executorSecurity,
+} from '../executor-security.ts';
 
-interface ExecutorFlags {
+interface ExecutorFlags extends ExecutorSecurityFlags {
   listen?: string;
   registry?: string;
   executorId?: string;
@@ -142,19 +147,26 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
   } catch {
     throw new CliError(`--registry must be an http(s) URL, got ${flags.registry}`, 2);
   }
+  const security = await executorSecurity(flags);
   const metricsAt = metricsAddress(flags);
   const executor = await startRemoteExecutor({
     registryUrl: flags.registry,
     executorId: flags.executorId,
     token,
     logger,
+    security,
     sessionTtlMs: flags.sessionTtlMs,
     retainBytes: flags.retainBytes,
     relay: relayTuning(flags),
   }).catch((err: Error) => {
     throw new CliError(err instanceof FatalConnectError ? err.message : `cannot register: ${err.message}`);
   });
-  process.stdout.write(`relaykit executor ${flags.executorId} registered with ${flags.registry}\n`);
+  const relay = executor.publicKey
+    ? `secure relay, executor key ${executor.publicKey.fingerprint()}`
+    : 'cleartext relay';
+  process.stdout.write(
+    `relaykit executor ${flags.executorId} registered with ${flags.registry} (${relay})\n`,
+  );
   const metrics = await serveMetrics(metricsAt, executor);
   const gaveUp = new Promise<Error>((resolve) => {
     executor.endpoint.onConnectionState((state, error) => {
@@ -168,7 +180,7 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
 }
 
 export function executorCommand(): Command {
-  return new Command('executor')
+  const command = new Command('executor')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .option('--listen <url>', 'local mode: serve JSON-RPC on ws://127.0.0.1:PORT (0 picks a free port)')
@@ -220,14 +232,13 @@ export function executorCommand(): Command {
     .option(
       '--metrics-listen <host:port>',
       'serve Prometheus metrics at http://HOST:PORT/metrics (loopback only; port 0 picks a free one)',
-    )
-    .action(async (flags: ExecutorFlags) => {
-      if (flags.listen && flags.registry)
-        throw new CliError('use either --listen or --registry, not both', 2);
-      const logger = createLogger(flags.logLevel);
-      if (flags.listen) await runLocal({ ...flags, listen: flags.listen }, logger);
-      else if (flags.registry) await runRemote({ ...flags, registry: flags.registry }, logger);
-      else throw new CliError('one of --listen ws://127.0.0.1:PORT or --registry URL is required', 2);
-      process.exit(0);
-    });
+    );
+  return addExecutorSecurityOptions(command).action(async (flags: ExecutorFlags) => {
+    if (flags.listen && flags.registry) throw new CliError('use either --listen or --registry, not both', 2);
+    const logger = createLogger(flags.logLevel);
+    if (flags.listen) await runLocal({ ...flags, listen: flags.listen }, logger);
+    else if (flags.registry) await runRemote({ ...flags, registry: flags.registry }, logger);
+    else throw new CliError('one of --listen ws://127.0.0.1:PORT or --registry URL is required', 2);
+    process.exit(0);
+  });
 }

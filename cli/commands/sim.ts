@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { SECURITY_PROFILES, type SecurityProfile } from '../../proto/secure-relay.ts';
 import { parseSize } from '../../sim/payload.ts';
 import { DEFAULT_SETTINGS, SCENARIOS, type SimSettings } from '../../sim/scenarios.ts';
 import { writeTimeline } from '../../sim/timeline/page.ts';
@@ -22,6 +23,7 @@ interface SimFlags {
   streams?: number;
   bytes?: number;
   seed?: number;
+  securityProfile?: SecurityProfile;
   json?: boolean;
   timeline?: string;
 }
@@ -83,6 +85,7 @@ function resolveSettings(flags: SimFlags): SimSettings {
   pick('streams', flags.streams);
   pick('bytes', flags.bytes);
   pick('seed', flags.seed);
+  pick('securityProfile', flags.securityProfile);
   if (base.bytes < 1) throw new CliError('--bytes must be at least 1', 2);
   return base;
 }
@@ -123,6 +126,12 @@ export function simCommand(): Command {
     .option('--streams <n>', 'concurrent streams (default 2)', streamCount)
     .option('--bytes <size>', 'output per stream, e.g. 512k, 4MiB (default 4MiB)', size)
     .option('--seed <n>', 'seed of every fault decision (default 1)', seed)
+    .addOption(
+      new Option(
+        '--security-profile <profile>',
+        'how the executor serves the streams (default: the secure relay)',
+      ).choices(SECURITY_PROFILES),
+    )
     .option('--json', 'print the report as JSON on stdout')
     .option('--timeline <file>', 'write a timeline of every stream (a self-contained HTML page) to this file')
     .action(async (flags: SimFlags) => {

@@ -37,6 +37,8 @@ export interface StreamConfig {
   silentIntervals: number;
   /** Reaching this seq resets the stream with `seq_exhausted` (2^32−1 on the wire; lower only for tests). */
   seqLimit: number;
+  /** A secure stream whose handshake has not completed by then is reset (`handshake_timeout`). */
+  handshakeTimeoutMs: number;
 }
 
 export const DEFAULT_STREAM_CONFIG: Readonly<StreamConfig> = {
@@ -52,7 +54,20 @@ export const DEFAULT_STREAM_CONFIG: Readonly<StreamConfig> = {
   heartbeatMs: 15_000,
   silentIntervals: 3,
   seqLimit: 0xffffffff,
+  handshakeTimeoutMs: 30_000,
 };
+
+/**
+ * Data payload budget of a secure stream: one record (≤ 61,440 bytes of
+ * plaintext + 16 of tag) must travel as one data frame, so records are
+ * never segmented and a larger message is refused.
+ */
+export const SECURE_PAYLOAD_BYTES = 64 * 1024;
+
+/** The config of a secure stream's records, from the mux's own. */
+export function secureStreamConfig(config: StreamConfig): StreamConfig {
+  return { ...config, segmentBytes: SECURE_PAYLOAD_BYTES, maxMessageBytes: SECURE_PAYLOAD_BYTES };
+}
 
 /** The fixed-interval retransmission mode that matches upstream. */
 export const FIXED_500MS_RTO: RtoConfig = { mode: 'fixed', ms: 500 };
@@ -79,6 +94,7 @@ export function resolveStreamConfig(overrides: Partial<StreamConfig> = {}): Stre
   positiveInt('ackEveryFrames', config.ackEveryFrames);
   positiveInt('heartbeatMs', config.heartbeatMs);
   positiveInt('silentIntervals', config.silentIntervals);
+  positiveInt('handshakeTimeoutMs', config.handshakeTimeoutMs);
   if (!(config.ackDelayMs >= 0)) throw new RangeError('ackDelayMs must not be negative');
   if (!Number.isInteger(config.seqLimit) || config.seqLimit < 2 || config.seqLimit > 0xffffffff) {
     throw new RangeError('seqLimit must be an integer in 2..2^32-1');

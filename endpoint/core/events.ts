@@ -4,7 +4,11 @@ export type StreamState = 'open' | 'suspended' | 'reset';
 export type StreamEvent =
   | { type: 'state'; state: StreamState }
   | { type: 'reset'; reason: string; byPeer: boolean }
-  | { type: 'writable' };
+  | { type: 'writable' }
+  /** The stream stopped being busy (see StreamCore.busy). */
+  | { type: 'quiet' }
+  /** A secure stream heard its peer's handshake message (once per message the layer above must read). */
+  | { type: 'handshake'; payload: Uint8Array };
 
 /** What one stream produced since the last drain. */
 export interface StreamOutput {
@@ -47,22 +51,25 @@ export function emptyStreamStats(): StreamStats {
   };
 }
 
-/** Emits a stream's state and writability transitions, each once. */
+/** Emits a stream's state, writability and busyness transitions, each once. */
 export class TransitionNotes {
   #lastState: StreamState;
   #wasWritable = true;
+  #wasBusy = false;
 
   constructor(state: StreamState) {
     this.#lastState = state;
   }
 
   /** Pushes the transitions since the last call onto `events` (a reset has its own event). */
-  note(state: StreamState, writable: boolean, events: StreamEvent[]): void {
+  note(state: StreamState, writable: boolean, events: StreamEvent[], busy = false): void {
     if (state !== this.#lastState) {
       this.#lastState = state;
       if (state !== 'reset') events.push({ type: 'state', state });
     }
     if (writable && !this.#wasWritable) events.push({ type: 'writable' });
     this.#wasWritable = writable;
+    if (!busy && this.#wasBusy) events.push({ type: 'quiet' });
+    this.#wasBusy = busy;
   }
 }

@@ -9,6 +9,7 @@ import {
 import { ResetReason } from '../../proto/reset-reasons.ts';
 import { MessageTooLargeError, StreamClosedError } from './errors.ts';
 import { type StreamOutput, type StreamState, TransitionNotes } from './events.ts';
+import { OrderedRelease } from './ordered-release.ts';
 import type { StreamCore } from './stream-core.ts';
 
 export interface LegacyStreamOptions {
@@ -16,6 +17,12 @@ export interface LegacyStreamOptions {
   linkUp: boolean;
   /** True on the accepting side, where the peer's first data frame opened the stream. */
   accepted: boolean;
+  /**
+   * Records of upstream main's secure generation: released in seq order
+   * (OrderedRelease), seqs never wrap, and a broken order resets the stream
+   * (`secure_relay_protocol_error`).
+   */
+  ordered?: boolean;
 }
 
 /** Data seqs wrap here, as upstream's `u32::wrapping_add`. */
@@ -46,6 +53,7 @@ export class LegacyStream implements StreamCore {
   /** The socket is backed up: nothing here bounds what we queue but the socket. */
   #congested = false;
   #paused = false;
+  readonly #ordered: OrderedRelease | undefined;
   /** Frames encoded before the stream first had a link, in order. */
   #unsent: Uint8Array[] = [];
   /** Messages received during a receive pause: a legacy peer cannot be asked to hold back. */
@@ -56,6 +64,7 @@ export class LegacyStream implements StreamCore {
     this.streamId = streamId;
     this.#linkUp = options.linkUp;
     this.#started = options.accepted;
+    this.#ordered = options.ordered ? new OrderedRelease() : undefined;
     this.#notes = new TransitionNotes(this.state);
     if (!this.#started && this.#linkUp) this.#start();
   }
@@ -69,6 +78,11 @@ export class LegacyStream implements StreamCore {
     return this.#resetReason;
   }
 
+  /** Nothing is ever acknowledged, so nothing waits for it. */
+  get busy(): boolean {
+    return false;
+  }
+
   get writable(): boolean {
     return this.state === 'open' && !this.#congested;
   }
@@ -80,6 +94,10 @@ export class LegacyStream implements StreamCore {
    */
   send(message: Uint8Array): boolean {
     if (this.#resetReason !== undefined) throw new StreamClosedError(this.streamId, this.#resetReason);
+    if (this.#ordered !== undefined && this.#nextSeq === SEQ_SPACE - 1) {
+      this.reset(ResetReason.SeqExhausted);
+      throw new StreamClosedError(this.streamId, ResetReason.SeqExhausted);
+    }
     const frame = this.#encode({
       case: 'data',
       value: { seq: this.#nextSeq, segmentIndex: 0, segmentCount: 1, payload: message },
@@ -100,9 +118,17 @@ export class LegacyStream implements StreamCore {
     if (body.case === 'reset') {
       this.#terminate(body.value.reason, true);
     } else if (body.case === 'data' && body.value.segmentCount === 1) {
-      // seq, ack and ack_bits mean nothing here; a segmented frame is dropped, as upstream does.
-      if (this.#paused) this.#held.push(body.value.payload);
-      else this.#out.messages.push(body.value.payload);
+      // ack and ack_bits mean nothing here (nor seq, unless ordered); a segmented frame is dropped, as upstream does.
+      if (this.#ordered === undefined) {
+        this.#deliver(body.value.payload);
+        return;
+      }
+      const result = this.#ordered.push(body.value.seq, body.value.payload);
+      if (!result.ok) {
+        this.reset(ResetReason.SecureRelayProtocolError);
+        return;
+      }
+      for (const message of result.released) this.#deliver(message);
     }
   }
 
@@ -159,6 +185,11 @@ export class LegacyStream implements StreamCore {
     return out;
   }
 
+  #deliver(message: Uint8Array): void {
+    if (this.#paused) this.#held.push(message);
+    else this.#out.messages.push(message);
+  }
+
   #start(): void {
     this.#started = true;
     this.#out.frames.push(this.#encode({ case: 'resume', value: { nextSeq: 0 } }));
@@ -174,6 +205,7 @@ export class LegacyStream implements StreamCore {
     this.#resetReason = reason;
     this.#unsent = [];
     this.#held = [];
+    this.#ordered?.clear();
     this.#out.events.push({ type: 'reset', reason, byPeer });
     this.#noteChanges();
   }

@@ -24,6 +24,8 @@ export interface ReliableStreamOptions {
   linkUp: boolean;
   /** True on the accepting side, where the stream is born from a peer's frame. */
   heardFromPeer?: boolean;
+  /** Counters to add to (a secure stream's, which exist before its records do). */
+  stats?: StreamStats;
 }
 
 /**
@@ -57,10 +59,11 @@ export class ReliableStream implements StreamCore {
   #resumeDeadline: number | undefined;
   readonly #notes: TransitionNotes;
 
-  readonly stats: StreamStats = emptyStreamStats();
+  readonly stats: StreamStats;
 
   constructor(streamId: string, config: StreamConfig, now: number, options: ReliableStreamOptions) {
     this.streamId = streamId;
+    this.stats = options.stats ?? emptyStreamStats();
     this.#config = config;
     this.#sender = new Sender(config, this.stats, {
       encode: (body) => this.#encode(body),
@@ -86,6 +89,10 @@ export class ReliableStream implements StreamCore {
   /** True while a new message would go straight into the send window. */
   get writable(): boolean {
     return this.#resetReason === undefined && this.#sender.writable;
+  }
+
+  get busy(): boolean {
+    return this.#resetReason === undefined && this.#sender.busy;
   }
 
   /** Data frames in the window (sent, not cumulatively acked). */
@@ -151,6 +158,11 @@ export class ReliableStream implements StreamCore {
     this.#heardFromPeer = true;
     this.#peerSilent = false;
 
+    // Data frames may be resends: their header is the one of their first sending.
+    if (body.case !== 'data' && !this.#sender.ackKeptUp(frame.ack, frame.ackBits, now)) {
+      this.protocolError('ack_regressed', now);
+      return;
+    }
     const acked = this.#sender.applyAck(frame.ack, frame.ackBits, now);
     if (!acked.ok) {
       this.protocolError(acked.error, now);
@@ -370,6 +382,6 @@ export class ReliableStream implements StreamCore {
   }
 
   #noteChanges(): void {
-    this.#notes.note(this.state, this.writable, this.#out.events);
+    this.#notes.note(this.state, this.writable, this.#out.events, this.busy);
   }
 }

@@ -166,6 +166,21 @@ export class SendWindow {
   }
 
   /**
+   * Whether an ack header still acknowledges every frame acked before. A
+   * receiver never forgets what it received, so a header that does not is an
+   * old one overtaken on the way, or a forged or damaged one.
+   */
+  covers(ack: number, bits: number): boolean {
+    if (ack < this.#cumAck) return false;
+    for (const frame of this.#frames) {
+      if (!frame.sacked || frame.seq <= ack) continue;
+      const bit = frame.seq - ack - 1;
+      if (bit >= 32 || ((bits >>> bit) & 1) === 0) return false;
+    }
+    return true;
+  }
+
+  /**
    * Unacked frames with a hole-passing count at or above `threshold`: at least
    * that many frames delivered by transmissions made after this one's latest
    * transmission have been selectively acked, so this one was most likely lost.

@@ -15,6 +15,12 @@ export interface SenderWire {
   write(frame: Uint8Array, now: number): void;
 }
 
+/**
+ * From this many frames awaiting an ack a stream is busy: a bulk transfer,
+ * not a request and its answer, whose small messages must never wait.
+ */
+const BUSY_FRAMES = 4;
+
 export type AckResult = { ok: true; progressed: boolean } | { ok: false; error: AckError };
 
 /**
@@ -37,6 +43,8 @@ export class Sender {
   #lossDeadline: number | undefined;
   /** When a stalled window probes its tail. */
   #probeDeadline: number | undefined;
+  /** Since when every fresh header heard acks less than the peer acked before. */
+  #ackBehindSince: number | undefined;
 
   constructor(config: StreamConfig, stats: StreamStats, wire: SenderWire) {
     this.#config = config;
@@ -50,6 +58,11 @@ export class Sender {
   /** True while a new message would go straight into the send window. */
   get writable(): boolean {
     return this.#segmenter.empty && !this.#window.full;
+  }
+
+  /** At least BUSY_FRAMES data frames await their cumulative ack. */
+  get busy(): boolean {
+    return this.#window.size >= BUSY_FRAMES;
   }
 
   get inFlightFrames(): number {
@@ -147,6 +160,23 @@ export class Sender {
     this.#takeRttSample(outcome.newlyAcked, now);
     this.#recentAck.onAcked(outcome.newlyAcked, now, this.#rto.smoothedRtt);
     return { ok: true, progressed: outcome.newlyAcked.length > 0 };
+  }
+
+  /**
+   * A peer's ack state never goes back. A fresh header (not a resent data
+   * frame's) that acks less than one heard before is normally an old frame
+   * overtaken on the way; when fresh headers keep doing so for a heartbeat
+   * interval, an earlier ack was damaged or forged and freed frames the peer
+   * never got, which would stall the stream for good. False then: the
+   * stream must reset.
+   */
+  ackKeptUp(ack: number, bits: number, now: number): boolean {
+    if (this.#window.covers(ack, bits)) {
+      this.#ackBehindSince = undefined;
+      return true;
+    }
+    this.#ackBehindSince ??= now;
+    return now - this.#ackBehindSince < this.#config.heartbeatMs;
   }
 
   /** New frames were acked: re-arms the tail probe and resends whatever the ack shows lost. */

@@ -2,11 +2,19 @@ import type { RelayFrame } from '../../proto/codec/index.ts';
 import type { StreamOutput, StreamState } from './events.ts';
 
 /**
- * The generations of stream one socket can carry (DESIGN.md §3): `reliable`
- * (seq from 1, acks, retransmission, resume) and `legacy` (upstream's
- * legacy cleartext relay: seq from 0, no acks, no retransmission).
+ * The kinds of stream one socket can carry (DESIGN.md §3): `reliable` (seq
+ * from 1, acks, retransmission, resume), `legacy` (upstream's legacy
+ * cleartext relay: seq from 0, no acks, no retransmission) and `secure`
+ * (the secure relay, §9: a handshake, then records of either generation).
  */
-export type StreamKind = 'reliable' | 'legacy';
+export type StreamKind = 'reliable' | 'legacy' | 'secure';
+
+/**
+ * The generation of a secure stream's records: `reliable` (seq from 1, acks,
+ * resends, resume; upstream's PR #31457) or `legacy` (upstream main: seq
+ * from 0, released in order, nothing resent).
+ */
+export type SecureGeneration = 'reliable' | 'legacy';
 
 /**
  * One `stream_id` as the mux drives it, whatever its kind: a pure state
@@ -21,6 +29,12 @@ export interface StreamCore {
   readonly reason: string | undefined;
   /** True while a new message would be sent without queueing behind others. */
   readonly writable: boolean;
+  /**
+   * Several data frames already await their ack (never, in kinds without
+   * acks): a sender may hold a small message back to fill the next frame,
+   * until the `quiet` event.
+   */
+  readonly busy: boolean;
   /** Takes one application message; returns `writable` afterwards. Throws once reset. */
   send(message: Uint8Array, now: number): boolean;
   /** One inbound frame for this stream, decoded and validated by the codec. */

@@ -1,12 +1,14 @@
 import { StreamClosedError } from '../core/errors.ts';
 import type { StreamEvent, StreamState } from '../core/events.ts';
 import type { StreamKind } from '../core/stream-core.ts';
-import type { MessageStream } from './message-stream.ts';
+import type { RelayStream } from './message-stream.ts';
 
 /** What a live stream needs from the driver that owns the core. */
 export interface StreamHost {
   send(streamId: string, message: Uint8Array): boolean;
+  sendHandshake(streamId: string, payload: Uint8Array): void;
   writable(streamId: string): boolean;
+  busy(streamId: string): boolean;
   pauseReceiving(streamId: string): void;
   resumeReceiving(streamId: string): void;
   reset(streamId: string, reason: string): void;
@@ -27,8 +29,8 @@ class ListenerSet<A extends unknown[]> {
   }
 }
 
-/** The MessageStream face of one core stream; events arrive from the driver's flush. */
-export class LiveMessageStream implements MessageStream {
+/** The RelayStream face of one core stream; events arrive from the driver's flush. */
+export class LiveMessageStream implements RelayStream {
   readonly streamId: string;
   readonly kind: StreamKind;
   readonly #host: StreamHost;
@@ -38,6 +40,8 @@ export class LiveMessageStream implements MessageStream {
   readonly #messageListeners = new ListenerSet<[Uint8Array]>();
   readonly #stateListeners = new ListenerSet<[StreamState]>();
   readonly #resetListeners = new ListenerSet<[string, boolean]>();
+  readonly #handshakeListeners = new ListenerSet<[Uint8Array]>();
+  readonly #quietListeners = new ListenerSet<[]>();
 
   constructor(streamId: string, kind: StreamKind, host: StreamHost, state: StreamState) {
     this.streamId = streamId;
@@ -54,9 +58,19 @@ export class LiveMessageStream implements MessageStream {
     return this.#resetReason === undefined && this.#host.writable(this.streamId);
   }
 
+  get busy(): boolean {
+    return this.#resetReason === undefined && this.#host.busy(this.streamId);
+  }
+
   send(message: Uint8Array): boolean {
     if (this.#resetReason !== undefined) throw new StreamClosedError(this.streamId, this.#resetReason);
     return this.#host.send(this.streamId, message);
+  }
+
+  sendHandshake(payload: Uint8Array): void {
+    if (this.kind !== 'secure') throw new Error(`stream ${this.streamId} is ${this.kind}: no handshake`);
+    if (this.#resetReason !== undefined) throw new StreamClosedError(this.streamId, this.#resetReason);
+    this.#host.sendHandshake(this.streamId, payload);
   }
 
   pauseReceiving(): void {
@@ -88,11 +102,22 @@ export class LiveMessageStream implements MessageStream {
     return this.#resetListeners.add(listener);
   }
 
-  /** Called by the driver with this stream's output, in order. */
+  onHandshake(listener: (payload: Uint8Array) => void): () => void {
+    return this.#handshakeListeners.add(listener);
+  }
+
+  onQuiet(listener: () => void): () => void {
+    return this.#quietListeners.add(listener);
+  }
+
+  /** Called by the driver with this stream's output, in order (a handshake comes before the records it allows). */
   dispatch(messages: Uint8Array[], events: StreamEvent[]): void {
+    for (const event of events) if (event.type === 'handshake') this.#handshakeListeners.emit(event.payload);
     for (const message of messages) this.#messageListeners.emit(message);
     for (const event of events) {
+      if (event.type === 'handshake') continue;
       if (event.type === 'writable') this.#writableListeners.emit();
+      else if (event.type === 'quiet') this.#quietListeners.emit();
       else if (event.type === 'state') {
         this.#currentState = event.state;
         this.#stateListeners.emit(event.state);

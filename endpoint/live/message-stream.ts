@@ -4,7 +4,9 @@ import type { StreamKind } from '../core/stream-core.ts';
 /**
  * A message stream on one `stream_id`. A `reliable` stream delivers each
  * message exactly once and in order across losses and reconnects; a `legacy`
- * one (upstream's legacy relay) delivers what arrives and ends with its socket.
+ * one (upstream's legacy relay) delivers what arrives and ends with its
+ * socket; a `secure` one carries the secure relay's records once its
+ * handshake completed (secure/ turns it into a stream of messages).
  */
 export interface MessageStream {
   readonly streamId: string;
@@ -38,4 +40,19 @@ export interface MessageStream {
   onReset(listener: (reason: string, byPeer: boolean) => void): () => void;
   /** Resets this stream only (sends `reset{reason}`); other streams are untouched. */
   reset(reason: string): void;
+}
+
+/** A stream as the relay endpoint gives it: a secure one also carries its handshake. */
+export interface RelayStream extends MessageStream {
+  /**
+   * Secure streams only: sends our handshake message (1 on the opening side,
+   * 2 on the accepting side); the endpoint resends it as the relay requires.
+   */
+  sendHandshake(payload: Uint8Array): void;
+  /** Secure streams only: the peer's handshake message, once. Records may follow it. */
+  onHandshake(listener: (payload: Uint8Array) => void): () => void;
+  /** Several sent frames await their ack (see StreamCore.busy): a small message may wait to fill a frame. */
+  readonly busy: boolean;
+  /** Fired when the stream stops being busy. */
+  onQuiet(listener: () => void): () => void;
 }

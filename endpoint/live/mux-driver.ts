@@ -2,16 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { StreamConfig } from '../core/config.ts';
 import type { StreamEvent, StreamStats } from '../core/events.ts';
 import { ReliableStream } from '../core/reliable-stream.ts';
-import type { StreamCore, StreamKind } from '../core/stream-core.ts';
+import { SecureStream } from '../core/secure-stream.ts';
+import type { SecureGeneration, StreamCore, StreamKind } from '../core/stream-core.ts';
+import type { AcceptedSecurity } from '../mux/stream-kinds.ts';
 import { StreamMux } from '../mux/stream-mux.ts';
 import type { Clock } from './clock.ts';
 import { type EndpointStats, EndpointStatsRecorder } from './endpoint-stats.ts';
 import { LiveMessageStream, type StreamHost } from './live-stream.ts';
 import type { RelayLogger } from './logger.ts';
-import type { MessageStream } from './message-stream.ts';
+import type { RelayStream } from './message-stream.ts';
 
 export interface MuxDriverOptions {
   accept: boolean;
+  security?: AcceptedSecurity;
   clock: Clock;
   maxStreams?: number;
   stream?: Partial<StreamConfig>;
@@ -20,7 +23,12 @@ export interface MuxDriverOptions {
 
 /** A legacy stream keeps no reliability counters. */
 function statsOf(core: StreamCore): StreamStats | undefined {
-  return core instanceof ReliableStream ? core.stats : undefined;
+  return core instanceof ReliableStream || core instanceof SecureStream ? core.stats : undefined;
+}
+
+/** The reliable stream a core runs on, if any: a secure stream's records once established. */
+function reliableOf(core: StreamCore): ReliableStream | undefined {
+  return core instanceof SecureStream ? core.reliable : core instanceof ReliableStream ? core : undefined;
 }
 
 /**
@@ -31,7 +39,7 @@ function statsOf(core: StreamCore): StreamStats | undefined {
 export class MuxDriver implements StreamHost {
   readonly #mux: StreamMux;
   readonly #live = new Map<string, LiveMessageStream>();
-  readonly #streamListeners = new Set<(stream: MessageStream) => void>();
+  readonly #streamListeners = new Set<(stream: RelayStream) => void>();
   readonly #logger: RelayLogger | undefined;
   readonly #clock: Clock;
   readonly #stats = new EndpointStatsRecorder();
@@ -46,7 +54,12 @@ export class MuxDriver implements StreamHost {
 
   constructor(options: MuxDriverOptions) {
     this.#mux = new StreamMux(
-      { accept: options.accept, maxStreams: options.maxStreams, stream: options.stream },
+      {
+        accept: options.accept,
+        security: options.security,
+        maxStreams: options.maxStreams,
+        stream: options.stream,
+      },
       false,
     );
     this.#logger = options.logger;
@@ -57,13 +70,17 @@ export class MuxDriver implements StreamHost {
     return this.#clock.now();
   }
 
-  onStream(listener: (stream: MessageStream) => void): () => void {
+  onStream(listener: (stream: RelayStream) => void): () => void {
     this.#streamListeners.add(listener);
     return () => this.#streamListeners.delete(listener);
   }
 
-  openStream(streamId: string = randomUUID(), kind: StreamKind = 'reliable'): MessageStream {
-    const core = this.#mux.open(streamId, this.now(), kind);
+  openStream(
+    streamId: string = randomUUID(),
+    kind: StreamKind = 'reliable',
+    generation?: SecureGeneration,
+  ): RelayStream {
+    const core = this.#mux.open(streamId, this.now(), kind, generation);
     const stream = new LiveMessageStream(streamId, kind, this, core.state);
     this.#live.set(streamId, stream);
     this.#stats.opened(streamId, statsOf(core));
@@ -79,7 +96,8 @@ export class MuxDriver implements StreamHost {
   stats(): EndpointStats {
     const timings = this.#mux.ids().flatMap((id) => {
       const core = this.#mux.get(id);
-      return core instanceof ReliableStream ? [{ smoothedRttMs: core.smoothedRtt, rtoMs: core.rto }] : [];
+      const reliable = core === undefined ? undefined : reliableOf(core);
+      return reliable === undefined ? [] : [{ smoothedRttMs: reliable.smoothedRtt, rtoMs: reliable.rto }];
     });
     return this.#stats.snapshot(this.#sink !== undefined, timings, this.now());
   }
@@ -130,6 +148,17 @@ export class MuxDriver implements StreamHost {
     if (!writable) this.#stats.unwritable(streamId, this.now());
     this.#flush();
     return writable;
+  }
+
+  busy(streamId: string): boolean {
+    return this.#mux.get(streamId)?.busy ?? false;
+  }
+
+  sendHandshake(streamId: string, payload: Uint8Array): void {
+    const core = this.#mux.get(streamId);
+    if (!(core instanceof SecureStream)) return;
+    core.sendHandshake(payload, this.now());
+    this.#flush();
   }
 
   writable(streamId: string): boolean {

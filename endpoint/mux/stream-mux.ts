@@ -3,12 +3,14 @@ import { ResetReason } from '../../proto/reset-reasons.ts';
 import { resolveStreamConfig, type StreamConfig } from '../core/config.ts';
 import type { StreamEvent } from '../core/events.ts';
 import type { ReliableStream } from '../core/reliable-stream.ts';
-import type { StreamCore, StreamKind } from '../core/stream-core.ts';
-import { classifyOpening, createStream } from './stream-kinds.ts';
+import type { SecureGeneration, StreamCore, StreamKind } from '../core/stream-core.ts';
+import { type AcceptedSecurity, classifyOpening, createStream } from './stream-kinds.ts';
 
 export interface StreamMuxOptions {
   /** Accepting side (the executor): streams the peer starts are opened here. */
   accept: boolean;
+  /** Accepting side: which streams it opens (default cleartext: reliable and legacy ones). */
+  security?: AcceptedSecurity;
   /** Live streams at most (default 128). */
   maxStreams?: number;
   stream?: Partial<StreamConfig>;
@@ -55,6 +57,7 @@ interface Tombstone {
 export class StreamMux {
   readonly config: StreamConfig;
   readonly #accept: boolean;
+  readonly #security: AcceptedSecurity;
   readonly #maxStreams: number;
   readonly #tombstoneLimit: number;
   readonly #streams = new Map<string, StreamCore>();
@@ -70,6 +73,7 @@ export class StreamMux {
 
   constructor(options: StreamMuxOptions, linkUp: boolean) {
     this.#accept = options.accept;
+    this.#security = options.security ?? 'cleartext';
     this.#maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
     this.#tombstoneLimit = options.tombstones ?? 1024;
     this.config = resolveStreamConfig(options.stream);
@@ -88,15 +92,20 @@ export class StreamMux {
     return [...this.#streams.keys()];
   }
 
-  /** Starts a stream of `kind` (default reliable) from this side. */
+  /** Starts a stream of `kind` (default reliable; a secure one's records of `generation`) from this side. */
   open(streamId: string, now: number): ReliableStream;
-  open(streamId: string, now: number, kind: StreamKind): StreamCore;
-  open(streamId: string, now: number, kind: StreamKind = 'reliable'): StreamCore {
+  open(streamId: string, now: number, kind: StreamKind, generation?: SecureGeneration): StreamCore;
+  open(
+    streamId: string,
+    now: number,
+    kind: StreamKind = 'reliable',
+    generation?: SecureGeneration,
+  ): StreamCore {
     if (this.#streams.has(streamId)) throw new Error(`stream ${streamId} is already open`);
     if (this.#streams.size >= this.#maxStreams) throw new StreamLimitError(this.#maxStreams);
     this.#ended.delete(streamId);
     this.#owedResets.delete(streamId);
-    return this.#add(kind, streamId, now, false);
+    return this.#add(kind, streamId, now, false, generation);
   }
 
   /** One binary message from the physical channel. */
@@ -187,10 +196,14 @@ export class StreamMux {
     }
     if (body.case === 'reset') return; // a reset is never answered
     if (ended !== undefined) {
-      this.#sendReset(frame.streamId, ended.reason);
+      // A handshake on a retired secure stream id is a replay, whatever ended the stream.
+      const retired = ended.kind === 'secure' && body.case === 'handshake';
+      this.#sendReset(frame.streamId, retired ? ResetReason.SecureRelayProtocolError : ended.reason);
       return;
     }
-    const opening = this.#accept ? classifyOpening(body) : { refuse: ResetReason.UnknownStream };
+    const opening = this.#accept
+      ? classifyOpening(body, this.#security)
+      : { refuse: ResetReason.UnknownStream };
     if ('ignore' in opening) return;
     if ('refuse' in opening) {
       this.#sendReset(frame.streamId, opening.refuse);
@@ -202,7 +215,11 @@ export class StreamMux {
   /** Opens a stream the peer's `frame` asked for, and hands it that frame. */
   #accepted(kind: StreamKind, frame: RelayFrame, now: number): void {
     if (this.#streams.size >= this.#maxStreams) {
-      this.#sendReset(frame.streamId, ResetReason.StreamLimit);
+      const secure = kind === 'secure';
+      this.#sendReset(
+        frame.streamId,
+        secure ? ResetReason.SecureRelayProtocolError : ResetReason.StreamLimit,
+      );
       return;
     }
     const stream = this.#add(kind, frame.streamId, now, true);
@@ -210,8 +227,21 @@ export class StreamMux {
     stream.receive(frame, now);
   }
 
-  #add(kind: StreamKind, streamId: string, now: number, accepted: boolean): StreamCore {
-    const stream = createStream(kind, { streamId, config: this.config, now, linkUp: this.#linkUp, accepted });
+  #add(
+    kind: StreamKind,
+    streamId: string,
+    now: number,
+    accepted: boolean,
+    generation?: SecureGeneration,
+  ): StreamCore {
+    const stream = createStream(kind, {
+      streamId,
+      config: this.config,
+      now,
+      linkUp: this.#linkUp,
+      accepted,
+      ...(generation && { generation }),
+    });
     if (this.#linkCongested) stream.linkCongested(true);
     this.#streams.set(streamId, stream);
     return stream;

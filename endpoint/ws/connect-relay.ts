@@ -2,12 +2,14 @@ import WebSocket from 'ws';
 import { CloseCode } from '../../proto/close-codes.ts';
 import { ResetReason } from '../../proto/reset-reasons.ts';
 import type { StreamConfig } from '../core/config.ts';
+import type { StreamKind } from '../core/stream-core.ts';
 import { Backoff, type BackoffOptions } from '../live/backoff.ts';
 import { type Clock, systemClock } from '../live/clock.ts';
 import type { EndpointStats } from '../live/endpoint-stats.ts';
 import type { RelayLogger } from '../live/logger.ts';
-import type { MessageStream } from '../live/message-stream.ts';
+import type { RelayStream } from '../live/message-stream.ts';
 import { MuxDriver } from '../live/mux-driver.ts';
+import type { AcceptedSecurity } from '../mux/stream-kinds.ts';
 import { maskOptionFor } from './masking.ts';
 import { type ConnectionState, FatalConnectError, type RelayEndpoint } from './relay-endpoint.ts';
 import { bindSocket, DEFAULT_KEEPALIVE, type KeepaliveOptions } from './socket-binding.ts';
@@ -18,11 +20,14 @@ export interface ConnectRelayOptions {
   /** The executor accepts streams the peer opens; the harness opens them. */
   role: 'executor' | 'harness';
   /**
-   * Streams this side opens speak upstream's legacy cleartext relay (seq
-   * from 0, no acks, no retransmission, no resume), for an executor that
-   * speaks nothing else. Streams the peer opens are of the kind it chose.
+   * Streams this side opens speak upstream's legacy generation (seq from 0,
+   * no acks, no retransmission, no resume), for an executor that speaks
+   * nothing else: the legacy cleartext relay, or upstream main's secure
+   * relay for secure streams. Streams the peer opens are of the kind it chose.
    */
   legacy?: boolean;
+  /** Executor side: which streams the peer may open (default cleartext). */
+  security?: AcceptedSecurity;
   stream?: Partial<StreamConfig>;
   maxStreams?: number;
   keepalive?: Partial<KeepaliveOptions>;
@@ -60,6 +65,7 @@ class ReconnectingEndpoint implements RelayEndpoint {
     this.#clock = options.clock ?? systemClock;
     this.#driver = new MuxDriver({
       accept: options.role === 'executor',
+      security: options.security,
       clock: this.#clock,
       maxStreams: options.maxStreams,
       stream: options.stream,
@@ -75,13 +81,20 @@ class ReconnectingEndpoint implements RelayEndpoint {
     return this.#state;
   }
 
-  openStream(streamId?: string): MessageStream {
+  openStream(streamId?: string, kind?: StreamKind): RelayStream {
     if (this.#state === 'closed') throw new Error('relay endpoint is closed');
-    return this.#driver.openStream(streamId, this.#options.legacy ? 'legacy' : 'reliable');
+    const legacy = this.#options.legacy === true;
+    if (kind === 'secure') return this.#driver.openStream(streamId, 'secure', legacy ? 'legacy' : 'reliable');
+    return this.#driver.openStream(streamId, kind ?? (legacy ? 'legacy' : 'reliable'));
   }
 
-  onStream(listener: (stream: MessageStream) => void): () => void {
+  onStream(listener: (stream: RelayStream) => void): () => void {
     return this.#driver.onStream(listener);
+  }
+
+  dropSocket(reason: string): void {
+    this.#options.logger?.warn?.({ reason }, 'dropping the relay socket');
+    if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.close(CloseCode.PolicyViolation, reason);
   }
 
   stats(): EndpointStats {

@@ -1,5 +1,6 @@
+import type { StreamKind } from '../core/stream-core.ts';
 import type { EndpointStats } from '../live/endpoint-stats.ts';
-import type { MessageStream } from '../live/message-stream.ts';
+import type { RelayStream } from '../live/message-stream.ts';
 
 /** Thrown by `resolveUrl` for failures that retrying cannot fix (rejected token, unknown executor). */
 export class FatalConnectError extends Error {
@@ -13,10 +14,20 @@ export type ConnectionState = 'connecting' | 'open' | 'closed';
 
 /** One physical WebSocket to the rendezvous, carrying many streams, reconnecting by itself. */
 export interface RelayEndpoint {
-  /** Harness side: opens a new stream (a fresh UUIDv4 when no id is given). */
-  openStream(streamId?: string): MessageStream;
+  /**
+   * Harness side: opens a new stream (a fresh UUIDv4 when no id is given) of
+   * the endpoint's cleartext kind, or of `kind` (`secure`: its records of
+   * the endpoint's generation, reliable unless `legacy`).
+   */
+  openStream(streamId?: string, kind?: StreamKind): RelayStream;
   /** Accepting (executor) side: called once for each stream the peer opens. */
-  onStream(listener: (stream: MessageStream) => void): () => void;
+  onStream(listener: (stream: RelayStream) => void): () => void;
+  /**
+   * Closes the current socket (not the endpoint): it reconnects with backoff
+   * and its streams resume. For a socket that carried too many failed
+   * secure handshakes.
+   */
+  dropSocket(reason: string): void;
   /** `error` is set when the endpoint gave up (a FatalConnectError) or closed on a failure. */
   onConnectionState(listener: (state: ConnectionState, error?: Error) => void): () => void;
   readonly connectionState: ConnectionState;

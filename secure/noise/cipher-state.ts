@@ -28,8 +28,11 @@ export class CipherState {
     this.#nonce = 0n;
   }
 
-  encryptWithAd(ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    if (this.#key === undefined) return plaintext.slice();
+  /** Encrypts the plaintext, or its parts as one plaintext. */
+  encryptWithAd(ad: Uint8Array, plaintext: Uint8Array | readonly Uint8Array[]): Uint8Array {
+    if (this.#key === undefined) {
+      return plaintext instanceof Uint8Array ? plaintext.slice() : new Uint8Array(Buffer.concat(plaintext));
+    }
     this.#checkNonce();
     const ciphertext = aesGcmSeal(this.#key, this.#nonce, ad, plaintext);
     this.#nonce += 1n;

@@ -30,16 +30,24 @@ function gcmNonce(counter: bigint): Buffer {
   return nonce;
 }
 
-/** AES-256-GCM; returns ciphertext ‖ 16-byte tag. */
+/** The bytes of a Buffer as a plain Uint8Array view (no copy). */
+function view(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
+}
+
+/** AES-256-GCM of the plaintext (or of its parts, in order); returns ciphertext ‖ 16-byte tag. */
 export function aesGcmSeal(
   key: Uint8Array,
   counter: bigint,
   ad: Uint8Array,
-  plaintext: Uint8Array,
+  plaintext: Uint8Array | readonly Uint8Array[],
 ): Uint8Array {
   const cipher = createCipheriv('aes-256-gcm', key, gcmNonce(counter));
   cipher.setAAD(ad);
-  return new Uint8Array(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
+  const out = (plaintext instanceof Uint8Array ? [plaintext] : plaintext).map((part) => cipher.update(part));
+  cipher.final();
+  out.push(cipher.getAuthTag());
+  return view(Buffer.concat(out));
 }
 
 /** Inverse of `aesGcmSeal`; `undefined` when authentication fails. */
@@ -55,8 +63,9 @@ export function aesGcmOpen(
   decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_LEN));
   const plaintext = decipher.update(body);
   try {
-    return new Uint8Array(Buffer.concat([plaintext, decipher.final()]));
+    decipher.final(); // GCM yields nothing more here; it checks the tag.
   } catch {
     return undefined;
   }
+  return view(plaintext);
 }

@@ -2,6 +2,7 @@
  * Opens executor and harness sockets on a worker under test through the real
  * registry API (token → register/connect → ticket URL → WebSocket).
  */
+import type { ConnectRequest } from '../../proto/registry.ts';
 import { pollUntil } from '../poll.ts';
 import type { WorkerUnderTest } from '../worker-runner.ts';
 import { openRelaySocket, type RelaySocket } from './socket.ts';
@@ -16,13 +17,18 @@ export async function openExecutor(
   return openRelaySocket(url);
 }
 
-/** Opens a harness socket; pass the same `token` again to reconnect as the same identity. */
+/**
+ * Opens a harness socket; pass the same `token` again to reconnect as the
+ * same identity (and a harness key to reach a secure executor).
+ */
 export async function openHarness(
   worker: WorkerUnderTest,
   executorId: string,
   token?: string,
+  request?: ConnectRequest,
 ): Promise<RelaySocket> {
-  const { url } = await worker.connect(executorId, token ?? (await worker.mintToken('harness', executorId)));
+  const harnessToken = token ?? (await worker.mintToken('harness', executorId));
+  const { url } = await worker.connect(executorId, harnessToken, request);
   return openRelaySocket(url);
 }
 

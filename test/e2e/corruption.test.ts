@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from '../../faults/index.ts';
 import { connect, type HarnessClient } from '../../harness/index.ts';
+import { SECURE_PROFILE, type SecurityProfile } from '../../proto/secure-relay.ts';
 import { emitPayloadArgv, payloadSha256 } from '../../sim/payload.ts';
 import {
   FAST_EXECUTOR_ARGS,
@@ -8,12 +9,24 @@ import {
   FAST_HARNESS_RELAY,
   type Stack,
 } from '../../sim/stack.ts';
-import { consume, expectPayload, printSeedOnFailure, startRecordedStack, suiteSeed } from './support.ts';
+import {
+  consume,
+  e2eProfiles,
+  expectPayload,
+  printSeedOnFailure,
+  startRecordedStack,
+  suiteSeed,
+} from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
 
 const BYTES = 2 * 1024 * 1024;
+/**
+ * Short heartbeats: a stream whose frames were damaged (its close among
+ * them) is noticed silent, and its session expired, within seconds.
+ */
+const HEARTBEAT_MS = 200;
 
 let stack: Stack | undefined;
 let side: FaultProxy | undefined;
@@ -30,10 +43,22 @@ afterEach(async () => {
  * proxy that corrupts its socket's frames, while two other harnesses and
  * the executor go through the clean main proxy.
  */
-async function stackWithVictim(): Promise<{ live: Stack; victim: HarnessClient; others: HarnessClient[] }> {
+async function stackWithVictim(
+  securityProfile: SecurityProfile,
+): Promise<{ live: Stack; victim: HarnessClient; others: HarnessClient[] }> {
   const live = await startRecordedStack({
     seed,
-    executorArgs: [...FAST_EXECUTOR_ARGS, '--session-ttl-ms', '2000'],
+    securityProfile,
+    executorArgs: [
+      ...FAST_EXECUTOR_ARGS,
+      '--session-ttl-ms',
+      '2000',
+      '--heartbeat-ms',
+      String(HEARTBEAT_MS),
+      // While a reset victim resumes, its process keeps writing: all of it stays retained for the resume.
+      '--retain-bytes',
+      String(2 * BYTES),
+    ],
   });
   stack = live;
   side = await startFaultProxy({ target: live.worker.url, seed: seed ^ 0x5eed });
@@ -41,16 +66,17 @@ async function stackWithVictim(): Promise<{ live: Stack; victim: HarnessClient; 
     registryUrl: side.httpUrl,
     executorId: live.executorId,
     token: await live.harnessToken(),
-    relay: FAST_HARNESS_RELAY,
+    security: live.security,
+    relay: { ...FAST_HARNESS_RELAY, stream: { ...FAST_HARNESS_RELAY.stream, heartbeatMs: HEARTBEAT_MS } },
     reconnect: FAST_HARNESS_RECONNECT,
   });
   const others = [await live.harness(), await live.harness()];
   return { live, victim, others };
 }
 
-describe('corrupted frames on one harness socket', () => {
+describe.each(e2eProfiles())('corrupted frames on one harness socket (%s)', (securityProfile) => {
   it('recovers by retransmission when frames are truncated, other streams untouched', async () => {
-    const { live, victim, others } = await stackWithVictim();
+    const { live, victim, others } = await stackWithVictim(securityProfile);
     (side as FaultProxy).setFaults('both', { truncate: 0.1 });
     try {
       await Promise.all([
@@ -66,15 +92,18 @@ describe('corrupted frames on one harness socket', () => {
     expect(live.executor.exitStatus()).toBeNull();
   });
 
-  it('keeps other streams byte-exact and every process up when bits are flipped', {
+  const secure = securityProfile === SECURE_PROFILE;
+  it(`keeps other streams byte-exact and every process up when bits are flipped${secure ? ', and the victim exact or cleanly failed' : ''}`, {
     timeout: 120_000,
   }, async () => {
-    const { live, victim, others } = await stackWithVictim();
+    const { live, victim, others } = await stackWithVictim(securityProfile);
     (side as FaultProxy).setFaults('both', { corrupt: 0.05 });
-    // The relay frame has no checksum (upstream wire format): a flip inside a
-    // payload can reach the application unnoticed, and a flip in an ack field
-    // can stall the stream. So the victim's outcome is recorded, not asserted;
-    // what must hold is that the damage stays on its socket.
+    // The relay frame has no checksum (upstream wire format). In cleartext a
+    // flip inside a payload can reach the application unnoticed, so the
+    // victim's outcome is recorded, not asserted. In the secure relay every
+    // record is authenticated: a flip resets the stream and the session
+    // resumes on a new one, so the victim's output is exact or its run
+    // fails cleanly, never altered. Either way the damage stays on its socket.
     const victimRun = (async () => {
       const handle = await victim.exec(emitPayloadArgv(seed, BYTES, live.marker));
       return consume(handle);
@@ -83,9 +112,12 @@ describe('corrupted frames on one harness socket', () => {
       (error: Error) => ({ ok: false as const, error }),
     );
     await Promise.all(others.map((client, i) => expectPayload(client, seed + 1 + i, BYTES, live.marker)));
+    // A cleartext victim may wait forever for an answer whose request id a flip changed: it is cut short.
+    if (secure) await victimRun;
     await victim.close();
     const outcome = await victimRun;
     if (!outcome.ok) expect(outcome.error.message).not.toBe('');
+    if (secure && outcome.ok) expect(outcome.exact).toBe(true);
     console.info(
       `bit flips on the victim socket (seed ${seed}): ${outcome.ok ? (outcome.exact ? 'exact' : 'completed with altered bytes') : `failed: ${outcome.error.message}`}`,
     );

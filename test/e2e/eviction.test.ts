@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { emitPayloadArgv, payloadSha256 } from '../../sim/payload.ts';
 import type { Stack } from '../../sim/stack.ts';
-import { consume, printSeedOnFailure, startRecordedStack, suiteSeed } from './support.ts';
+import { consume, e2eProfiles, printSeedOnFailure, startRecordedStack, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -57,15 +57,15 @@ async function transferWithRestarts(live: Stack, restart: () => Promise<void>): 
   expect(live.executor.exitStatus()).toBeNull();
 }
 
-describe('the Durable Object restarted mid-transfer', () => {
+describe.each(e2eProfiles())('the Durable Object restarted mid-transfer (%s)', (securityProfile) => {
   it('loses and duplicates nothing when the object is evicted three times (sockets hibernate)', async () => {
-    const live = await startRecordedStack({ seed });
+    const live = await startRecordedStack({ seed, securityProfile });
     stack = live;
     await transferWithRestarts(live, () => live.evictDurableObject());
   });
 
   it('loses and duplicates nothing across three deploys (object evicted, every socket dropped)', async () => {
-    const live = await startRecordedStack({ seed });
+    const live = await startRecordedStack({ seed, securityProfile });
     stack = live;
     await transferWithRestarts(live, async () => {
       await live.evictDurableObject();

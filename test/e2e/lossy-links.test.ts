@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Stack } from '../../sim/stack.ts';
-import { expectEcho, expectPayload, printSeedOnFailure, startRecordedStack, suiteSeed } from './support.ts';
+import {
+  e2eProfiles,
+  expectEcho,
+  expectPayload,
+  printSeedOnFailure,
+  startRecordedStack,
+  suiteSeed,
+} from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -22,7 +29,7 @@ afterEach(async () => {
   stack = undefined;
 });
 
-describe('drop, duplication and reordering on both legs', () => {
+describe.each(e2eProfiles())('drop, duplication and reordering on both legs (%s)', (securityProfile) => {
   it.each([
     { percent: 5, p: 0.05 },
     { percent: 20, p: 0.2 },
@@ -30,7 +37,7 @@ describe('drop, duplication and reordering on both legs', () => {
     'delivers streamed output and echoed stdin byte-exact at $percent %',
     { timeout: 180_000 },
     async ({ p }) => {
-      stack = await startRecordedStack({ seed });
+      stack = await startRecordedStack({ seed, securityProfile });
       const client = await stack.harness();
       const echoClient = await stack.harness();
       stack.proxy.setFaults('both', { drop: p, duplicate: p, reorder: p, reorderDistance: 8 });

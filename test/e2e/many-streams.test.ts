@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HarnessClient } from '../../harness/index.ts';
 import type { SharedStackSocket } from '../../sim/stack.ts';
-import { FAST_EXECUTOR_ARGS, type Stack } from '../../sim/stack.ts';
-import { consume, printSeedOnFailure, sha256, startRecordedStack, suiteSeed } from './support.ts';
+import { FAST_EXECUTOR_ARGS } from '../../sim/stack.ts';
+import { consume, e2eProfiles, printSeedOnFailure, sha256, suiteSeed, useStack } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -10,29 +10,25 @@ printSeedOnFailure(seed);
 const SOCKETS = 20;
 const STREAMS_PER_SOCKET = 10;
 
-let stack: Stack;
+describe.each(e2eProfiles())('many concurrent streams on one executor (%s)', (securityProfile) => {
+  const live = useStack({
+    seed,
+    securityProfile,
+    executorArgs: [...FAST_EXECUTOR_ARGS, '--max-streams', '256'],
+  });
 
-beforeAll(async () => {
-  stack = await startRecordedStack({ seed, executorArgs: [...FAST_EXECUTOR_ARGS, '--max-streams', '256'] });
-});
-
-afterAll(async () => {
-  await stack?.dispose();
-});
-
-describe('many concurrent streams on one executor', () => {
   it('completes 200 short commands from 20 harness sockets, each output on its own stream', {
     timeout: 120_000,
   }, async () => {
     const sockets: SharedStackSocket[] = await Promise.all(
-      Array.from({ length: SOCKETS }, () => stack.sharedSocket()),
+      Array.from({ length: SOCKETS }, () => live.stack.sharedSocket()),
     );
     const clients: HarnessClient[][] = await Promise.all(
       sockets.map((socket) => Promise.all(Array.from({ length: STREAMS_PER_SOCKET }, () => socket.client()))),
     );
     const streamIds = new Set(clients.flat().map((c) => c.streamId));
     expect(streamIds.size).toBe(SOCKETS * STREAMS_PER_SOCKET);
-    const stats = await stack.worker.stats(stack.executorId);
+    const stats = await live.stack.worker.stats(live.stack.executorId);
     expect(stats.sockets).toEqual({ executor: 1, harness: SOCKETS });
     expect(stats.streams).toBe(SOCKETS * STREAMS_PER_SOCKET);
 
@@ -40,7 +36,7 @@ describe('many concurrent streams on one executor', () => {
       clients.flatMap((row, s) =>
         row.map(async (client, i) => {
           const text = `socket ${s} stream ${i} seed ${seed} ${'x'.repeat((s * 7 + i) % 50)}\n`;
-          const handle = await client.exec(['sh', '-c', 'printf %s "$1"', stack.marker, text]);
+          const handle = await client.exec(['sh', '-c', 'printf %s "$1"', live.stack.marker, text]);
           const run = await consume(handle);
           expect(run.status).toEqual({ exitCode: 0, signal: null });
           expect(run.sha256).toBe(sha256(text));
@@ -48,7 +44,7 @@ describe('many concurrent streams on one executor', () => {
       ),
     );
     await Promise.all(sockets.map((socket) => socket.close()));
-    await stack.noExecutorChildren();
-    expect(stack.executor.exitStatus()).toBeNull();
+    await live.stack.noExecutorChildren();
+    expect(live.stack.executor.exitStatus()).toBeNull();
   });
 });

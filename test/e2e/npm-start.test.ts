@@ -61,8 +61,11 @@ describe('npm start', () => {
     expect(stdout).toMatch(
       /npx relaykit shell --registry http:\/\/127\.0\.0\.1:\d+ --executor-id npm-start-test/,
     );
+    expect(stdout).toMatch(/\[executor\] .* registered with .* \(secure relay, executor key [\w-]{43}\)/);
 
-    const exec = spawn('sh', ['-c', `"${process.execPath}" "${RELAYKIT_BIN}" ${execLine}`], {
+    // The exec line, insisting on the secure relay: npm start's executor serves nothing else.
+    const secureExec = execLine?.replace(/^exec /, 'exec --security-profile noise_hybrid_ik_v1 ');
+    const exec = spawn('sh', ['-c', `"${process.execPath}" "${RELAYKIT_BIN}" ${secureExec}`], {
       cwd: root,
       env: { ...process.env, RELAYKIT_HARNESS_TOKEN: token },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -33,13 +33,14 @@ describe('relaykit sim', () => {
       streams: 2,
       bytes: 262_144,
       seed,
+      securityProfile: 'noise_hybrid_ik_v1',
     });
     expect(report.streams).toHaveLength(2);
     expect(report.streams.every((s) => s.exact && s.exitCode === 0)).toBe(true);
     expect(report.dataFrames.executor).toBeGreaterThan(0);
   });
 
-  it('prints the report table for a named scenario', async () => {
+  it('prints the report table for a named scenario, in the profile asked for', async () => {
     const { code, stdout } = await runCli([
       'sim',
       '--scenario',
@@ -48,8 +49,11 @@ describe('relaykit sim', () => {
       '64k',
       '--seed',
       String(seed),
+      '--security-profile',
+      'cleartext',
     ]);
     expect(code).toBe(0);
+    expect(stdout).toMatch(/relay\s+cleartext\n/);
     expect(stdout).toMatch(/goodput\s+\S+/);
     expect(stdout).toMatch(/retransmissions\s+executor \d+ of \d+ data frames/);
     expect(stdout).toMatch(/lost bytes\s+0\n/);

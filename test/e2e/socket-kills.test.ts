@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createPrng, deriveSeed, type KillMode } from '../../faults/index.ts';
 import { emitPayloadArgv, payloadSha256 } from '../../sim/payload.ts';
 import type { Stack } from '../../sim/stack.ts';
-import { consume, printSeedOnFailure, startRecordedStack, suiteSeed } from './support.ts';
+import { consume, e2eProfiles, printSeedOnFailure, startRecordedStack, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -18,7 +18,7 @@ afterEach(async () => {
   stack = undefined;
 });
 
-describe('sockets killed during a transfer', () => {
+describe.each(e2eProfiles())('sockets killed during a transfer (%s)', (securityProfile) => {
   const cases = [
     { sockets: "the executor's socket is", roles: ['executor'] },
     { sockets: "the harness's socket is", roles: ['harness'] },
@@ -26,7 +26,7 @@ describe('sockets killed during a transfer', () => {
   ];
   for (const { sockets, roles } of cases) {
     it(`delivers every byte once when ${sockets} killed 5 times`, { timeout: 120_000 }, async () => {
-      const live = await startRecordedStack({ seed });
+      const live = await startRecordedStack({ seed, securityProfile });
       stack = live;
       const client = await live.harness();
       const prng = createPrng(deriveSeed(seed, `kills:${roles.join('+')}`));

@@ -1,9 +1,10 @@
 /** Shared pieces of the end-to-end suite: the seed, timelines of failures, checked runs and hashes. */
 import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
-import { afterEach, beforeEach, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { DEFAULT_STREAM_CONFIG } from '../../endpoint/index.ts';
 import type { ExecOptions, ExitStatus, HarnessClient, ProcessHandle } from '../../harness/index.ts';
+import { SECURITY_PROFILES, type SecurityProfile } from '../../proto/secure-relay.ts';
 import { emitPayloadArgv, payloadSha256 } from '../../sim/payload.ts';
 import { type Stack, type StackOptions, startStack } from '../../sim/stack.ts';
 import { writeTimeline } from '../../sim/timeline/page.ts';
@@ -27,6 +28,23 @@ const RESULTS_DIR = resolve(import.meta.dirname, '../../test-results');
 const fileStacks: Stack[] = [];
 /** Stacks the running test started. */
 let testStacks: Stack[] | undefined;
+
+/** A recorded stack for the tests of the enclosing suite: started before them, disposed after them. */
+export function useStack(options: StackOptions): { readonly stack: Stack } {
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    stack = await startRecordedStack(options);
+  });
+  afterAll(async () => {
+    await stack?.dispose();
+  });
+  return {
+    get stack(): Stack {
+      if (stack === undefined) throw new Error('the stack starts in beforeAll');
+      return stack;
+    },
+  };
+}
 
 /** A stack that records a timeline, written out next to the seed if a test fails. */
 export async function startRecordedStack(options: StackOptions): Promise<Stack> {
@@ -160,4 +178,17 @@ export function embeddedTimeline(html: string): TimelineData {
   const json = /<script type="application\/json" id="timeline-data">(.*?)<\/script>/s.exec(html)?.[1];
   if (json === undefined) throw new Error('the page embeds no timeline data');
   return JSON.parse(json) as TimelineData;
+}
+
+/**
+ * The security profiles each scenario runs in: both by default, the secure
+ * one first; RELAYKIT_E2E_PROFILES=noise_hybrid_ik_v1 (or cleartext) runs one.
+ */
+export function e2eProfiles(): SecurityProfile[] {
+  const text = process.env.RELAYKIT_E2E_PROFILES;
+  if (text === undefined || text === '') return [...SECURITY_PROFILES];
+  const profiles = text.split(',').map((p) => p.trim());
+  const unknown = profiles.find((p) => !(SECURITY_PROFILES as readonly string[]).includes(p));
+  if (unknown !== undefined) throw new Error(`RELAYKIT_E2E_PROFILES: unknown profile ${unknown}`);
+  return profiles as SecurityProfile[];
 }

@@ -144,3 +144,42 @@ describe('default retransmission timing', () => {
     expect(stream.nextDeadline()).toBe(127);
   });
 });
+
+describe('an ack that freed frames the peer never got', () => {
+  function withAckedTail(): ReliableStream {
+    const stream = makeStream({ heartbeatMs: 1000 });
+    for (const m of [bytes(1), bytes(2), bytes(3)]) stream.send(m, 0);
+    stream.drain();
+    // A damaged or forged header acks seq 2, although the peer only has seq 1.
+    stream.receive(ackFrame('s-1', 2), 10);
+    return stream;
+  }
+
+  it('resets the stream with protocol_error:ack_regressed once every header has acked less for a heartbeat interval', () => {
+    const stream = withAckedTail();
+    stream.receive(ackFrame('s-1', 1), 20);
+    stream.receive(ackFrame('s-1', 1), 500);
+    expect(stream.state).toBe('open');
+    stream.receive(ackFrame('s-1', 1), 1020);
+    expect(stream.reason).toBe('protocol_error:ack_regressed');
+  });
+
+  it('takes an old header overtaken on the way in its stride', () => {
+    const stream = withAckedTail();
+    stream.receive(ackFrame('s-1', 1), 20);
+    stream.receive(ackFrame('s-1', 3), 30);
+    stream.receive(ackFrame('s-1', 1), 2000);
+    stream.receive(ackFrame('s-1', 3), 2010);
+    expect(stream.state).toBe('open');
+  });
+
+  it('also counts a selectively acked frame that a later header no longer acks', () => {
+    const stream = makeStream({ heartbeatMs: 1000 });
+    for (const m of [bytes(1), bytes(2), bytes(3)]) stream.send(m, 0);
+    stream.drain();
+    stream.receive(ackFrame('s-1', 0, 0b100), 10);
+    stream.receive(ackFrame('s-1', 1), 20);
+    stream.receive(ackFrame('s-1', 1), 1100);
+    expect(stream.reason).toBe('protocol_error:ack_regressed');
+  });
+});

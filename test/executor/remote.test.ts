@@ -35,6 +35,7 @@ async function setup(): Promise<{
     executorId: EXECUTOR_ID,
     token: TOKEN,
     logger: silentLogger(),
+    security: { profile: 'cleartext' },
     sessionTtlMs: 5_000,
     relay: { backoff: FAST_BACKOFF },
   });

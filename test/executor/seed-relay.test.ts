@@ -26,7 +26,7 @@ beforeAll(async () => {
     registryUrl: baseUrl(registry, 'http'),
     executorId: EXECUTOR_ID,
     token: REGISTRY_TOKEN,
-    args: ['--token', REGISTRY_TOKEN],
+    args: ['--token', REGISTRY_TOKEN, '--security-profile', 'cleartext'],
   });
   cleanups.push(() => executor.stop());
   await rendezvous.accepted();

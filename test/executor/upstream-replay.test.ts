@@ -124,6 +124,7 @@ describe.each(['local', 'relay'] as const)(
           registryUrl: rendezvous.registryUrl,
           executorId: 'replay',
           token: 'replay-token',
+          args: ['--security-profile', 'cleartext'],
         });
         stops.push(() => executor.stop());
         const harness: RelayEndpoint = connectRelay({

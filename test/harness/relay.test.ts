@@ -8,6 +8,7 @@ import {
   RendezvousRejectedError,
   SessionExpiredError,
 } from '../../harness/index.ts';
+import { StaticIdentity } from '../../secure/index.ts';
 import { resetFrame } from '../../sim/raw/frames.ts';
 import { openHarness } from '../../sim/raw/session.ts';
 import { startWorker, type WorkerUnderTest } from '../../sim/worker-runner.ts';
@@ -133,7 +134,9 @@ describe('harness library through the rendezvous (worker under Miniflare)', () =
     await until(() => received > 0, 'first output');
     const firstStream = client.streamId as string;
     // The same identity on another socket resets the stream at the executor.
-    const intruder = await openHarness(worker, EXECUTOR_ID, token);
+    const intruder = await openHarness(worker, EXECUTOR_ID, token, {
+      harness_public_key: StaticIdentity.generate().publicKey.toJSON(),
+    });
     intruder.send(resetFrame(firstStream, 'reset_by_test'));
     await intruder.close();
     // The write meets the reset stream, the session resumes on a new stream and the write is retried.
@@ -170,15 +173,20 @@ describe('harness library through the rendezvous (worker under Miniflare)', () =
     expect((down as Error).message).toMatch(/unreachable: ECONNREFUSED/);
   });
 
-  it('fails to connect with a clear error when no executor answers for the id', async () => {
-    const error = await connect({
+  it('fails to connect with a clear error when no executor registered for the id', async () => {
+    const target = {
       registryUrl: worker.url,
       executorId: 'nobody-home',
       token: await worker.mintToken('harness', 'nobody-home'),
       firstAnswerTimeoutMs: 1_000,
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(HarnessConnectError);
-    expect((error as Error).message).toMatch(/executor nobody-home .* did not answer initialize/);
+    };
+    const error = await connect(target).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RendezvousError);
+    expect((error as Error).message).toMatch(/\(503: executor nobody-home has not registered yet/);
+    // A cleartext client cannot be told: nobody answers its initialize.
+    const cleartext = await connect({ ...target, security: 'cleartext' }).catch((e: unknown) => e);
+    expect(cleartext).toBeInstanceOf(HarnessConnectError);
+    expect((cleartext as Error).message).toMatch(/executor nobody-home .* did not answer initialize/);
   });
 
   it('ends running processes with SessionExpiredError when the executor restarts', async () => {
@@ -221,9 +229,7 @@ describe('relaykit exec through the rendezvous', () => {
       'true',
     ]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(
-      /^relaykit: executor nobody-home via .* did not answer initialize[^\n]*\n$/,
-    );
+    expect(unknown.stderr).toMatch(/^relaykit: .*executor nobody-home has not registered yet[^\n]*\n$/);
 
     const down = `http://127.0.0.1:${await unusedPort()}`;
     const unreachable = await relaykit([

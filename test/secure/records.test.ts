@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import {
-  encodeMessageRecords,
-  MAX_MESSAGE_BYTES,
-  MAX_RECORD_PLAINTEXT,
-  RecordDecoder,
-} from '../../secure/index.ts';
+import { MAX_MESSAGE_BYTES, MAX_RECORD_PLAINTEXT, RecordDecoder, RecordQueue } from '../../secure/index.ts';
 import { errorCode } from './support.ts';
 
 const text = (value: string) => new TextEncoder().encode(value);
 const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+
+/** Every record of what is queued, each as one plaintext. */
+function drain(queue: RecordQueue): Uint8Array[] {
+  const records: Uint8Array[] = [];
+  while (queue.pendingBytes > 0) records.push(concat(...queue.take()));
+  return records;
+}
+
+/** The records of one message sent alone. */
+function encodeMessageRecords(json: Uint8Array): Uint8Array[] {
+  const queue = new RecordQueue();
+  queue.push(json);
+  return drain(queue);
+}
 
 function patterned(length: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (i * 31 + 7) & 0xff);
@@ -36,6 +45,24 @@ describe('record framing of the JSON-RPC stream', () => {
     const largest = encodeMessageRecords(new Uint8Array(MAX_MESSAGE_BYTES));
     expect(largest.length).toBe(Math.ceil((MAX_MESSAGE_BYTES + 4) / MAX_RECORD_PLAINTEXT));
     expect(largest.every((record) => record.length <= MAX_RECORD_PLAINTEXT)).toBe(true);
+  });
+
+  it('fills records across message boundaries when messages queue up, without copying them', () => {
+    const queue = new RecordQueue();
+    const big = patterned(100_000);
+    for (const message of [text('{"a":1}'), big, text('[3]')]) queue.push(message);
+    expect(queue.pendingBytes).toBe(3 * 4 + 7 + 100_000 + 3);
+    const first = queue.take();
+    expect(first.reduce((sum, part) => sum + part.length, 0)).toBe(MAX_RECORD_PLAINTEXT);
+    expect(first[3]?.buffer).toBe(big.buffer);
+    const records = [concat(...first), ...drain(queue)];
+    expect(records.map((r) => r.length)).toEqual([
+      MAX_RECORD_PLAINTEXT,
+      100_000 + 3 * 4 + 7 + 3 - MAX_RECORD_PLAINTEXT,
+    ]);
+    const decoder = new RecordDecoder();
+    const out = records.flatMap((record) => decoder.push(record));
+    expect(out.map((m) => m.length)).toEqual([7, 100_000, 3]);
   });
 
   it('reassembles a message spanning many records', () => {
