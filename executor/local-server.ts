@@ -26,7 +26,9 @@ export async function startLocalServer(
   sessions: SessionTable,
   logger: Logger,
 ): Promise<LocalServer> {
-  const wss = new WebSocketServer({ host: listen.host, port: listen.port, maxPayload: 256 * 1024 * 1024 });
+  // A larger message closes the connection (1009), as an oversized relay message resets its stream.
+  const maxPayload = sessions.limits.maxMessageBytes;
+  const wss = new WebSocketServer({ host: listen.host, port: listen.port, maxPayload });
   await new Promise<void>((resolve, reject) => {
     wss.once('listening', resolve);
     wss.once('error', reject);

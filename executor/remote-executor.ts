@@ -21,7 +21,7 @@ export interface RemoteExecutorOptions extends ExecutorTuning {
 export interface RemoteExecutor {
   readonly endpoint: RelayEndpoint;
   readonly sessions: SessionTable;
-  /** Kills every process group, resets every stream and closes the socket. */
+  /** Kills every process tree, resets every stream and closes the socket. */
   close(): Promise<void>;
 }
 
@@ -50,9 +50,10 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
     return url;
   };
 
-  const sessions = createSessionTable(logger, options);
+  const sessions = await createSessionTable(logger, options);
   const endpoint = connectRelay({
     ...options.relay,
+    stream: { maxMessageBytes: sessions.limits.maxMessageBytes, ...options.relay?.stream },
     resolveUrl,
     role: 'executor',
     logger: logger.child({ part: 'relay' }),
@@ -71,8 +72,10 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
     endpoint,
     sessions,
     close: async () => {
-      sessions.shutdown();
+      // The kills go out first; the streams end before any exit is reported.
+      const shutdown = sessions.shutdown();
       await endpoint.close();
+      await shutdown;
     },
   };
 }

@@ -8,19 +8,37 @@ import {
 } from '../../endpoint/index.ts';
 import {
   createLogger,
+  DEFAULT_LIMITS,
   DEFAULT_RETAIN_BYTES,
   DEFAULT_SESSION_TTL_MS,
+  type ExecutorLimits,
+  type ExecutorTuning,
   LOG_LEVELS,
   type LogLevel,
   parseListenUrl,
   type RemoteExecutorOptions,
+  resolveLimits,
   startLocalExecutor,
   startRemoteExecutor,
 } from '../../executor/index.ts';
 import { positiveInteger } from '../arguments.ts';
 import { CliError } from '../errors.ts';
 
-interface ExecutorFlags {
+/** What each limit bounds, for --help (DESIGN.md §5 has the whole story). */
+const LIMIT_FLAGS: { [K in keyof ExecutorLimits]: string } = {
+  maxMessageBytes: 'largest JSON-RPC message taken or sent, in bytes',
+  maxInlineBytes: 'most bytes one answer carries as base64 (fs/readFile, buffered http/request body)',
+  maxStdinBytes: "stdin bytes one process was given and hasn't read",
+  maxStdinBytesTotal: "stdin bytes processes were given and haven't read, across the executor",
+  maxPendingReplyBytes: 'answer bytes one stream may have waiting for its send window',
+  maxPendingReplyBytesTotal: 'answer bytes waiting for send windows, across the executor',
+  maxReassemblyBytes: 'remote mode: bytes of unfinished relay messages, across every stream',
+  maxMessageSegments: 'remote mode: segments one relay message may be cut into',
+};
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+interface ExecutorFlags extends Partial<ExecutorLimits> {
   listen?: string;
   registry?: string;
   executorId?: string;
@@ -36,6 +54,8 @@ interface ExecutorFlags {
   rto: 'adaptive' | 'fixed-500ms';
   rtoMaxMs?: number;
   maxStreams?: number;
+  containment: 'auto' | 'cgroup' | 'process-group';
+  stateDir?: string;
 }
 
 /** Retransmission timing: the adaptive default (optionally capped lower) or upstream's fixed 500 ms. */
@@ -69,6 +89,27 @@ function relayTuning(flags: ExecutorFlags): RemoteExecutorOptions['relay'] {
   };
 }
 
+/** What every mode shares: sessions, processes and their limits. */
+function executorTuning(flags: ExecutorFlags): ExecutorTuning {
+  const limits = Object.fromEntries(
+    Object.keys(LIMIT_FLAGS)
+      .map((name) => [name, flags[name as keyof ExecutorLimits]])
+      .filter(([, value]) => value !== undefined),
+  );
+  try {
+    resolveLimits(limits);
+  } catch (err) {
+    throw new CliError((err as Error).message, 2);
+  }
+  return {
+    sessionTtlMs: flags.sessionTtlMs,
+    retainBytes: flags.retainBytes,
+    containment: flags.containment,
+    ...(flags.stateDir === undefined ? {} : { stateDirectory: flags.stateDir }),
+    limits,
+  };
+}
+
 /** Resolves once SIGINT or SIGTERM arrives. */
 function untilSignal(logger: Logger): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -90,12 +131,11 @@ async function runLocal(flags: ExecutorFlags & { listen: string }, logger: Logge
   } catch (err) {
     throw new CliError((err as Error).message, 2);
   }
-  const executor = await startLocalExecutor(listen, logger, {
-    sessionTtlMs: flags.sessionTtlMs,
-    retainBytes: flags.retainBytes,
-  }).catch((err: NodeJS.ErrnoException) => {
-    throw new CliError(`cannot listen on ${flags.listen}: ${err.code ?? err.message}`);
-  });
+  const executor = await startLocalExecutor(listen, logger, executorTuning(flags)).catch(
+    (err: NodeJS.ErrnoException) => {
+      throw new CliError(`cannot listen on ${flags.listen}: ${err.code ?? err.message}`);
+    },
+  );
   process.stdout.write(`relaykit executor listening on ${executor.url}\n`);
   logger.info({ url: executor.url }, 'listening');
   await untilSignal(logger);
@@ -116,8 +156,7 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
     executorId: flags.executorId,
     token,
     logger,
-    sessionTtlMs: flags.sessionTtlMs,
-    retainBytes: flags.retainBytes,
+    ...executorTuning(flags),
     relay: relayTuning(flags),
   }).catch((err: Error) => {
     throw new CliError(err instanceof FatalConnectError ? err.message : `cannot register: ${err.message}`);
@@ -134,6 +173,22 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
 }
 
 export function executorCommand(): Command {
+  const command = executorFlags();
+  for (const [name, description] of Object.entries(LIMIT_FLAGS)) {
+    const fallback = DEFAULT_LIMITS[name as keyof ExecutorLimits];
+    command.option(`--${kebab(name)} <n>`, `${description} (default ${fallback})`, positiveInteger);
+  }
+  return command.action(async (flags: ExecutorFlags) => {
+    if (flags.listen && flags.registry) throw new CliError('use either --listen or --registry, not both', 2);
+    const logger = createLogger(flags.logLevel);
+    if (flags.listen) await runLocal({ ...flags, listen: flags.listen }, logger);
+    else if (flags.registry) await runRemote({ ...flags, registry: flags.registry }, logger);
+    else throw new CliError('one of --listen ws://127.0.0.1:PORT or --registry URL is required', 2);
+    process.exit(0);
+  });
+}
+
+function executorFlags(): Command {
   return new Command('executor')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -151,6 +206,18 @@ export function executorCommand(): Command {
       DEFAULT_SESSION_TTL_MS,
     )
     .option('--retain-bytes <n>', 'retained output per process', positiveInteger, DEFAULT_RETAIN_BYTES)
+    .addOption(
+      new Option(
+        '--containment <mode>',
+        'how each process tree is contained: a cgroup v2 each (needs a writable cgroup), process groups, or auto',
+      )
+        .choices(['auto', 'cgroup', 'process-group'])
+        .default('auto'),
+    )
+    .option(
+      '--state-dir <dir>',
+      'where the executor records what it started, so the next one reaps it after a crash (default $XDG_RUNTIME_DIR/relaykit, else <tmp>/relaykit-<uid>)',
+    )
     .option(
       '--heartbeat-ms <ms>',
       'remote mode: idle-stream heartbeat interval (default 15000)',
@@ -182,14 +249,5 @@ export function executorCommand(): Command {
       '--max-streams <n>',
       'remote mode: concurrent streams on the socket (default 128)',
       positiveInteger,
-    )
-    .action(async (flags: ExecutorFlags) => {
-      if (flags.listen && flags.registry)
-        throw new CliError('use either --listen or --registry, not both', 2);
-      const logger = createLogger(flags.logLevel);
-      if (flags.listen) await runLocal({ ...flags, listen: flags.listen }, logger);
-      else if (flags.registry) await runRemote({ ...flags, registry: flags.registry }, logger);
-      else throw new CliError('one of --listen ws://127.0.0.1:PORT or --registry URL is required', 2);
-      process.exit(0);
-    });
+    );
 }

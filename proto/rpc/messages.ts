@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MALFORMED_REQUEST_ID, RpcErrorCode } from './errors.ts';
+import { jsonLimitExceeded } from './json-limits.ts';
 
 /**
  * JSON-RPC envelopes without the `"jsonrpc"` member (accepted if present).
@@ -65,8 +66,34 @@ function strip<T extends { jsonrpc?: unknown; params?: unknown }>(m: T): Omit<T,
   return rest;
 }
 
-/** Classifies one inbound JSON-RPC message (text). Malformed input → an error with id -1. */
-export function parseMessage(text: string): ParsedMessage {
+/** The UTF-8 size of `text`, in bytes. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    // Two bytes up to U+07FF, three above; a surrogate pair (two characters) makes four.
+    bytes += c < 0x800 || (c >= 0xd800 && c < 0xe000) ? 1 : 2;
+  }
+  return bytes;
+}
+
+/**
+ * Classifies one inbound JSON-RPC message (text). Malformed input, or a
+ * message over `maxBytes` (UTF-8) or the JSON value and nesting limits
+ * (checked before parsing), → an error with id -1.
+ */
+export function parseMessage(text: string, maxBytes = Number.POSITIVE_INFINITY): ParsedMessage {
+  // A UTF-8 byte per character at least, three at most: the exact count only when it can matter.
+  const size = text.length * 3 > maxBytes ? utf8Length(text) : text.length;
+  if (size > maxBytes) {
+    return invalid(
+      RpcErrorCode.InvalidRequest,
+      `JSON-RPC message of ${size} bytes exceeds the limit of ${maxBytes} bytes`,
+    );
+  }
+  const overLimit = jsonLimitExceeded(text);
+  if (overLimit !== undefined) return invalid(RpcErrorCode.InvalidRequest, overLimit);
   let value: unknown;
   try {
     value = JSON.parse(text);
