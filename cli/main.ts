@@ -25,6 +25,10 @@ const COMMANDS: Record<string, { description: string; load: () => Promise<Comman
     description: 'open an interactive shell on the executor (PTY, raw mode, window resize)',
     load: async () => (await import('./commands/shell.ts')).shellCommand(),
   },
+  status: {
+    description: "show the rendezvous' view of an executor: sockets, streams, frames, drops, object starts",
+    load: async () => (await import('./commands/status.ts')).statusCommand(),
+  },
   sim: {
     description: 'run the whole relay locally with injected faults and report what got through',
     load: async () => (await import('./commands/sim.ts')).simCommand(),

@@ -1,7 +1,7 @@
 /**
- * The relay endpoint: reliable, ordered, exactly-once message streams over
- * one relay socket (DESIGN.md §3). It moves opaque messages; what they mean
- * is the layers above's business.
+ * The relay endpoint: message streams over one relay socket (DESIGN.md §3),
+ * reliable (ordered, exactly once, resumable) or upstream's legacy relay.
+ * It moves opaque messages; what they mean is the layers above's business.
  */
 export {
   ACK_WINDOW,
@@ -11,10 +11,14 @@ export {
   type StreamConfig,
 } from './core/config.ts';
 export { MessageTooLargeError, StreamClosedError } from './core/errors.ts';
-export type { StreamEvent, StreamState, StreamStats } from './core/events.ts';
+export type { StreamEvent, StreamOutput, StreamState, StreamStats } from './core/events.ts';
+export { LegacyStream } from './core/legacy-stream.ts';
 export { ReliableStream } from './core/reliable-stream.ts';
+export type { StreamCore, StreamKind } from './core/stream-core.ts';
 export { Backoff, type BackoffOptions, jitteredDelay } from './live/backoff.ts';
 export { type Clock, systemClock } from './live/clock.ts';
+export { ENDPOINT_METRICS, type EndpointMetric, endpointMetricValues } from './live/endpoint-metrics.ts';
+export type { EndpointStats, StreamTiming } from './live/endpoint-stats.ts';
 export type { RelayLogger } from './live/logger.ts';
 export type { MessageStream } from './live/message-stream.ts';
 export {

@@ -13,10 +13,17 @@ export {
 } from './local-executor.ts';
 export { parseListenUrl } from './local-server.ts';
 export { createLogger, LOG_LEVELS, type LogLevel, silentLogger } from './logger.ts';
+export type { MetricsSources } from './metrics.ts';
+export { type MetricsServer, parseMetricsListen, startMetricsServer } from './metrics-server.ts';
 export { type PtySupport, ptySupport } from './process/pty-support.ts';
 export {
   type RemoteExecutor,
   type RemoteExecutorOptions,
   startRemoteExecutor,
 } from './remote-executor.ts';
-export { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS, type SessionTable } from './session-table.ts';
+export {
+  DEFAULT_RETAIN_BYTES,
+  DEFAULT_SESSION_TTL_MS,
+  type SessionCounts,
+  type SessionTable,
+} from './session-table.ts';

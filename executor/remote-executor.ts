@@ -60,7 +60,7 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
   });
   endpoint.onStream((stream) => {
     const streamLogger = logger.child({ streamId: stream.streamId });
-    streamLogger.info('stream opened');
+    streamLogger.info({ kind: stream.kind }, 'stream opened');
     const processor = new ConnectionProcessor(streamTransport(stream), sessions, streamLogger);
     expireWhenSuspended(stream, processor, sessions);
   });

@@ -18,6 +18,17 @@ export interface SessionTableOptions {
   logger: Logger;
 }
 
+/** The session table at one moment, for metrics. */
+export interface SessionCounts {
+  attached: number;
+  detached: number;
+  processesRunning: number;
+  /** Since start. */
+  created: number;
+  resumed: number;
+  expired: number;
+}
+
 export const DEFAULT_SESSION_TTL_MS = 30_000;
 export const DEFAULT_RETAIN_BYTES = 1024 * 1024;
 
@@ -33,6 +44,7 @@ export class SessionTable {
   readonly #options: SessionTableOptions;
   readonly #sessions = new Map<string, Session>();
   readonly #expiryTimers = new Map<Session, NodeJS.Timeout>();
+  readonly #totals = { created: 0, resumed: 0, expired: 0 };
 
   constructor(options: SessionTableOptions) {
     this.#options = options;
@@ -49,6 +61,16 @@ export class SessionTable {
     return this.#options.sessionTtlMs;
   }
 
+  counts(): SessionCounts {
+    let attached = 0;
+    let processesRunning = 0;
+    for (const session of this.#sessions.values()) {
+      if (session.attached) attached += 1;
+      for (const proc of session.processes.values()) if (proc.running) processesRunning += 1;
+    }
+    return { attached, detached: this.#sessions.size - attached, processesRunning, ...this.#totals };
+  }
+
   create(transport: RpcTransport): Session {
     const session = new Session(randomUUID(), {
       retainBytes: this.#options.retainBytes,
@@ -58,6 +80,7 @@ export class SessionTable {
       logger: this.#options.logger,
     });
     this.#sessions.set(session.id, session);
+    this.#totals.created += 1;
     session.attach(transport);
     this.#options.logger.info({ sessionId: session.id }, 'session created');
     return session;
@@ -76,6 +99,7 @@ export class SessionTable {
     if (timer) clearTimeout(timer);
     this.#expiryTimers.delete(session);
     session.attach(transport);
+    this.#totals.resumed += 1;
     this.#options.logger.info({ sessionId }, 'session resumed');
     return session;
   }
@@ -115,6 +139,7 @@ export class SessionTable {
   #expire(session: Session): void {
     this.#expiryTimers.delete(session);
     this.#sessions.delete(session.id);
+    this.#totals.expired += 1;
     void session.killAll();
     this.#options.logger.info({ sessionId: session.id }, 'session expired; its processes were killed');
   }

@@ -29,6 +29,14 @@ import { copyStats, emptyStats, type FaultProxyStats, type KillMode } from './st
 
 export type ConnectionFilter = { readonly role?: string } | ((connection: ConnectionInfo) => boolean);
 
+/** What happened to the proxy's connections, for a timeline of a run. */
+export type ProxyEvent =
+  | { readonly kind: 'opened'; readonly connection: ConnectionInfo }
+  | { readonly kind: 'state'; readonly connection: ConnectionInfo; readonly state: ConnectionState }
+  | { readonly kind: 'kill'; readonly connection: ConnectionInfo; readonly mode: KillMode }
+  /** `role` is the filter's role; undefined for every connection or a filter function. */
+  | { readonly kind: 'blackhole'; readonly ms: number; readonly role: string | undefined };
+
 export interface FaultProxyOptions {
   /** Base URL of the target: `http://127.0.0.1:8787` (ws/wss/https accepted). Its path is ignored. */
   readonly target: string;
@@ -44,6 +52,8 @@ export interface FaultProxyOptions {
   readonly maxPayload?: number;
   /** Sees every binary frame as it arrives, before any fault or blackhole touches it. */
   readonly onFrame?: FrameObserver;
+  /** Sees connections open and close, kills and blackholes as they happen. */
+  readonly onEvent?: (event: ProxyEvent) => void;
 }
 
 export interface ScheduledKills {
@@ -178,6 +188,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     onStateChange: (connection: ProxyConnection, state: ConnectionState, previous: ConnectionState) => {
       if (previous === 'open') stats.connections.active -= 1;
       if (state === 'closed') live.delete(connection);
+      options.onEvent?.({ kind: 'state', connection, state });
     },
   };
 
@@ -256,6 +267,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         live.add(connection);
         stats.connections.opened += 1;
         stats.connections.active += 1;
+        options.onEvent?.({ kind: 'opened', connection });
       });
     });
   };
@@ -279,7 +291,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const killAll = (mode: KillMode, filter?: ConnectionFilter): number => {
     let killed = 0;
     for (const connection of [...live]) {
-      if (!matches(filter, connection) || !connection.kill(mode)) continue;
+      if (!matches(filter, connection) || connection.state !== 'open') continue;
+      // Told before the kill, so the kill comes before the state change it causes.
+      options.onEvent?.({ kind: 'kill', connection, mode });
+      connection.kill(mode);
       killed += 1;
       stats.kills[mode] += 1;
     }
@@ -299,6 +314,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (!(Number.isFinite(ms) && ms >= 0))
         throw new RangeError(`blackhole needs a duration in ms, got ${ms}`);
       blackholes.push({ until: now() + ms, filter });
+      options.onEvent?.({
+        kind: 'blackhole',
+        ms,
+        role: typeof filter === 'object' ? filter.role : undefined,
+      });
     },
     endBlackholes: () => {
       blackholes.length = 0;

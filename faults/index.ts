@@ -4,6 +4,7 @@ export {
   connectionSeed,
   type FaultProxy,
   type FaultProxyOptions,
+  type ProxyEvent,
   type ScheduledKills,
   startFaultProxy,
 } from './fault-proxy.ts';
@@ -17,5 +18,5 @@ export {
 export { rewriteSocketUrl, rewriteUrlField } from './http-pass-through.ts';
 export { OrderedDelay } from './ordered-delay.ts';
 export { createPrng, deriveSeed, type Prng } from './prng.ts';
-export type { ConnectionInfo, ConnectionState, FrameObserver } from './proxy-connection.ts';
+export type { ConnectionInfo, ConnectionState, FrameFate, FrameObserver } from './proxy-connection.ts';
 export type { DirectionStats, FaultProxyStats, KillMode } from './stats.ts';

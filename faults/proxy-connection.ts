@@ -7,7 +7,7 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { rawBytes } from '../endpoint/index.ts';
-import { FramePlanner } from './fault-plan.ts';
+import { type FrameDecision, FramePlanner } from './fault-plan.ts';
 import type { Direction, FaultSettings } from './fault-settings.ts';
 import { OrderedDelay } from './ordered-delay.ts';
 import type { Prng } from './prng.ts';
@@ -25,7 +25,19 @@ export interface ConnectionInfo {
   readonly state: ConnectionState;
 }
 
-export type FrameObserver = (bytes: Uint8Array, direction: Direction, connection: ConnectionInfo) => void;
+/**
+ * What the proxy did with one binary frame: a fault plan's outcome, or
+ * `discarded` when a blackhole or a killed connection swallowed it.
+ */
+export type FrameFate = Omit<FrameDecision, 'emit'> | 'discarded';
+
+/** Sees one binary frame as the sender put it on the wire (before any fault), and its fate. */
+export type FrameObserver = (
+  bytes: Uint8Array,
+  direction: Direction,
+  connection: ConnectionInfo,
+  fate: FrameFate,
+) => void;
 
 export interface ConnectionEnv {
   settingsFor(direction: Direction, role: string | undefined): FaultSettings;
@@ -101,16 +113,16 @@ export class ProxyConnection implements ConnectionInfo {
     return this.#state;
   }
 
-  /** Applies a kill; false when the connection was no longer open. */
-  kill(mode: KillMode): boolean {
-    if (this.#state !== 'open') return false;
+  /** Applies a kill to an open connection (a no-op on any other). */
+  kill(mode: KillMode): void {
+    if (this.#state !== 'open') return;
     this.#stopLegs();
     const { client, upstream, clientSocket, upstreamSocket } = this.#sockets;
     if (mode === 'halfOpen') {
       silence(clientSocket);
       silence(upstreamSocket);
       this.#setState('halfOpen');
-      return true;
+      return;
     }
     this.#setState('closed');
     if (mode === 'clean') {
@@ -120,7 +132,6 @@ export class ProxyConnection implements ConnectionInfo {
       client.terminate();
       upstream.terminate();
     }
-    return true;
   }
 
   /** Tears both sides down at once, whatever the state (proxy shutdown). */
@@ -187,8 +198,10 @@ export class ProxyConnection implements ConnectionInfo {
   }
 
   #onMessage(leg: Leg, bytes: Uint8Array, isBinary: boolean): void {
-    if (isBinary) this.#env.onFrame?.(bytes, leg.direction, this);
-    if (!this.#passes(leg)) return;
+    if (!this.#passes(leg)) {
+      if (isBinary) this.#env.onFrame?.(bytes, leg.direction, this, 'discarded');
+      return;
+    }
     const stats = this.#env.statsFor(leg.direction);
     if (!isBinary) {
       // Text is a protocol error the target must see as sent: no faults.
@@ -199,6 +212,7 @@ export class ProxyConnection implements ConnectionInfo {
     stats.seen += 1;
     const settings = this.#settings(leg);
     const decision = leg.planner.plan(bytes, settings);
+    this.#env.onFrame?.(bytes, leg.direction, this, decision);
     if (decision.dropped) stats.dropped += 1;
     if (decision.duplicated) stats.duplicated += 1;
     if (decision.held) stats.reordered += 1;

@@ -1,3 +1,4 @@
+import { endpointMetricValues } from '../endpoint/index.ts';
 import { defaultReconnectPolicy } from './backoff.ts';
 import { HarnessClient } from './client.ts';
 import type { CommonConnectOptions, ConnectOptions } from './connect-options.ts';
@@ -40,6 +41,11 @@ export async function connect(options: ConnectOptions): Promise<HarnessClient> {
 export interface SharedRelaySocket {
   /** A new client whose session runs on its own stream of this socket; closing it ends only that stream. */
   client(options?: CommonConnectOptions): Promise<HarnessClient>;
+  /**
+   * The socket's counters under the executor's metric names (see README,
+   * Metrics): a number each, or a record per label value for the labelled ones.
+   */
+  stats(): Record<string, number | Record<string, number>>;
   /** Closes every stream and the socket. */
   close(): Promise<void>;
 }
@@ -48,6 +54,7 @@ export async function openRelaySocket(target: RelayTarget): Promise<SharedRelayS
   const socket = await RelaySocket.open(target);
   return {
     client: (options = {}) => openClient(socket.connector(false), options),
+    stats: () => endpointMetricValues(socket.stats()),
     close: () => socket.close(),
   };
 }

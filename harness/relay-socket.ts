@@ -1,4 +1,9 @@
-import { type ConnectRelayOptions, connectRelay, type RelayEndpoint } from '../endpoint/index.ts';
+import {
+  type ConnectRelayOptions,
+  connectRelay,
+  type EndpointStats,
+  type RelayEndpoint,
+} from '../endpoint/index.ts';
 import { type RendezvousTarget, requestConnectUrl } from '../registry/index.ts';
 import { streamTransport } from '../rpc/index.ts';
 import type { Connector, OpenedConnection } from './connector.ts';
@@ -6,8 +11,14 @@ import { HarnessConnectError } from './errors.ts';
 
 /** Where a relay socket goes and how its endpoint is tuned. */
 export interface RelayTarget extends RendezvousTarget {
-  /** Tuning of the relay endpoint (stream windows, keepalive, socket reconnect backoff, stream limit). */
-  relay?: Pick<ConnectRelayOptions, 'stream' | 'keepalive' | 'backoff' | 'logger' | 'maxStreams'>;
+  /**
+   * Tuning of the relay endpoint (stream windows, keepalive, socket reconnect
+   * backoff, stream limit), and `legacy: true` to speak upstream's legacy
+   * cleartext relay to an executor that speaks nothing else: no acks, no
+   * retransmission, and a lost socket ends the stream, so the session resumes
+   * on a new one.
+   */
+  relay?: Pick<ConnectRelayOptions, 'stream' | 'keepalive' | 'backoff' | 'logger' | 'maxStreams' | 'legacy'>;
 }
 
 /**
@@ -70,6 +81,10 @@ export class RelaySocket {
         if (ownsSocket) await this.close();
       },
     };
+  }
+
+  stats(): EndpointStats {
+    return this.#endpoint.stats();
   }
 
   async close(): Promise<void> {

@@ -19,6 +19,10 @@ export const ResetReason = {
   ExecutorRestarted: 'executor_restarted',
   /** The local endpoint gave up connecting (a rejected token, an unknown executor). */
   ConnectFailed: 'connect_failed',
+  /** A legacy stream's socket went away: legacy streams have no resume. */
+  ConnectionLost: 'connection_lost',
+  /** A handshake frame reached an endpoint that runs no secure relay. */
+  SecureModeNotEnabled: 'secure_mode_not_enabled',
 } as const;
 
 export type ResetReason = (typeof ResetReason)[keyof typeof ResetReason];

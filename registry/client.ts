@@ -1,4 +1,4 @@
-import { isValidId, type RegistryAction, registryPath } from '../proto/registry.ts';
+import { isValidId, type RegistryAction, type RegistryPathFamily, registryPath } from '../proto/registry.ts';
 
 /** What one registry call came back with. */
 export type RegistryResult =
@@ -17,6 +17,8 @@ export interface RegistryRequest {
   executorId: string;
   token: string;
   action: RegistryAction;
+  /** Which path family to call (default `executor`: /cloud/executor/{id}/…). */
+  pathFamily?: RegistryPathFamily;
   /** JSON body (register sends the executor instance). */
   body?: object;
   signal?: AbortSignal;
@@ -45,7 +47,7 @@ export async function callRegistry(request: RegistryRequest): Promise<RegistryRe
   let url: URL;
   try {
     const base = request.registryUrl.endsWith('/') ? request.registryUrl : `${request.registryUrl}/`;
-    url = new URL(registryPath(request.executorId, request.action), base);
+    url = new URL(registryPath(request.executorId, request.action, request.pathFamily), base);
   } catch {
     return {
       ok: false,
@@ -56,7 +58,7 @@ export async function callRegistry(request: RegistryRequest): Promise<RegistryRe
   let response: Response;
   try {
     response = await fetch(url, {
-      method: 'POST',
+      method: request.action === 'stats' ? 'GET' : 'POST',
       headers: {
         authorization: `Bearer ${request.token}`,
         ...(request.body && { 'content-type': 'application/json' }),

@@ -1,3 +1,4 @@
+import type { RegistryPathFamily } from '../proto/registry.ts';
 import { callRegistry, socketUrlOf } from './client.ts';
 import { registryFailure } from './errors.ts';
 
@@ -5,11 +6,13 @@ export interface RendezvousTarget {
   registryUrl: string;
   executorId: string;
   token: string;
+  /** Default `executor` (/cloud/executor/{id}/connect); `environment` for upstream's newer registries. */
+  pathFamily?: RegistryPathFamily;
 }
 
 /**
  * Asks the rendezvous for a harness WebSocket URL (with a fresh ticket):
- * `POST {registry}/cloud/executor/{id}/connect` with the harness token.
+ * `POST {registry}/cloud/executor/{id}/connect` (or `/cloud/environment/…`) with the harness token.
  * Throws RendezvousRejectedError or RendezvousError (see registryFailure).
  */
 export async function requestConnectUrl(target: RendezvousTarget, signal?: AbortSignal): Promise<string> {

@@ -2,3 +2,4 @@ export { callRegistry, type RegistryRequest, type RegistryResult, socketUrlOf } 
 export { type RendezvousTarget, requestConnectUrl } from './connect.ts';
 export { type RegistryRole, RendezvousError, RendezvousRejectedError, registryFailure } from './errors.ts';
 export { type RegistrationOptions, registerExecutor } from './register.ts';
+export { type RelayStats, requestRelayStats } from './stats.ts';

@@ -13,6 +13,8 @@ export interface ExecutorProcess {
   exitStatus(): string | null;
   /** The last 64 KiB of its stderr (structured logs). */
   logTail(): string;
+  /** The first match of `pattern` in its stdout, once it has printed one (e.g. where it serves metrics). */
+  printed(pattern: RegExp): Promise<RegExpExecArray>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -74,8 +76,30 @@ export async function spawnExecutor(options: SpawnExecutorOptions): Promise<Exec
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-LOG_TAIL_BYTES);
   });
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout = (stdout + chunk.toString()).slice(-LOG_TAIL_BYTES);
+  });
   const exited = once(child, 'exit');
-  await readyLine(child, /registered/).catch((err: Error) => {
+  const printed = (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const found = pattern.exec(stdout);
+        if (found === null) return;
+        child.stdout?.off('data', check);
+        child.off('exit', onExit);
+        resolve(found);
+      };
+      const onExit = (code: number | null, signal: string | null) => {
+        child.stdout?.off('data', check);
+        reject(new Error(`exited (${signal ?? code}) before printing ${pattern}: ${stdout}`));
+      };
+      child.stdout?.on('data', check);
+      child.once('exit', onExit);
+      check();
+      if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
+    });
+  await printed(/registered/).catch((err: Error) => {
     throw new Error(`executor ${err.message}${stderr}`);
   });
   const status = () =>
@@ -84,6 +108,7 @@ export async function spawnExecutor(options: SpawnExecutorOptions): Promise<Exec
     pid: child.pid as number,
     exitStatus: status,
     logTail: () => stderr,
+    printed,
     async stop(graceMs = 5000) {
       if (status() !== null) return;
       child.kill('SIGTERM');

@@ -6,7 +6,8 @@ function percent(p: number): string {
   return `${Math.round(p * 1000) / 10} %`;
 }
 
-function table(rows: [string, string][]): string {
+/** Two aligned columns, one row a line. */
+export function table(rows: [string, string][]): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
 }

@@ -3,11 +3,13 @@
  * output checked byte for byte, and the numbers of the report.
  */
 import { createHash } from 'node:crypto';
+import { DEFAULT_STREAM_CONFIG } from '../endpoint/index.ts';
 import { createPrng, deriveSeed, type KillMode } from '../faults/index.ts';
 import type { HarnessClient } from '../harness/index.ts';
 import { emitPayloadArgv, payloadSha256 } from './payload.ts';
 import type { SimSettings } from './scenarios.ts';
 import { startStack } from './stack.ts';
+import type { TimelineData } from './timeline/timeline-data.ts';
 
 export interface StreamResult {
   stream: number;
@@ -46,9 +48,11 @@ export interface SimReport {
   verdict: 'ok' | 'fail';
 }
 
-export interface SimHooks {
+export interface SimOptions {
   /** Called as output arrives, with the bytes of this chunk. */
   onProgress?: (bytes: number) => void;
+  /** Records the run for a timeline page and hands over the recording when it is over, failed or not. */
+  onTimeline?: (data: TimelineData) => void;
 }
 
 function median(values: number[]): number | null {
@@ -95,9 +99,34 @@ async function runStream(
   }
 }
 
-export async function runSim(settings: SimSettings, hooks: SimHooks = {}): Promise<SimReport> {
-  const stack = await startStack({ seed: settings.seed, tap: true });
+function timelineSummary(settings: SimSettings, verdict: string) {
+  const s = settings;
+  return {
+    title: 'relaykit sim',
+    meta: {
+      seed: s.seed,
+      streams: s.streams,
+      bytes: s.bytes,
+      drop: s.drop,
+      dup: s.dup,
+      reorder: s.reorder,
+      'delay ms': s.delayMs,
+      'kill every s': s.killEverySec,
+      'deploy every s': s.deployEverySec,
+      verdict,
+    },
+    windowFrames: DEFAULT_STREAM_CONFIG.windowFrames,
+  };
+}
+
+export async function runSim(settings: SimSettings, options: SimOptions = {}): Promise<SimReport> {
+  const stack = await startStack({
+    seed: settings.seed,
+    tap: true,
+    timeline: options.onTimeline !== undefined,
+  });
   const timers: NodeJS.Timeout[] = [];
+  let verdict = 'did not finish';
   try {
     const clients = await Promise.all(Array.from({ length: settings.streams }, () => stack.harness()));
     stack.proxy.setFaults('both', {
@@ -139,10 +168,13 @@ export async function runSim(settings: SimSettings, hooks: SimHooks = {}): Promi
     const onChunk = (n: number) => {
       if (pendingFaults.length > 0) {
         const now = performance.now();
-        for (const at of pendingFaults) recoveries.push(now - at);
+        for (const at of pendingFaults) {
+          recoveries.push(now - at);
+          stack.timeline?.recovery(now - at);
+        }
         pendingFaults = [];
       }
-      hooks.onProgress?.(n);
+      options.onProgress?.(n);
     };
     const started = performance.now();
     const results = await Promise.all(
@@ -157,6 +189,8 @@ export async function runSim(settings: SimSettings, hooks: SimHooks = {}): Promi
     const duplicatedBytes = results.reduce((sum, r) => sum + Math.max(0, r.bytes - r.expectedBytes), 0);
     const corruptedStreams = results.filter((r) => !r.exact && r.bytes === r.expectedBytes).length;
     const ok = results.every((r) => r.exact && r.exitCode === 0);
+    const outcome: SimReport['verdict'] = ok && lostBytes === 0 && duplicatedBytes === 0 ? 'ok' : 'fail';
+    verdict = outcome;
     return {
       settings,
       elapsedMs: Math.round(elapsedMs),
@@ -184,10 +218,12 @@ export async function runSim(settings: SimSettings, hooks: SimHooks = {}): Promi
       duplicatedBytes,
       corruptedStreams,
       streams: results,
-      verdict: ok && lostBytes === 0 && duplicatedBytes === 0 ? 'ok' : 'fail',
+      verdict: outcome,
     };
   } finally {
     for (const timer of timers) clearInterval(timer);
     await stack.dispose();
+    if (stack.timeline !== undefined)
+      options.onTimeline?.(stack.timeline.data(timelineSummary(settings, verdict)));
   }
 }

@@ -16,6 +16,7 @@ import { type ExecutorProcess, spawnExecutor } from './executor-process.ts';
 import { createFrameTap, type FrameTap } from './frame-tap.ts';
 import { pollUntil } from './poll.ts';
 import { descendantsOf, type ProcessInfo, processesWithMarker } from './processes.ts';
+import { TimelineRecorder } from './timeline/recorder.ts';
 import { type MintTokenOptions, startWorker, type WorkerUnderTest } from './worker-runner.ts';
 
 /**
@@ -60,6 +61,8 @@ export interface StackOptions {
   faults?: Partial<FaultSettings>;
   /** Count the frames the endpoints send (retransmissions, resets) as the proxy receives them. */
   tap?: boolean;
+  /** Record every frame, socket, fault and deploy for a timeline page (implies `tap`). */
+  timeline?: boolean;
 }
 
 export interface HarnessOptions {
@@ -71,6 +74,8 @@ export interface HarnessOptions {
 /** One harness socket of the stack; its clients use the stack's fast reconnect settings. */
 export interface SharedStackSocket {
   client(): Promise<HarnessClient>;
+  /** The socket's counters (SharedRelaySocket.stats). */
+  stats(): ReturnType<SharedRelaySocket['stats']>;
   close(): Promise<void>;
 }
 
@@ -79,8 +84,10 @@ export interface Stack {
   readonly executorId: string;
   readonly worker: WorkerUnderTest;
   readonly proxy: FaultProxy;
-  /** Present with `tap: true`. */
+  /** Present with `tap: true` or `timeline: true`. */
   readonly tap: FrameTap | undefined;
+  /** Present with `timeline: true`. */
+  readonly timeline: TimelineRecorder | undefined;
   /** The registry URL both endpoints use: the proxy's. */
   readonly registryUrl: string;
   readonly executor: ExecutorProcess;
@@ -111,7 +118,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const marker = `relaykit-mark-${randomBytes(6).toString('hex')}`;
   const worker = await startWorker({ vars: options.workerVars });
   const clients = new Set<{ close(): Promise<void> }>();
-  const tap = options.tap ? createFrameTap() : undefined;
+  const timeline = options.timeline ? new TimelineRecorder() : undefined;
+  const tap = options.tap || timeline ? createFrameTap(timeline?.frame) : undefined;
   let proxy: FaultProxy | undefined;
   let executor: ExecutorProcess | undefined;
   try {
@@ -120,6 +128,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       seed: options.seed,
       faults: options.faults,
       onFrame: tap?.observe,
+      onEvent: timeline?.proxyEvent,
     });
     executor = await spawnExecutor({
       registryUrl: proxy.httpUrl,
@@ -153,6 +162,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     worker,
     proxy: readyProxy,
     tap,
+    timeline,
     registryUrl,
     executor: readyExecutor,
     marker,
@@ -177,6 +187,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const reconnect = { ...FAST_HARNESS_RECONNECT, ...opts.reconnect };
       const shared: SharedStackSocket = {
         client: () => socket.client({ clientName: 'relaykit-sim', reconnect }),
+        stats: () => socket.stats(),
         close: () => socket.close(),
       };
       return track(shared);
@@ -186,12 +197,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       for (let attempt = 0; attempt < 50; attempt++) {
         try {
           await worker.evictDurableObject(executorId);
+          timeline?.deploy();
           return;
         } catch (err) {
           lastError = err;
           await sleep(20);
         }
       }
+      timeline?.deploy(true);
       throw lastError;
     },
     executorConnected: (timeoutMs = 20_000) =>

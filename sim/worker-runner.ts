@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
 import { Log, LogLevel, Miniflare } from 'miniflare';
+import type { RegistryAnswer } from '../proto/registry.ts';
 import type { RelayStats } from '../worker/counters.ts';
 import { mintToken, type Role } from '../worker/tokens.ts';
 
@@ -38,11 +39,6 @@ export interface MintTokenOptions {
   ttlSeconds?: number;
   /** Harness identity; defaults to a fresh random id per token. */
   subject?: string;
-}
-
-export interface RegistryAnswer {
-  executor_id: string;
-  url: string;
 }
 
 export interface WorkerUnderTest {

@@ -16,9 +16,6 @@ export interface RelayLimits {
   maxHarnessSockets: number;
 }
 
-/** Frames larger than this close the sending socket with 1009. */
-export const MAX_FRAME_BYTES = 1024 * 1024;
-
 function positiveInt(value: string | undefined, fallback: number): number {
   if (value === undefined || value.trim() === '') return fallback;
   const n = Number(value);

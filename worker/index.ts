@@ -4,7 +4,7 @@
  * Object. It only authenticates and routes requests; frames never pass here.
  */
 
-import { isValidId } from '../proto/registry.ts';
+import { isValidId, type RegistryAnswer } from '../proto/registry.ts';
 import { type Env, ticketTtlSeconds } from './config.ts';
 import { bearerToken, jsonError } from './http.ts';
 import { RELAY_HEADERS } from './relay-headers.ts';
@@ -21,6 +21,8 @@ const ACTION_METHOD: Readonly<Record<Action, string>> = {
   ws: 'GET',
 };
 const ROUTE = /^\/cloud\/executor\/([^/]*)\/(register|connect|stats|ws)$/;
+/** Upstream's newer path family: the same registry calls, under another name. */
+const ENVIRONMENT_ROUTE = /^\/cloud\/environment\/([^/]*)\/(register|connect)$/;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -58,7 +60,12 @@ async function authorize(
   return claims;
 }
 
-/** The executor's process instance: `?instance=` or a JSON body `{"instance": "…"}`. */
+/**
+ * The executor's process instance: `?instance=` or a JSON body `{"instance": "…"}`.
+ * Upstream's executor registers with no instance at all (often no body): each
+ * such registration counts as a new process, which costs it nothing, since a
+ * legacy executor has no stream to resume after a reconnect.
+ */
 async function registerInstance(request: Request, url: URL): Promise<string | Response> {
   let instance = url.searchParams.get('instance');
   if (instance === null) {
@@ -71,14 +78,15 @@ async function registerInstance(request: Request, url: URL): Promise<string | Re
         return jsonError(400, 'bad_request', 'request body is not valid JSON');
       }
       const field = (body as { instance?: unknown } | null)?.instance;
-      if (typeof field === 'string') instance = field;
+      if (field !== undefined) instance = typeof field === 'string' ? field : '';
     }
   }
-  if (instance === null || !isValidId(instance)) {
+  if (instance === null) return crypto.randomUUID();
+  if (!isValidId(instance)) {
     return jsonError(
       400,
       'bad_instance',
-      'register needs the executor process instance (1-256 chars of [A-Za-z0-9_-]) as ?instance= or {"instance": …}',
+      'the executor process instance (?instance= or {"instance": …}) must be 1-256 chars of [A-Za-z0-9_-]',
     );
   }
   return instance;
@@ -110,7 +118,11 @@ async function issueTicket(
   wsUrl.searchParams.set('role', claims.role);
   if (claims.role === 'executor') wsUrl.searchParams.set('instance', instance);
   wsUrl.searchParams.set('ticket', ticket);
-  return Response.json({ executor_id: executorId, url: wsUrl.toString() });
+  return Response.json({
+    executor_id: executorId,
+    environment_id: executorId,
+    url: wsUrl.toString(),
+  } satisfies RegistryAnswer);
 }
 
 async function openSocket(request: Request, env: Env, url: URL, executorId: string): Promise<Response> {
@@ -146,7 +158,7 @@ async function handle(request: Request, env: Env): Promise<Response> {
     if (request.method !== 'GET') return jsonError(405, 'method_not_allowed', 'use GET');
     return Response.json({ ok: true });
   }
-  const match = ROUTE.exec(url.pathname);
+  const match = ROUTE.exec(url.pathname) ?? ENVIRONMENT_ROUTE.exec(url.pathname);
   if (!match) return jsonError(404, 'not_found', `no route for ${url.pathname}`);
   const executorId = match[1] as string;
   const action = match[2] as Action;

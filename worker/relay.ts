@@ -14,10 +14,11 @@
 import { DurableObject } from 'cloudflare:workers';
 import { CloseCode } from '../proto/close-codes.ts';
 import { encodeReset } from '../proto/codec/encode.ts';
+import { MAX_FRAME_BYTES } from '../proto/codec/frame.ts';
 import { type FrameHeader, peekHeader } from '../proto/codec/peek.ts';
 import { ResetReason } from '../proto/reset-reasons.ts';
 import { StreamClaims } from './claims.ts';
-import { type Env, MAX_FRAME_BYTES, type RelayLimits, relayLimits } from './config.ts';
+import { type Env, type RelayLimits, relayLimits } from './config.ts';
 import { CLOSED, type HarnessSocketInfo, isOpen, SocketDirectory } from './connection.ts';
 import { countDrop, parseCounters, type RelayCounters, type RelayStats } from './counters.ts';
 import { jsonError } from './http.ts';

@@ -15,10 +15,14 @@ import {
   type ExecutorTuning,
   LOG_LEVELS,
   type LogLevel,
+  type MetricsServer,
+  type MetricsSources,
   parseListenUrl,
+  parseMetricsListen,
   type RemoteExecutorOptions,
   resolveLimits,
   startLocalExecutor,
+  startMetricsServer,
   startRemoteExecutor,
 } from '../../executor/index.ts';
 import { positiveInteger } from '../arguments.ts';
@@ -56,6 +60,7 @@ interface ExecutorFlags extends Partial<ExecutorLimits> {
   maxStreams?: number;
   containment: 'auto' | 'cgroup' | 'process-group';
   stateDir?: string;
+  metricsListen?: string;
 }
 
 /** Retransmission timing: the adaptive default (optionally capped lower) or upstream's fixed 500 ms. */
@@ -110,6 +115,29 @@ function executorTuning(flags: ExecutorFlags): ExecutorTuning {
   };
 }
 
+/** Checks `--metrics-listen` before anything starts; undefined when metrics are off. */
+function metricsAddress(flags: ExecutorFlags): { host: string; port: number } | undefined {
+  if (flags.metricsListen === undefined) return undefined;
+  try {
+    return parseMetricsListen(flags.metricsListen);
+  } catch (err) {
+    throw new CliError((err as Error).message, 2);
+  }
+}
+
+/** Serves `/metrics` when asked to, printing where on stdout. */
+async function serveMetrics(
+  address: { host: string; port: number } | undefined,
+  sources: MetricsSources,
+): Promise<MetricsServer | undefined> {
+  if (address === undefined) return undefined;
+  const server = await startMetricsServer(address, sources).catch((err: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot serve metrics on ${address.host}:${address.port}: ${err.code ?? err.message}`);
+  });
+  process.stdout.write(`relaykit executor metrics at ${server.url}\n`);
+  return server;
+}
+
 /** Resolves once SIGINT or SIGTERM arrives. */
 function untilSignal(logger: Logger): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -131,6 +159,7 @@ async function runLocal(flags: ExecutorFlags & { listen: string }, logger: Logge
   } catch (err) {
     throw new CliError((err as Error).message, 2);
   }
+  const metricsAt = metricsAddress(flags);
   const executor = await startLocalExecutor(listen, logger, executorTuning(flags)).catch(
     (err: NodeJS.ErrnoException) => {
       throw new CliError(`cannot listen on ${flags.listen}: ${err.code ?? err.message}`);
@@ -138,7 +167,9 @@ async function runLocal(flags: ExecutorFlags & { listen: string }, logger: Logge
   );
   process.stdout.write(`relaykit executor listening on ${executor.url}\n`);
   logger.info({ url: executor.url }, 'listening');
+  const metrics = await serveMetrics(metricsAt, { sessions: executor.sessions });
   await untilSignal(logger);
+  await metrics?.close();
   await executor.close();
 }
 
@@ -151,6 +182,7 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
   } catch {
     throw new CliError(`--registry must be an http(s) URL, got ${flags.registry}`, 2);
   }
+  const metricsAt = metricsAddress(flags);
   const executor = await startRemoteExecutor({
     registryUrl: flags.registry,
     executorId: flags.executorId,
@@ -162,12 +194,14 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
     throw new CliError(err instanceof FatalConnectError ? err.message : `cannot register: ${err.message}`);
   });
   process.stdout.write(`relaykit executor ${flags.executorId} registered with ${flags.registry}\n`);
+  const metrics = await serveMetrics(metricsAt, executor);
   const gaveUp = new Promise<Error>((resolve) => {
     executor.endpoint.onConnectionState((state, error) => {
       if (state === 'closed' && error) resolve(error);
     });
   });
   const outcome = await Promise.race([untilSignal(logger), gaveUp]);
+  await metrics?.close();
   await executor.close();
   if (outcome instanceof Error) throw new CliError(outcome.message);
 }
@@ -249,5 +283,9 @@ function executorFlags(): Command {
       '--max-streams <n>',
       'remote mode: concurrent streams on the socket (default 128)',
       positiveInteger,
+    )
+    .option(
+      '--metrics-listen <host:port>',
+      'serve Prometheus metrics at http://HOST:PORT/metrics (loopback only; port 0 picks a free one)',
     );
 }

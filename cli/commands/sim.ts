@@ -3,9 +3,12 @@
  * proxy, executor process, harness clients) with injected faults and
  * reports goodput, retransmissions, resets, recoveries and the verdict.
  */
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseSize } from '../../sim/payload.ts';
 import { DEFAULT_SETTINGS, SCENARIOS, type SimSettings } from '../../sim/scenarios.ts';
+import { writeTimeline } from '../../sim/timeline/page.ts';
+import type { TimelineData } from '../../sim/timeline/timeline-data.ts';
 import { CliError } from '../errors.ts';
 
 interface SimFlags {
@@ -20,6 +23,7 @@ interface SimFlags {
   bytes?: number;
   seed?: number;
   json?: boolean;
+  timeline?: string;
 }
 
 function probability(value: string): number {
@@ -83,6 +87,17 @@ function resolveSettings(flags: SimFlags): SimSettings {
   return base;
 }
 
+/** Writes the timeline page and says where on stderr (stdout may carry the JSON report). */
+function saveTimeline(file: string, data: TimelineData): void {
+  const path = resolve(file);
+  try {
+    writeTimeline(path, data);
+  } catch (err) {
+    throw new CliError(`cannot write the timeline to ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  process.stderr.write(`relaykit sim: timeline written to ${path}\n`);
+}
+
 /** The sim runs the worker under Miniflare, a development dependency that the published package lacks. */
 function needsRepository(err: NodeJS.ErrnoException): never {
   if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
@@ -109,6 +124,7 @@ export function simCommand(): Command {
     .option('--bytes <size>', 'output per stream, e.g. 512k, 4MiB (default 4MiB)', size)
     .option('--seed <n>', 'seed of every fault decision (default 1)', seed)
     .option('--json', 'print the report as JSON on stdout')
+    .option('--timeline <file>', 'write a timeline of every stream (a self-contained HTML page) to this file')
     .action(async (flags: SimFlags) => {
       const settings = resolveSettings(flags);
       const { runSim } = await import('../../sim/run.ts').catch(needsRepository);
@@ -125,12 +141,17 @@ export function simCommand(): Command {
       );
       bar.start(settings.streams * settings.bytes, 0);
       let received = 0;
+      let timeline: TimelineData | undefined;
       const report = await runSim(settings, {
         onProgress: (n) => {
           received += n;
           bar.update(received);
         },
-      }).finally(() => bar.stop());
+        ...(flags.timeline !== undefined && { onTimeline: (data: TimelineData) => (timeline = data) }),
+      }).finally(() => {
+        bar.stop();
+        if (flags.timeline !== undefined && timeline !== undefined) saveTimeline(flags.timeline, timeline);
+      });
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
       if (report.verdict !== 'ok') throw new CliError('verdict: FAIL (bytes lost, duplicated or altered)', 1);
     });

@@ -14,6 +14,7 @@ export interface ConnectionFlags {
   executorId?: string;
   token?: string;
   connectTimeoutMs?: number;
+  legacyRelay?: boolean;
 }
 
 export interface ProcessFlags {
@@ -35,6 +36,10 @@ export function addConnectionOptions(command: Command): Command {
     .option('--executor-id <id>', 'relay mode: the executor to run on')
     .option('--token <token>', 'relay mode: harness token (default: $RELAYKIT_HARNESS_TOKEN)')
     .option(
+      '--legacy-relay',
+      "relay mode: speak upstream's legacy cleartext relay (no acks, no retransmission) to an executor that speaks only that",
+    )
+    .option(
       '--connect-timeout-ms <ms>',
       'how long the executor may take to answer the first request (default 20000)',
       positiveInteger,
@@ -48,7 +53,10 @@ function connectOptionsFrom(flags: ConnectionFlags): ConnectOptions {
   if (flags.url !== undefined && flags.registry !== undefined) {
     throw new CliError('use either --url or --registry, not both', 2);
   }
-  if (flags.url !== undefined) return { url: flags.url };
+  if (flags.url !== undefined) {
+    if (flags.legacyRelay) throw new CliError('--legacy-relay goes with --registry, not --url', 2);
+    return { url: flags.url };
+  }
   if (flags.registry === undefined) {
     throw new CliError('one of --url ws://HOST:PORT or --registry URL --executor-id ID is required', 2);
   }
@@ -57,7 +65,12 @@ function connectOptionsFrom(flags: ConnectionFlags): ConnectOptions {
   if (token === undefined || token === '') {
     throw new CliError('a harness token is required: --token or RELAYKIT_HARNESS_TOKEN', 2);
   }
-  return { registryUrl: flags.registry, executorId: flags.executorId, token };
+  return {
+    registryUrl: flags.registry,
+    executorId: flags.executorId,
+    token,
+    ...(flags.legacyRelay && { relay: { legacy: true } }),
+  };
 }
 
 /** Connects, turning every expected connect failure into a one-line CliError. */

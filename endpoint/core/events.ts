@@ -46,3 +46,23 @@ export function emptyStreamStats(): StreamStats {
     messagesDelivered: 0,
   };
 }
+
+/** Emits a stream's state and writability transitions, each once. */
+export class TransitionNotes {
+  #lastState: StreamState;
+  #wasWritable = true;
+
+  constructor(state: StreamState) {
+    this.#lastState = state;
+  }
+
+  /** Pushes the transitions since the last call onto `events` (a reset has its own event). */
+  note(state: StreamState, writable: boolean, events: StreamEvent[]): void {
+    if (state !== this.#lastState) {
+      this.#lastState = state;
+      if (state !== 'reset') events.push({ type: 'state', state });
+    }
+    if (writable && !this.#wasWritable) events.push({ type: 'writable' });
+    this.#wasWritable = writable;
+  }
+}

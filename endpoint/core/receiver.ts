@@ -7,6 +7,7 @@ import { ReorderBuffer } from './reorder-buffer.ts';
 
 /** Why received data broke the protocol; the stream resets with `protocol_error:<code>`. */
 export type ReceiveError =
+  | 'seq_zero'
   | 'seq_beyond_window'
   | 'receive_buffer_overflow'
   | Extract<ReassembleResult, { ok: false }>['code'];
@@ -83,6 +84,8 @@ export class Receiver {
   /** One data frame; returns the protocol error it makes, if any (the stream must then reset). */
   receive(data: RelayDataBody, now: number): ReceiveError | undefined {
     const seq = data.seq;
+    // Seq 0 is the legacy relay's first frame; here it is reserved (`ack = 0` means "nothing yet").
+    if (seq === 0) return 'seq_zero';
     const kind = this.#received.classify(seq);
     if (kind === 'new' && this.#paused) {
       // Refused as if lost: neither held nor acked (a held frame is a duplicate and is re-acked below).

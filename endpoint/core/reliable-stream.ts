@@ -8,9 +8,16 @@ import {
 import { protocolErrorReason, ResetReason } from '../../proto/reset-reasons.ts';
 import type { StreamConfig } from './config.ts';
 import { StreamClosedError } from './errors.ts';
-import { emptyStreamStats, type StreamOutput, type StreamState, type StreamStats } from './events.ts';
+import {
+  emptyStreamStats,
+  type StreamOutput,
+  type StreamState,
+  type StreamStats,
+  TransitionNotes,
+} from './events.ts';
 import { Receiver } from './receiver.ts';
 import { Sender } from './sender.ts';
+import type { StreamCore } from './stream-core.ts';
 
 export interface ReliableStreamOptions {
   /** Whether the physical link is up when the stream is created. */
@@ -27,7 +34,8 @@ export interface ReliableStreamOptions {
  * `Receiver`; this class holds what spans both: state, liveness, the resume
  * handshake and resets.
  */
-export class ReliableStream {
+export class ReliableStream implements StreamCore {
+  readonly kind = 'reliable';
   readonly streamId: string;
   readonly #config: StreamConfig;
   readonly #sender: Sender;
@@ -47,8 +55,7 @@ export class ReliableStream {
    * heard triggers resends); the resume is repeated when it falls due.
    */
   #resumeDeadline: number | undefined;
-  #lastState: StreamState;
-  #wasWritable = true;
+  readonly #notes: TransitionNotes;
 
   readonly stats: StreamStats = emptyStreamStats();
 
@@ -64,7 +71,7 @@ export class ReliableStream {
     this.#heardFromPeer = options.heardFromPeer ?? false;
     this.#lastHeardAt = now;
     this.#lastSentAt = now;
-    this.#lastState = this.state;
+    this.#notes = new TransitionNotes(this.state);
   }
 
   get state(): StreamState {
@@ -110,6 +117,11 @@ export class ReliableStream {
     return this.#sender.smoothedRtt;
   }
 
+  /** The retransmission timeout a transmission made now would get. */
+  get rto(): number {
+    return this.#sender.rto;
+  }
+
   /**
    * Takes one application message (always, up to the size limit). Returns
    * `writable` afterwards: false means the caller should pause its producer
@@ -129,6 +141,10 @@ export class ReliableStream {
     const body = frame.body;
     if (body.case === 'reset') {
       this.#terminate(body.value.reason, true);
+      return;
+    }
+    if (body.case === 'handshake') {
+      this.reset(ResetReason.SecureModeNotEnabled, now);
       return;
     }
     this.#lastHeardAt = now;
@@ -243,6 +259,9 @@ export class ReliableStream {
     this.#noteChanges();
   }
 
+  /** The send window already bounds what this stream puts on a backed-up socket. */
+  linkCongested(): void {}
+
   /** Resets the stream from this side: sends `reset{reason}` and stops. */
   reset(reason: string, now: number): void {
     if (this.#resetReason !== undefined) return;
@@ -350,15 +369,7 @@ export class ReliableStream {
     this.#sender.stopRecovery();
   }
 
-  /** Emits state and writability transitions once each. */
   #noteChanges(): void {
-    const state = this.state;
-    if (state !== this.#lastState) {
-      this.#lastState = state;
-      if (state !== 'reset') this.#out.events.push({ type: 'state', state });
-    }
-    const writable = this.writable;
-    if (writable && !this.#wasWritable) this.#out.events.push({ type: 'writable' });
-    this.#wasWritable = writable;
+    this.#notes.note(this.state, this.writable, this.#out.events);
   }
 }

@@ -171,8 +171,11 @@ export class Sender {
    */
   linkRestored(now: number, resumed: boolean): void {
     for (const frame of this.#window.unacked()) {
-      if (!resumed || frame.txCount === 0) this.#transmit(frame, now);
-      else frame.deadline = undefined;
+      if (resumed && frame.txCount > 0) frame.deadline = undefined;
+      else {
+        if (frame.txCount > 0) this.#stats.resumeRetransmissions += 1;
+        this.#transmit(frame, now);
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 import { StreamClosedError } from '../core/errors.ts';
 import type { StreamEvent, StreamState } from '../core/events.ts';
+import type { StreamKind } from '../core/stream-core.ts';
 import type { MessageStream } from './message-stream.ts';
 
 /** What a live stream needs from the driver that owns the core. */
@@ -29,6 +30,7 @@ class ListenerSet<A extends unknown[]> {
 /** The MessageStream face of one core stream; events arrive from the driver's flush. */
 export class LiveMessageStream implements MessageStream {
   readonly streamId: string;
+  readonly kind: StreamKind;
   readonly #host: StreamHost;
   #currentState: StreamState;
   #resetReason: string | undefined;
@@ -37,8 +39,9 @@ export class LiveMessageStream implements MessageStream {
   readonly #stateListeners = new ListenerSet<[StreamState]>();
   readonly #resetListeners = new ListenerSet<[string, boolean]>();
 
-  constructor(streamId: string, host: StreamHost, state: StreamState) {
+  constructor(streamId: string, kind: StreamKind, host: StreamHost, state: StreamState) {
     this.streamId = streamId;
+    this.kind = kind;
     this.#host = host;
     this.#currentState = state;
   }

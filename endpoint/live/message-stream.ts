@@ -1,8 +1,14 @@
 import type { StreamState } from '../core/events.ts';
+import type { StreamKind } from '../core/stream-core.ts';
 
-/** A reliable, ordered, exactly-once message stream on one `stream_id`. */
+/**
+ * A message stream on one `stream_id`. A `reliable` stream delivers each
+ * message exactly once and in order across losses and reconnects; a `legacy`
+ * one (upstream's legacy relay) delivers what arrives and ends with its socket.
+ */
 export interface MessageStream {
   readonly streamId: string;
+  readonly kind: StreamKind;
   readonly state: StreamState;
   /**
    * Sends one application message, segmented as needed. The message is always

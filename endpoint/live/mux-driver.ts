@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamConfig } from '../core/config.ts';
+import type { StreamEvent, StreamStats } from '../core/events.ts';
+import { ReliableStream } from '../core/reliable-stream.ts';
+import type { StreamCore, StreamKind } from '../core/stream-core.ts';
 import { StreamMux } from '../mux/stream-mux.ts';
 import type { Clock } from './clock.ts';
+import { type EndpointStats, EndpointStatsRecorder } from './endpoint-stats.ts';
 import { LiveMessageStream, type StreamHost } from './live-stream.ts';
 import type { RelayLogger } from './logger.ts';
 import type { MessageStream } from './message-stream.ts';
@@ -12,6 +16,11 @@ export interface MuxDriverOptions {
   maxStreams?: number;
   stream?: Partial<StreamConfig>;
   logger?: RelayLogger;
+}
+
+/** A legacy stream keeps no reliability counters. */
+function statsOf(core: StreamCore): StreamStats | undefined {
+  return core instanceof ReliableStream ? core.stats : undefined;
 }
 
 /**
@@ -25,6 +34,7 @@ export class MuxDriver implements StreamHost {
   readonly #streamListeners = new Set<(stream: MessageStream) => void>();
   readonly #logger: RelayLogger | undefined;
   readonly #clock: Clock;
+  readonly #stats = new EndpointStatsRecorder();
   #sink: ((frame: Uint8Array) => void) | undefined;
   /** Cancels the one pending timer, if any. */
   #cancelTimer: (() => void) | undefined;
@@ -52,10 +62,11 @@ export class MuxDriver implements StreamHost {
     return () => this.#streamListeners.delete(listener);
   }
 
-  openStream(streamId: string = randomUUID()): MessageStream {
-    const core = this.#mux.open(streamId, this.now());
-    const stream = new LiveMessageStream(streamId, this, core.state);
+  openStream(streamId: string = randomUUID(), kind: StreamKind = 'reliable'): MessageStream {
+    const core = this.#mux.open(streamId, this.now(), kind);
+    const stream = new LiveMessageStream(streamId, kind, this, core.state);
     this.#live.set(streamId, stream);
+    this.#stats.opened(streamId, statsOf(core));
     this.#flush();
     return stream;
   }
@@ -64,9 +75,19 @@ export class MuxDriver implements StreamHost {
     return this.#mux.size;
   }
 
+  /** Counters of this endpoint's sockets and streams (EndpointStats). */
+  stats(): EndpointStats {
+    const timings = this.#mux.ids().flatMap((id) => {
+      const core = this.#mux.get(id);
+      return core instanceof ReliableStream ? [{ smoothedRttMs: core.smoothedRtt, rtoMs: core.rto }] : [];
+    });
+    return this.#stats.snapshot(this.#sink !== undefined, timings, this.now());
+  }
+
   /** A socket is open: frames go to `sink`, and every live stream resumes. */
   linkUp(sink: (frame: Uint8Array) => void): void {
     this.#sink = sink;
+    this.#stats.linkUp(this.#mux.size);
     this.#mux.linkRestored(this.now());
     this.#flush();
   }
@@ -77,7 +98,14 @@ export class MuxDriver implements StreamHost {
     this.#flush();
   }
 
+  /** The socket has too much queued (or has drained): legacy streams stop (or resume) taking messages. */
+  linkCongested(congested: boolean): void {
+    this.#mux.linkCongested(congested);
+    this.#flush();
+  }
+
   receive(bytes: Uint8Array): void {
+    this.#stats.received(bytes);
     this.#mux.receive(bytes, this.now());
     this.#flush();
   }
@@ -99,6 +127,7 @@ export class MuxDriver implements StreamHost {
     const core = this.#mux.get(streamId);
     if (core === undefined) return false;
     const writable = core.send(message, this.now());
+    if (!writable) this.#stats.unwritable(streamId, this.now());
     this.#flush();
     return writable;
   }
@@ -132,16 +161,23 @@ export class MuxDriver implements StreamHost {
       do {
         this.#flushAgain = false;
         const out = this.#mux.drain();
-        if (this.#sink !== undefined) for (const frame of out.frames) this.#sink(frame);
+        if (this.#sink !== undefined) {
+          for (const frame of out.frames) {
+            this.#stats.sent(frame);
+            this.#sink(frame);
+          }
+        }
         const born: LiveMessageStream[] = [];
-        for (const id of out.opened) {
+        for (const { streamId: id, kind } of out.opened) {
           const core = this.#mux.get(id);
-          const stream = new LiveMessageStream(id, this, core?.state ?? 'reset');
+          const stream = new LiveMessageStream(id, kind, this, core?.state ?? 'reset');
           this.#live.set(id, stream);
+          if (core !== undefined) this.#stats.opened(id, statsOf(core));
           born.push(stream);
         }
         for (const stream of born) for (const listener of [...this.#streamListeners]) listener(stream);
         for (const s of out.streams) {
+          this.#noteEvents(s.streamId, s.events);
           const stream = this.#live.get(s.streamId);
           if (stream === undefined) continue;
           if (s.events.some((e) => e.type === 'reset')) this.#live.delete(s.streamId);
@@ -157,6 +193,13 @@ export class MuxDriver implements StreamHost {
       this.#flushing = false;
     }
     this.#arm();
+  }
+
+  #noteEvents(streamId: string, events: readonly StreamEvent[]): void {
+    for (const event of events) {
+      if (event.type === 'writable') this.#stats.writable(streamId, this.now());
+      else if (event.type === 'reset') this.#stats.reset(streamId, event.reason, this.now());
+    }
   }
 
   /** Keeps exactly one timer, at the earliest deadline of any stream. */

@@ -1,8 +1,10 @@
 import { decodeFrame, encodeReset, peekHeader, type RelayFrame } from '../../proto/codec/index.ts';
 import { ResetReason } from '../../proto/reset-reasons.ts';
-import { ACK_WINDOW, resolveStreamConfig, type StreamConfig } from '../core/config.ts';
+import { resolveStreamConfig, type StreamConfig } from '../core/config.ts';
 import type { StreamEvent } from '../core/events.ts';
-import { ReliableStream } from '../core/reliable-stream.ts';
+import type { ReliableStream } from '../core/reliable-stream.ts';
+import type { StreamCore, StreamKind } from '../core/stream-core.ts';
+import { classifyOpening, createStream } from './stream-kinds.ts';
 
 export interface StreamMuxOptions {
   /** Accepting side (the executor): streams the peer starts are opened here. */
@@ -25,7 +27,7 @@ export interface MuxOutput {
   /** Encoded frames for the physical channel, in order. */
   frames: Uint8Array[];
   /** Streams the peer opened (accepting side only), in order of arrival. */
-  opened: string[];
+  opened: { streamId: string; kind: StreamKind }[];
   streams: MuxStreamOutput[];
 }
 
@@ -38,22 +40,32 @@ export class StreamLimitError extends Error {
 
 export const DEFAULT_MAX_STREAMS = 128;
 
+/** An ended stream, remembered to answer its late frames. */
+interface Tombstone {
+  reason: string;
+  kind: StreamKind;
+}
+
 /**
- * Many reliable streams over one frame channel, keyed by `stream_id`. Pure
- * like the streams it holds: frames in, frames out, time passed in. A bad
- * frame or a reset touches only its own stream.
+ * Many streams over one frame channel, keyed by `stream_id`, each of the kind
+ * its opening frame asked for (stream-kinds.ts). Pure like the streams it
+ * holds: frames in, frames out, time passed in. A bad frame or a reset
+ * touches only its own stream.
  */
 export class StreamMux {
   readonly config: StreamConfig;
   readonly #accept: boolean;
   readonly #maxStreams: number;
   readonly #tombstoneLimit: number;
-  readonly #streams = new Map<string, ReliableStream>();
-  /** Ended streams and their reason, oldest first. */
-  readonly #ended = new Map<string, string>();
+  readonly #streams = new Map<string, StreamCore>();
+  /** Ended streams, oldest first. */
+  readonly #ended = new Map<string, Tombstone>();
+  /** Streams that ended with their link (legacy ones): the peer hears of it once a link is back. */
+  readonly #owedResets = new Set<string>();
   #linkUp: boolean;
+  #linkCongested = false;
   #frames: Uint8Array[] = [];
-  #opened: string[] = [];
+  #opened: MuxOutput['opened'] = [];
   #endedOutputs: MuxStreamOutput[] = [];
 
   constructor(options: StreamMuxOptions, linkUp: boolean) {
@@ -68,7 +80,7 @@ export class StreamMux {
     return this.#streams.size;
   }
 
-  get(streamId: string): ReliableStream | undefined {
+  get(streamId: string): StreamCore | undefined {
     return this.#streams.get(streamId);
   }
 
@@ -76,14 +88,15 @@ export class StreamMux {
     return [...this.#streams.keys()];
   }
 
-  /** Starts a stream from this side. */
-  open(streamId: string, now: number): ReliableStream {
+  /** Starts a stream of `kind` (default reliable) from this side. */
+  open(streamId: string, now: number): ReliableStream;
+  open(streamId: string, now: number, kind: StreamKind): StreamCore;
+  open(streamId: string, now: number, kind: StreamKind = 'reliable'): StreamCore {
     if (this.#streams.has(streamId)) throw new Error(`stream ${streamId} is already open`);
     if (this.#streams.size >= this.#maxStreams) throw new StreamLimitError(this.#maxStreams);
     this.#ended.delete(streamId);
-    const stream = new ReliableStream(streamId, this.config, now, { linkUp: this.#linkUp });
-    this.#streams.set(streamId, stream);
-    return stream;
+    this.#owedResets.delete(streamId);
+    return this.#add(kind, streamId, now, false);
   }
 
   /** One binary message from the physical channel. */
@@ -110,12 +123,24 @@ export class StreamMux {
 
   linkLost(now: number): void {
     this.#linkUp = false;
-    for (const stream of this.#streams.values()) stream.linkLost(now);
+    for (const stream of this.#streams.values()) {
+      const before = stream.state;
+      stream.linkLost(now);
+      if (before !== 'reset' && stream.state === 'reset') this.#owedResets.add(stream.streamId);
+    }
   }
 
   linkRestored(now: number): void {
     this.#linkUp = true;
+    for (const streamId of this.#owedResets) this.#sendReset(streamId, ResetReason.ConnectionLost);
+    this.#owedResets.clear();
     for (const stream of this.#streams.values()) stream.linkRestored(now);
+  }
+
+  /** The socket under the link is backed up (or drained again). */
+  linkCongested(congested: boolean): void {
+    this.#linkCongested = congested;
+    for (const stream of this.#streams.values()) stream.linkCongested(congested);
   }
 
   nextDeadline(): number | undefined {
@@ -141,7 +166,7 @@ export class StreamMux {
       }
       if (stream.state === 'reset') {
         this.#streams.delete(id);
-        this.#remember(id, stream.reason ?? ResetReason.Closed);
+        this.#remember(id, { reason: stream.reason ?? ResetReason.Closed, kind: stream.kind });
       }
     }
     const opened = this.#opened;
@@ -151,38 +176,53 @@ export class StreamMux {
 
   #receiveForUnknown(frame: RelayFrame, now: number): void {
     const body = frame.body;
+    const ended = this.#ended.get(frame.streamId);
+    if (ended?.kind === 'legacy') {
+      // The legacy relay answers nothing; a later whole message starts a fresh stream, as upstream.
+      if (this.#accept && body.case === 'data' && body.value.segmentCount === 1) {
+        this.#ended.delete(frame.streamId);
+        this.#accepted('legacy', frame, now);
+      }
+      return;
+    }
     if (body.case === 'reset') return; // a reset is never answered
-    const endedReason = this.#ended.get(frame.streamId);
-    if (endedReason !== undefined) {
-      this.#sendReset(frame.streamId, endedReason);
+    if (ended !== undefined) {
+      this.#sendReset(frame.streamId, ended.reason);
       return;
     }
-    const opens =
-      (body.case === 'data' && body.value.seq <= ACK_WINDOW) ||
-      (body.case === 'resume' && body.value.nextSeq <= 1);
-    if (!this.#accept || !opens) {
-      this.#sendReset(frame.streamId, ResetReason.UnknownStream);
+    const opening = this.#accept ? classifyOpening(body) : { refuse: ResetReason.UnknownStream };
+    if ('ignore' in opening) return;
+    if ('refuse' in opening) {
+      this.#sendReset(frame.streamId, opening.refuse);
       return;
     }
+    this.#accepted(opening.open, frame, now);
+  }
+
+  /** Opens a stream the peer's `frame` asked for, and hands it that frame. */
+  #accepted(kind: StreamKind, frame: RelayFrame, now: number): void {
     if (this.#streams.size >= this.#maxStreams) {
       this.#sendReset(frame.streamId, ResetReason.StreamLimit);
       return;
     }
-    const stream = new ReliableStream(frame.streamId, this.config, now, {
-      linkUp: this.#linkUp,
-      heardFromPeer: true,
-    });
-    this.#streams.set(frame.streamId, stream);
-    this.#opened.push(frame.streamId);
+    const stream = this.#add(kind, frame.streamId, now, true);
+    this.#opened.push({ streamId: frame.streamId, kind });
     stream.receive(frame, now);
+  }
+
+  #add(kind: StreamKind, streamId: string, now: number, accepted: boolean): StreamCore {
+    const stream = createStream(kind, { streamId, config: this.config, now, linkUp: this.#linkUp, accepted });
+    if (this.#linkCongested) stream.linkCongested(true);
+    this.#streams.set(streamId, stream);
+    return stream;
   }
 
   #sendReset(streamId: string, reason: string): void {
     this.#frames.push(encodeReset(streamId, reason));
   }
 
-  #remember(streamId: string, reason: string): void {
-    this.#ended.set(streamId, reason);
+  #remember(streamId: string, tombstone: Tombstone): void {
+    this.#ended.set(streamId, tombstone);
     if (this.#ended.size > this.#tombstoneLimit) {
       const oldest = this.#ended.keys().next().value;
       if (oldest !== undefined) this.#ended.delete(oldest);

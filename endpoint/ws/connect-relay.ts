@@ -4,6 +4,7 @@ import { ResetReason } from '../../proto/reset-reasons.ts';
 import type { StreamConfig } from '../core/config.ts';
 import { Backoff, type BackoffOptions } from '../live/backoff.ts';
 import { type Clock, systemClock } from '../live/clock.ts';
+import type { EndpointStats } from '../live/endpoint-stats.ts';
 import type { RelayLogger } from '../live/logger.ts';
 import type { MessageStream } from '../live/message-stream.ts';
 import { MuxDriver } from '../live/mux-driver.ts';
@@ -16,6 +17,12 @@ export interface ConnectRelayOptions {
   resolveUrl: () => Promise<string>;
   /** The executor accepts streams the peer opens; the harness opens them. */
   role: 'executor' | 'harness';
+  /**
+   * Streams this side opens speak upstream's legacy cleartext relay (seq
+   * from 0, no acks, no retransmission, no resume), for an executor that
+   * speaks nothing else. Streams the peer opens are of the kind it chose.
+   */
+  legacy?: boolean;
   stream?: Partial<StreamConfig>;
   maxStreams?: number;
   keepalive?: Partial<KeepaliveOptions>;
@@ -70,11 +77,15 @@ class ReconnectingEndpoint implements RelayEndpoint {
 
   openStream(streamId?: string): MessageStream {
     if (this.#state === 'closed') throw new Error('relay endpoint is closed');
-    return this.#driver.openStream(streamId);
+    return this.#driver.openStream(streamId, this.#options.legacy ? 'legacy' : 'reliable');
   }
 
   onStream(listener: (stream: MessageStream) => void): () => void {
     return this.#driver.onStream(listener);
+  }
+
+  stats(): EndpointStats {
+    return this.#driver.stats();
   }
 
   onConnectionState(listener: StateListener): () => void {

@@ -1,3 +1,4 @@
+import type { EndpointStats } from '../live/endpoint-stats.ts';
 import type { MessageStream } from '../live/message-stream.ts';
 
 /** Thrown by `resolveUrl` for failures that retrying cannot fix (rejected token, unknown executor). */
@@ -19,6 +20,8 @@ export interface RelayEndpoint {
   /** `error` is set when the endpoint gave up (a FatalConnectError) or closed on a failure. */
   onConnectionState(listener: (state: ConnectionState, error?: Error) => void): () => void;
   readonly connectionState: ConnectionState;
+  /** Counters of this endpoint's sockets and streams since it started. */
+  stats(): EndpointStats;
   /** Resets every stream with `closed` and closes the socket; no reconnect after. */
   close(): Promise<void>;
 }

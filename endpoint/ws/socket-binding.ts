@@ -14,9 +14,13 @@ export interface KeepaliveOptions {
 
 export const DEFAULT_KEEPALIVE: KeepaliveOptions = { pingIntervalMs: 30_000, pongTimeoutMs: 60_000 };
 
+/** Above this many bytes queued in the socket, the link counts as congested. */
+const LINK_HIGH_WATER_BYTES = 1024 * 1024;
+
 /**
  * Wires one open WebSocket to a driver: binary messages in, frames out,
- * pings with a pong deadline. Calls `onClosed` once when the socket is gone.
+ * pings with a pong deadline, congestion when the socket queues more than
+ * its high water. Calls `onClosed` once when the socket is gone.
  */
 export function bindSocket(
   ws: WebSocket,
@@ -28,6 +32,8 @@ export function bindSocket(
 ): void {
   let lastPong = clock.now();
   let ended = false;
+  /** More than the high water is queued in the socket; legacy streams wait for it to drain. */
+  let congested = false;
   const ping = () => {
     if (clock.now() - lastPong > keepalive.pongTimeoutMs) {
       logger?.warn?.({ pongTimeoutMs: keepalive.pongTimeoutMs }, 'no pong in time: socket is dead');
@@ -55,10 +61,27 @@ export function bindSocket(
     if (ended) return;
     ended = true;
     cancelPing();
+    if (congested) driver.linkCongested(false);
     driver.linkDown();
     onClosed(code, reason.toString());
   });
+  // ws has no drain event, but every send's callback runs once its bytes are
+  // handed to the kernel; the last outstanding one always sees the drained state.
+  const onSent = (err?: Error) => {
+    if (err || !congested || ws.bufferedAmount > LINK_HIGH_WATER_BYTES) return;
+    congested = false;
+    driver.linkCongested(false);
+  };
   driver.linkUp((frame) => {
-    if (ws.readyState === ws.OPEN) ws.send(frame, { binary: true });
+    if (ws.readyState !== ws.OPEN) return;
+    if (!congested && ws.bufferedAmount + frame.length <= LINK_HIGH_WATER_BYTES) {
+      ws.send(frame, { binary: true });
+      return;
+    }
+    ws.send(frame, { binary: true }, onSent);
+    if (!congested && ws.bufferedAmount > LINK_HIGH_WATER_BYTES) {
+      congested = true;
+      driver.linkCongested(true);
+    }
   });
 }

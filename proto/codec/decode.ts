@@ -1,6 +1,13 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { type DecodeResult, FrameError, fail } from './errors.ts';
-import { BODY_KIND_BY_FIELD, type RelayDataBody, type RelayFrame, type RelayFrameBody } from './frame.ts';
+import {
+  BODY_KIND_BY_FIELD,
+  type RelayDataBody,
+  type RelayFrame,
+  type RelayFrameBody,
+  type RelayFrameKind,
+  SKIPPED_HEADER_FIELDS,
+} from './frame.ts';
 import { validateFrame } from './validate.ts';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -15,12 +22,24 @@ function expectWireType(field: string, actual: WireType, expected: WireType): vo
   }
 }
 
-function unknownField(message: string, fieldNo: number): never {
-  throw new WireError('unknown_field', `${message} has unknown field ${fieldNo}`);
+/** The value of field 1, the only field of a one-field body (`fallback` when absent); other fields are skipped. */
+function readField1<T>(r: BinaryReader, field: string, wireType: WireType, read: () => T, fallback: T): T {
+  let value = fallback;
+  while (r.pos < r.len) {
+    const [no, wt] = r.tag();
+    if (no !== 1) {
+      r.skip(wt, no);
+      continue;
+    }
+    expectWireType(field, wt, wireType);
+    value = read();
+  }
+  return value;
 }
 
-function parseBody(kind: RelayFrameBody['case'], bytes: Uint8Array): RelayFrameBody {
+function parseBody(kind: RelayFrameKind, bytes: Uint8Array): RelayFrameBody {
   const r = new BinaryReader(bytes, decodeUtf8);
+  // Field numbers a body does not know are skipped, as proto3 does: a newer peer may send them.
   switch (kind) {
     case 'data': {
       const value: RelayDataBody = { seq: 0, segmentIndex: 0, segmentCount: 0, payload: new Uint8Array(0) };
@@ -44,49 +63,56 @@ function parseBody(kind: RelayFrameBody['case'], bytes: Uint8Array): RelayFrameB
             value.payload = r.bytes();
             break;
           default:
-            unknownField('RelayData', no);
+            r.skip(wt, no);
         }
       }
       return { case: 'data', value };
     }
-    case 'resume': {
-      const value = { nextSeq: 0 };
-      while (r.pos < r.len) {
-        const [no, wt] = r.tag();
-        if (no !== 1) unknownField('RelayResume', no);
-        expectWireType('resume.next_seq', wt, WireType.Varint);
-        value.nextSeq = r.uint32();
-      }
-      return { case: 'resume', value };
-    }
-    case 'reset': {
-      const value = { reason: '' };
-      while (r.pos < r.len) {
-        const [no, wt] = r.tag();
-        if (no !== 1) unknownField('RelayReset', no);
-        expectWireType('reset.reason', wt, WireType.LengthDelimited);
-        value.reason = r.string();
-      }
-      return { case: 'reset', value };
+    case 'resume':
+      return {
+        case: 'resume',
+        value: { nextSeq: readField1(r, 'resume.next_seq', WireType.Varint, () => r.uint32(), 0) },
+      };
+    case 'reset':
+      return {
+        case: 'reset',
+        value: { reason: readField1(r, 'reset.reason', WireType.LengthDelimited, () => r.string(), '') },
+      };
+    case 'handshake': {
+      const payload = readField1(
+        r,
+        'handshake.payload',
+        WireType.LengthDelimited,
+        () => r.bytes(),
+        new Uint8Array(0),
+      );
+      return { case: 'handshake', value: { payload } };
     }
     case 'ackFrame':
     case 'heartbeat': {
-      if (r.len > 0) {
-        const [no] = r.tag();
-        unknownField(kind === 'ackFrame' ? 'RelayAck' : 'RelayHeartbeat', no);
+      while (r.pos < r.len) {
+        const [no, wt] = r.tag();
+        r.skip(wt, no);
       }
       return { case: kind, value: {} };
     }
   }
 }
 
-function parseFrame(bytes: Uint8Array): RelayFrame & { body: RelayFrameBody | undefined } {
+interface ParsedFrame extends Omit<RelayFrame, 'body'> {
+  body: RelayFrameBody | undefined;
+  /** A field number this codec does not know was skipped (perhaps a newer peer's body). */
+  skippedUnknown: boolean;
+}
+
+function parseFrame(bytes: Uint8Array): ParsedFrame {
   const r = new BinaryReader(bytes, decodeUtf8);
   let version = 0;
   let streamId = '';
   let ack = 0;
   let ackBits = 0;
   let body: RelayFrameBody | undefined;
+  let skippedUnknown = false;
   while (r.pos < r.len) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -107,15 +133,24 @@ function parseFrame(bytes: Uint8Array): RelayFrame & { body: RelayFrameBody | un
         ackBits = r.uint32();
         break;
       default: {
+        if (SKIPPED_HEADER_FIELDS.has(no)) {
+          expectWireType(`field ${no}`, wt, WireType.LengthDelimited);
+          r.skip(wt, no);
+          break;
+        }
         const kind = BODY_KIND_BY_FIELD[no];
-        if (kind === undefined) unknownField('RelayMessageFrame', no);
+        if (kind === undefined) {
+          skippedUnknown = true;
+          r.skip(wt, no);
+          break;
+        }
         expectWireType(kind, wt, WireType.LengthDelimited);
         // A later oneof member replaces an earlier one, as in protobuf.
         body = parseBody(kind, r.bytes());
       }
     }
   }
-  return { version, streamId, ack, ackBits, body: body as RelayFrameBody };
+  return { version, streamId, ack, ackBits, body, skippedUnknown };
 }
 
 function toWireError(err: unknown): FrameError {
@@ -128,7 +163,7 @@ function toWireError(err: unknown): FrameError {
     return new FrameError('truncated', `frame is truncated: ${message}`);
   }
   if (/varint/i.test(message)) return new FrameError('bad_varint', `bad varint: ${message}`);
-  if (/wire type/i.test(message)) return new FrameError('bad_wire_type', message);
+  if (/wire type|group/i.test(message)) return new FrameError('bad_wire_type', message);
   return new FrameError('truncated', `frame cannot be parsed: ${message}`);
 }
 
@@ -138,13 +173,19 @@ function toWireError(err: unknown): FrameError {
  * The data payload is a view into `bytes`, not a copy.
  */
 export function decodeFrame(bytes: Uint8Array): DecodeResult<RelayFrame> {
-  let frame: RelayFrame;
+  let parsed: ParsedFrame;
   try {
-    frame = parseFrame(bytes);
+    parsed = parseFrame(bytes);
   } catch (err) {
     return { ok: false, error: toWireError(err) };
   }
-  if (frame.body === undefined) return fail('missing_body', 'frame has no body');
+  const { body, skippedUnknown, ...header } = parsed;
+  if (body === undefined) {
+    return skippedUnknown
+      ? fail('unknown_body', 'frame has no body this codec knows, only unknown fields')
+      : fail('missing_body', 'frame has no body');
+  }
+  const frame: RelayFrame = { ...header, body };
   const invalid = validateFrame(frame);
   if (invalid) return { ok: false, error: invalid };
   return { ok: true, value: frame };

@@ -83,6 +83,12 @@ export function encodeFrame(frame: RelayFrame): Uint8Array {
         bodyLen = bytesFieldSize(blob.length);
       }
       break;
+    case 'handshake':
+      if (body.value.payload.length !== 0) {
+        blob = body.value.payload;
+        bodyLen = bytesFieldSize(blob.length);
+      }
+      break;
     case 'ackFrame':
     case 'heartbeat':
       break;
@@ -132,7 +138,8 @@ export function encodeFrame(frame: RelayFrame): Uint8Array {
     if (blob !== undefined) bytesField(0x22, blob);
   } else if (body.case === 'resume') {
     varintField(0x08, a);
-  } else if (body.case === 'reset' && blob !== undefined) {
+  } else if (blob !== undefined) {
+    // reset.reason and handshake.payload are both field 1, length-delimited.
     bytesField(0x0a, blob);
   }
   return out;

@@ -8,7 +8,6 @@ export type FrameErrorCode =
   | 'truncated'
   | 'bad_varint'
   | 'bad_wire_type'
-  | 'unknown_field'
   | 'bad_utf8'
   // contract level (DESIGN.md §2)
   | 'bad_version'
@@ -16,10 +15,12 @@ export type FrameErrorCode =
   | 'untrimmed_stream_id'
   | 'stream_id_too_long'
   | 'missing_body'
-  | 'seq_zero'
+  /** Only field numbers this codec does not know where a body should be: routable, not usable. */
+  | 'unknown_body'
   | 'segment_count_zero'
   | 'segment_index_out_of_range'
   | 'empty_payload'
+  | 'empty_handshake_payload'
   | 'empty_reset_reason'
   | 'reset_reason_too_long';
 

@@ -10,6 +10,9 @@ export const RELAY_FRAME_VERSION = 1;
 export const MAX_STREAM_ID_BYTES = 128;
 export const MAX_RESET_REASON_BYTES = 256;
 
+/** The largest encoded frame: the rendezvous closes a socket that sends a larger one. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
 export interface RelayDataBody {
   seq: number;
   segmentIndex: number;
@@ -22,7 +25,8 @@ export type RelayFrameBody =
   | { case: 'ackFrame'; value: Record<string, never> }
   | { case: 'resume'; value: { nextSeq: number } }
   | { case: 'reset'; value: { reason: string } }
-  | { case: 'heartbeat'; value: Record<string, never> };
+  | { case: 'heartbeat'; value: Record<string, never> }
+  | { case: 'handshake'; value: { payload: Uint8Array } };
 
 export type RelayFrameKind = RelayFrameBody['case'];
 
@@ -43,6 +47,7 @@ export const BODY_FIELD_NUMBER: Readonly<Record<RelayFrameKind, number>> = {
   resume: 7,
   reset: 8,
   heartbeat: 9,
+  handshake: 10,
 };
 
 export const BODY_KIND_BY_FIELD: Readonly<Record<number, RelayFrameKind>> = {
@@ -51,4 +56,11 @@ export const BODY_KIND_BY_FIELD: Readonly<Record<number, RelayFrameKind>> = {
   7: 'resume',
   8: 'reset',
   9: 'heartbeat',
+  10: 'handshake',
 };
+
+/**
+ * Header fields relaykit reads past without keeping (`optional string
+ * traceparent = 11; tracestate = 12;`, W3C trace context).
+ */
+export const SKIPPED_HEADER_FIELDS: ReadonlySet<number> = new Set([11, 12]);

@@ -2,6 +2,7 @@ export { decodeFrame } from './decode.ts';
 export { encodeFrame, encodeReset } from './encode.ts';
 export { type DecodeResult, FrameError, type FrameErrorCode } from './errors.ts';
 export {
+  MAX_FRAME_BYTES,
   MAX_RESET_REASON_BYTES,
   MAX_STREAM_ID_BYTES,
   RELAY_FRAME_VERSION,

@@ -1,15 +1,22 @@
 import { type DecodeResult, fail } from './errors.ts';
-import { BODY_KIND_BY_FIELD, type RelayFrameKind } from './frame.ts';
+import { BODY_KIND_BY_FIELD, type RelayFrameKind, SKIPPED_HEADER_FIELDS } from './frame.ts';
 import { validateHeader } from './validate.ts';
 
-/** What the rendezvous needs to route a frame, read without decoding the body. */
+/**
+ * What the rendezvous needs to route a frame, read without decoding the body.
+ * `unknown`: the frame carries no body this codec knows, only field numbers it
+ * does not (a newer peer's); it is routed all the same.
+ */
 export interface FrameHeader {
   version: number;
   streamId: string;
-  kind: RelayFrameKind;
+  kind: RelayFrameKind | 'unknown';
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Groups nest at most this deep, as in protobuf-es. */
+const MAX_GROUP_DEPTH = 100;
 
 /**
  * Reads `version`, `stream_id` and the body kind of an encoded frame, skipping
@@ -22,6 +29,7 @@ export function peekHeader(bytes: Uint8Array): DecodeResult<FrameHeader> {
   let version = 0;
   let streamId = '';
   let kind: RelayFrameKind | undefined;
+  let skippedUnknown = false;
 
   // Reads a varint of at most 32 significant bits; -1 when truncated, -2 when too long.
   const readVarint32 = (): number => {
@@ -40,12 +48,53 @@ export function peekHeader(bytes: Uint8Array): DecodeResult<FrameHeader> {
     return -2;
   };
 
+  /** Skips the value of an unknown field; returns an error, or undefined once past it. */
+  const skipValue = (fieldNo: number, wireType: number, depth: number): DecodeResult<never> | undefined => {
+    switch (wireType) {
+      case 0:
+        for (let i = 0; i < 10; i++) {
+          if (pos >= end) return fail('truncated', `frame is truncated inside field ${fieldNo}`);
+          if (((bytes[pos++] as number) & 0x80) === 0) return undefined;
+        }
+        return fail('bad_varint', `field ${fieldNo} varint is longer than 64 bits`);
+      case 1:
+      case 5: {
+        const size = wireType === 1 ? 8 : 4;
+        if (size > end - pos) return fail('truncated', `frame is truncated inside field ${fieldNo}`);
+        pos += size;
+        return undefined;
+      }
+      case 2: {
+        const len = readVarint32();
+        if (len < 0 || len > end - pos)
+          return fail('truncated', `field ${fieldNo} is longer than what remains of the frame`);
+        pos += len;
+        return undefined;
+      }
+      case 3: {
+        if (depth >= MAX_GROUP_DEPTH) return fail('bad_wire_type', 'groups nest too deep');
+        for (;;) {
+          const tag = readVarint32();
+          if (tag < 0) return fail('truncated', `frame is truncated inside group ${fieldNo}`);
+          if ((tag & 7) === 4) {
+            return tag >>> 3 === fieldNo ? undefined : fail('bad_wire_type', 'invalid end group tag');
+          }
+          const skipped = skipValue(tag >>> 3, tag & 7, depth + 1);
+          if (skipped !== undefined) return skipped;
+        }
+      }
+      default:
+        return fail('bad_wire_type', `field ${fieldNo} has wire type ${wireType}, which cannot be skipped`);
+    }
+  };
+
   while (pos < end) {
     const tag = readVarint32();
     if (tag === -1) return fail('truncated', 'frame is truncated inside a tag');
     if (tag === -2) return fail('bad_varint', 'tag varint is longer than 32 bits');
     const fieldNo = tag >>> 3;
     const wireType = tag & 7;
+    if (fieldNo === 0) return fail('bad_wire_type', 'field number 0 is not a field');
     if (fieldNo === 1 || fieldNo === 3 || fieldNo === 4) {
       if (wireType !== 0)
         return fail('bad_wire_type', `field ${fieldNo} has wire type ${wireType}, expected 0`);
@@ -56,7 +105,12 @@ export function peekHeader(bytes: Uint8Array): DecodeResult<FrameHeader> {
       continue;
     }
     const field = fieldNo === 2 ? 'stream_id' : BODY_KIND_BY_FIELD[fieldNo];
-    if (field === undefined) return fail('unknown_field', `RelayMessageFrame has unknown field ${fieldNo}`);
+    if (field === undefined && !SKIPPED_HEADER_FIELDS.has(fieldNo)) {
+      skippedUnknown = true;
+      const skipped = skipValue(fieldNo, wireType, 0);
+      if (skipped !== undefined) return skipped;
+      continue;
+    }
     if (wireType !== 2)
       return fail('bad_wire_type', `field ${fieldNo} has wire type ${wireType}, expected 2`);
     const len = readVarint32();
@@ -70,13 +124,13 @@ export function peekHeader(bytes: Uint8Array): DecodeResult<FrameHeader> {
       } catch {
         return fail('bad_utf8', 'stream_id is not valid UTF-8');
       }
-    } else {
+    } else if (field !== undefined) {
       kind = field as RelayFrameKind;
     }
     pos += len;
   }
-  if (kind === undefined) return fail('missing_body', 'frame has no body');
+  if (kind === undefined && !skippedUnknown) return fail('missing_body', 'frame has no body');
   const invalid = validateHeader(version, streamId);
   if (invalid) return { ok: false, error: invalid };
-  return { ok: true, value: { version, streamId, kind } };
+  return { ok: true, value: { version, streamId, kind: kind ?? 'unknown' } };
 }

@@ -55,8 +55,8 @@ export function validateFrame(frame: RelayFrame): FrameError | undefined {
   const body = frame.body;
   switch (body.case) {
     case 'data': {
+      // Any seq is legal here: the legacy relay numbers from 0, and the reliable receiver refuses 0 itself.
       const d = body.value;
-      if (d.seq < 1) return new FrameError('seq_zero', 'data seq must be at least 1');
       if (d.segmentCount < 1) {
         return new FrameError('segment_count_zero', 'data segment_count must be at least 1');
       }
@@ -81,6 +81,10 @@ export function validateFrame(frame: RelayFrame): FrameError | undefined {
       }
       return undefined;
     }
+    case 'handshake':
+      return body.value.payload.length === 0
+        ? new FrameError('empty_handshake_payload', 'handshake payload must not be empty')
+        : undefined;
     case 'ackFrame':
     case 'resume':
     case 'heartbeat':

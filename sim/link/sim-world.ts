@@ -121,7 +121,7 @@ export class SimWorld {
       log.framesSent += 1;
       if (this.#connected) link.send(frame, this.now);
     }
-    log.opened.push(...out.opened);
+    for (const { streamId } of out.opened) log.opened.push(streamId);
     for (const s of out.streams) {
       if (!log.messages.has(s.streamId)) log.messages.set(s.streamId, []);
       if (!log.events.has(s.streamId)) log.events.set(s.streamId, []);

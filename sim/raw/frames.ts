@@ -22,6 +22,41 @@ export function resumeFrame(streamId: string, nextSeq = 1): Uint8Array {
   });
 }
 
+export function handshakeFrame(streamId: string, payload: Uint8Array = randomBytes(64)): Uint8Array {
+  return encodeFrame({
+    version: 1,
+    streamId,
+    ack: 0,
+    ackBits: 0,
+    body: { case: 'handshake', value: { payload } },
+  });
+}
+
+/**
+ * A frame as a newer peer might send it: its only body is field 13, unknown to
+ * relaykit, followed by a traceparent (11). The rendezvous routes it by its
+ * header; endpoints cannot use it. `streamId` must be under 128 bytes.
+ */
+export function unknownBodyFrame(streamId: string): Uint8Array {
+  const id = new TextEncoder().encode(streamId);
+  return Uint8Array.of(
+    0x08,
+    0x01,
+    0x12,
+    id.length,
+    ...id,
+    0x6a,
+    0x03,
+    0x0a,
+    0x01,
+    0x41,
+    0x5a,
+    0x02,
+    0x30,
+    0x30,
+  );
+}
+
 export { encodeReset as resetFrame } from '../../proto/codec/index.ts';
 
 /** Decodes a frame a test received, failing loudly when it is not a valid frame. */

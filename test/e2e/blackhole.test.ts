@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionExpiredError } from '../../harness/index.ts';
 import { emitPayloadArgv, payloadSha256 } from '../../sim/payload.ts';
-import { FAST_EXECUTOR_ARGS, type Stack, startStack } from '../../sim/stack.ts';
-import { consume, printSeedOnFailure, suiteSeed } from './support.ts';
+import { FAST_EXECUTOR_ARGS, type Stack } from '../../sim/stack.ts';
+import { consume, printSeedOnFailure, startRecordedStack, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -15,7 +15,7 @@ const SESSION_TTL_MS = 3000;
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({
+  stack = await startRecordedStack({
     seed,
     executorArgs: [
       ...FAST_EXECUTOR_ARGS,

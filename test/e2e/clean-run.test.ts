@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../../sim/stack.ts';
-import { expectEcho, expectPayload, printSeedOnFailure, suiteSeed } from './support.ts';
+import type { Stack } from '../../sim/stack.ts';
+import { expectEcho, expectPayload, printSeedOnFailure, startRecordedStack, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -8,7 +8,7 @@ printSeedOnFailure(seed);
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ seed });
+  stack = await startRecordedStack({ seed });
 });
 
 afterAll(async () => {

@@ -7,9 +7,8 @@ import {
   FAST_HARNESS_RECONNECT,
   FAST_HARNESS_RELAY,
   type Stack,
-  startStack,
 } from '../../sim/stack.ts';
-import { consume, expectPayload, printSeedOnFailure, suiteSeed } from './support.ts';
+import { consume, expectPayload, printSeedOnFailure, startRecordedStack, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -32,7 +31,10 @@ afterEach(async () => {
  * the executor go through the clean main proxy.
  */
 async function stackWithVictim(): Promise<{ live: Stack; victim: HarnessClient; others: HarnessClient[] }> {
-  const live = await startStack({ seed, executorArgs: [...FAST_EXECUTOR_ARGS, '--session-ttl-ms', '2000'] });
+  const live = await startRecordedStack({
+    seed,
+    executorArgs: [...FAST_EXECUTOR_ARGS, '--session-ttl-ms', '2000'],
+  });
   stack = live;
   side = await startFaultProxy({ target: live.worker.url, seed: seed ^ 0x5eed });
   const victim = await connect({

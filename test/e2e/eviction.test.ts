@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { emitPayloadArgv, payloadSha256 } from '../../sim/payload.ts';
-import { type Stack, startStack } from '../../sim/stack.ts';
-import { consume, printSeedOnFailure, suiteSeed } from './support.ts';
+import type { Stack } from '../../sim/stack.ts';
+import { consume, printSeedOnFailure, startRecordedStack, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -59,13 +59,13 @@ async function transferWithRestarts(live: Stack, restart: () => Promise<void>): 
 
 describe('the Durable Object restarted mid-transfer', () => {
   it('loses and duplicates nothing when the object is evicted three times (sockets hibernate)', async () => {
-    const live = await startStack({ seed });
+    const live = await startRecordedStack({ seed });
     stack = live;
     await transferWithRestarts(live, () => live.evictDurableObject());
   });
 
   it('loses and duplicates nothing across three deploys (object evicted, every socket dropped)', async () => {
-    const live = await startStack({ seed });
+    const live = await startRecordedStack({ seed });
     stack = live;
     await transferWithRestarts(live, async () => {
       await live.evictDurableObject();

@@ -4,9 +4,9 @@ import { RendezvousRejectedError, requestConnectUrl } from '../../harness/index.
 import { pollUntil } from '../../sim/poll.ts';
 import { dataFrame, resumeFrame } from '../../sim/raw/frames.ts';
 import { openRelaySocket, UpgradeRejected } from '../../sim/raw/socket.ts';
-import { type Stack, startStack } from '../../sim/stack.ts';
+import type { Stack } from '../../sim/stack.ts';
 import { mintTicket } from '../../worker/tokens.ts';
-import { consume, printSeedOnFailure, sha256, suiteSeed } from './support.ts';
+import { consume, printSeedOnFailure, sha256, startRecordedStack, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -14,7 +14,7 @@ printSeedOnFailure(seed);
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ seed });
+  stack = await startRecordedStack({ seed });
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../../sim/stack.ts';
-import { expectEcho, expectPayload, printSeedOnFailure, suiteSeed } from './support.ts';
+import type { Stack } from '../../sim/stack.ts';
+import { expectEcho, expectPayload, printSeedOnFailure, startRecordedStack, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -30,7 +30,7 @@ describe('drop, duplication and reordering on both legs', () => {
     'delivers streamed output and echoed stdin byte-exact at $percent %',
     { timeout: 180_000 },
     async ({ p }) => {
-      stack = await startStack({ seed });
+      stack = await startRecordedStack({ seed });
       const client = await stack.harness();
       const echoClient = await stack.harness();
       stack.proxy.setFaults('both', { drop: p, duplicate: p, reorder: p, reorderDistance: 8 });

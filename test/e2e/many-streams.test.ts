@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HarnessClient } from '../../harness/index.ts';
 import type { SharedStackSocket } from '../../sim/stack.ts';
-import { FAST_EXECUTOR_ARGS, type Stack, startStack } from '../../sim/stack.ts';
-import { consume, printSeedOnFailure, sha256, suiteSeed } from './support.ts';
+import { FAST_EXECUTOR_ARGS, type Stack } from '../../sim/stack.ts';
+import { consume, printSeedOnFailure, sha256, startRecordedStack, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -13,7 +13,7 @@ const STREAMS_PER_SOCKET = 10;
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ seed, executorArgs: [...FAST_EXECUTOR_ARGS, '--max-streams', '256'] });
+  stack = await startRecordedStack({ seed, executorArgs: [...FAST_EXECUTOR_ARGS, '--max-streams', '256'] });
 });
 
 afterAll(async () => {

@@ -1,31 +1,18 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RELAYKIT_BIN } from '../../sim/executor-process.ts';
 import type { SimReport } from '../../sim/run.ts';
-import { printSeedOnFailure, suiteSeed } from './support.ts';
+import { runCli } from '../harness/executor-process.ts';
+import { embeddedTimeline, printSeedOnFailure, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
 
-async function relaykit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [RELAYKIT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const [code] = await once(child, 'exit');
-  return { code, stdout, stderr };
-}
-
 describe('relaykit sim', () => {
   it('runs a small lossy simulation and reports an ok verdict as JSON', async () => {
     const args = ['sim', '--drop', '0.05', '--dup', '0.05', '--reorder', '0.05', '--streams', '2'];
-    const { code, stdout, stderr } = await relaykit([
+    const { code, stdout, stderr } = await runCli([
       ...args,
       '--bytes',
       '256k',
@@ -53,7 +40,7 @@ describe('relaykit sim', () => {
   });
 
   it('prints the report table for a named scenario', async () => {
-    const { code, stdout } = await relaykit([
+    const { code, stdout } = await runCli([
       'sim',
       '--scenario',
       'clean',
@@ -69,12 +56,38 @@ describe('relaykit sim', () => {
     expect(stdout).toMatch(/verdict\s+ok/);
   });
 
+  it('writes a self-contained timeline page with --timeline and says where', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relaykit-sim-'));
+    try {
+      const file = join(dir, 'pages', 'run.html');
+      const { code, stderr } = await runCli([
+        'sim',
+        '--scenario',
+        'lossy',
+        '--bytes',
+        '128k',
+        '--seed',
+        String(seed),
+        '--timeline',
+        file,
+      ]);
+      expect(code).toBe(0);
+      expect(stderr).toContain(`timeline written to ${file}`);
+      const timeline = embeddedTimeline(readFileSync(file, 'utf8'));
+      expect(timeline.streams).toHaveLength(2);
+      expect(timeline.meta).toMatchObject({ seed, verdict: 'ok' });
+      expect(timeline.frames.some((f) => f.kind === 'data')).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects a bad flag and an unknown scenario with one clear line', async () => {
-    const bad = await relaykit(['sim', '--drop', '1.5']);
+    const bad = await runCli(['sim', '--drop', '1.5']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^relaykit sim: .*--drop <p>.* must be a probability in \[0, 1\]/);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    const unknown = await relaykit(['sim', '--scenario', 'nope']);
+    const unknown = await runCli(['sim', '--scenario', 'nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown scenario "nope"; one of: clean, lossy/);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);

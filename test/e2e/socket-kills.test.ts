@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPrng, deriveSeed, type KillMode } from '../../faults/index.ts';
 import { emitPayloadArgv, payloadSha256 } from '../../sim/payload.ts';
-import { type Stack, startStack } from '../../sim/stack.ts';
-import { consume, printSeedOnFailure, suiteSeed } from './support.ts';
+import type { Stack } from '../../sim/stack.ts';
+import { consume, printSeedOnFailure, startRecordedStack, suiteSeed } from './support.ts';
 
 const seed = suiteSeed();
 printSeedOnFailure(seed);
@@ -26,7 +26,7 @@ describe('sockets killed during a transfer', () => {
   ];
   for (const { sockets, roles } of cases) {
     it(`delivers every byte once when ${sockets} killed 5 times`, { timeout: 120_000 }, async () => {
-      const live = await startStack({ seed });
+      const live = await startRecordedStack({ seed });
       stack = live;
       const client = await live.harness();
       const prng = createPrng(deriveSeed(seed, `kills:${roles.join('+')}`));

@@ -1,8 +1,13 @@
-/** Shared pieces of the end-to-end suite: the seed, checked runs and hashes. */
+/** Shared pieces of the end-to-end suite: the seed, timelines of failures, checked runs and hashes. */
 import { createHash } from 'node:crypto';
-import { beforeEach, expect } from 'vitest';
+import { basename, join, resolve } from 'node:path';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { DEFAULT_STREAM_CONFIG } from '../../endpoint/index.ts';
 import type { ExecOptions, ExitStatus, HarnessClient, ProcessHandle } from '../../harness/index.ts';
 import { emitPayloadArgv, payloadSha256 } from '../../sim/payload.ts';
+import { type Stack, type StackOptions, startStack } from '../../sim/stack.ts';
+import { writeTimeline } from '../../sim/timeline/page.ts';
+import type { TimelineData } from '../../sim/timeline/timeline-data.ts';
 
 const DEFAULT_SEED = 20_261_121;
 
@@ -15,11 +20,57 @@ export function suiteSeed(): number {
   return seed >>> 0;
 }
 
-/** Prints the seed (and how to replay) when a test of this file fails. */
+/** Where a failing test's timelines go (git-ignored). */
+const RESULTS_DIR = resolve(import.meta.dirname, '../../test-results');
+
+/** Stacks started outside any test (in beforeAll): every failure of the file shows them. */
+const fileStacks: Stack[] = [];
+/** Stacks the running test started. */
+let testStacks: Stack[] | undefined;
+
+/** A stack that records a timeline, written out next to the seed if a test fails. */
+export async function startRecordedStack(options: StackOptions): Promise<Stack> {
+  const stack = await startStack({ ...options, timeline: true });
+  (testStacks ?? fileStacks).push(stack);
+  return stack;
+}
+
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
+}
+
+/**
+ * Prints the seed (and how to replay) when a test of this file fails, and
+ * writes the timeline of each stack the test started with
+ * `startRecordedStack` as `test-results/timeline-<scenario>-<seed>.html`.
+ */
 export function printSeedOnFailure(seed: number): void {
+  afterEach(() => {
+    testStacks = undefined;
+  });
   beforeEach((context) => {
+    const started: Stack[] = [];
+    testStacks = started;
     context.onTestFailed(() => {
-      console.error(`\n  replay with: RELAYKIT_SEED=${seed} npx vitest run ${context.task.file.name}\n`);
+      const file = context.task.file.name;
+      const scenario = `${basename(file, '.test.ts')}-${slug(context.task.name)}`;
+      const lines = [`replay with: RELAYKIT_SEED=${seed} npx vitest run ${file}`];
+      [...fileStacks, ...started].forEach((stack, i) => {
+        if (stack.timeline === undefined) return;
+        const path = join(RESULTS_DIR, `timeline-${scenario}-${seed}${i > 0 ? `-${i + 1}` : ''}.html`);
+        const data = stack.timeline.data({
+          title: `${file}: ${context.task.name}`,
+          meta: { seed, executor: stack.executorId, verdict: 'failed' },
+          windowFrames: DEFAULT_STREAM_CONFIG.windowFrames,
+        });
+        writeTimeline(path, data);
+        lines.push(`timeline:    ${path}`);
+      });
+      console.error(`\n  ${lines.join('\n  ')}\n`);
     });
   });
 }
@@ -102,4 +153,11 @@ export async function expectEcho(
   expect(run.status).toEqual({ exitCode: 0, signal: null });
   expect(run.bytes).toBe(input.length);
   expect(run.sha256).toBe(sha256(input));
+}
+
+/** The recording a timeline page embeds (`#timeline-data`). */
+export function embeddedTimeline(html: string): TimelineData {
+  const json = /<script type="application\/json" id="timeline-data">(.*?)<\/script>/s.exec(html)?.[1];
+  if (json === undefined) throw new Error('the page embeds no timeline data');
+  return JSON.parse(json) as TimelineData;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { StreamLimitError, StreamMux } from '../../endpoint/index.ts';
 import { encodeFrame } from '../../proto/codec/index.ts';
 import { SimWorld } from '../../sim/link/sim-world.ts';
+import { unknownBodyFrame } from '../../sim/raw/frames.ts';
 import { bytes, data, decodeAll, frameOf, patterned } from './helpers.ts';
 import { checkWindows, expectSameMessages, producer } from './transfer-scenario.ts';
 
@@ -13,12 +14,41 @@ function answers(mux: StreamMux): Array<[string, string]> {
 }
 
 describe('stream creation on the accepting side', () => {
-  it('opens a stream on data with seq up to 32 and on resume with next_seq up to 1', () => {
+  it('opens a reliable stream on data with seq 1 to 32 and on resume with next_seq 1', () => {
     const mux = new StreamMux({ accept: true }, true);
     mux.receive(encodeFrame(data('a', 32, bytes(1))), 0);
     mux.receive(encodeFrame(frameOf('b', { case: 'resume', value: { nextSeq: 1 } })), 0);
-    mux.receive(encodeFrame(frameOf('c', { case: 'resume', value: { nextSeq: 0 } })), 0);
-    expect(mux.drain().opened).toEqual(['a', 'b', 'c']);
+    expect(mux.drain().opened).toEqual([
+      { streamId: 'a', kind: 'reliable' },
+      { streamId: 'b', kind: 'reliable' },
+    ]);
+  });
+
+  it('opens a legacy stream on data with seq 0 and delivers that frame as a message', () => {
+    const mux = new StreamMux({ accept: true }, true);
+    mux.receive(encodeFrame(data('a', 0, bytes(7))), 0);
+    const out = mux.drain();
+    expect(out.opened).toEqual([{ streamId: 'a', kind: 'legacy' }]);
+    expect(out.streams).toEqual([{ streamId: 'a', messages: [bytes(7)], events: [] }]);
+    expect(out.frames).toEqual([]);
+  });
+
+  it('opens nothing and answers nothing for resume{next_seq: 0}, the claim of a legacy or secure harness', () => {
+    const mux = new StreamMux({ accept: true }, true);
+    mux.receive(encodeFrame(frameOf('a', { case: 'resume', value: { nextSeq: 0 } })), 0);
+    expect(mux.drain()).toEqual({ frames: [], opened: [], streams: [] });
+  });
+
+  it('answers a handshake with reset{secure_mode_not_enabled}, on a new stream and on a reliable one', () => {
+    const mux = new StreamMux({ accept: true }, true);
+    const handshake = { case: 'handshake' as const, value: { payload: bytes(1, 2) } };
+    mux.receive(encodeFrame(frameOf('a', handshake)), 0);
+    expect(answers(mux)).toEqual([['a', 'secure_mode_not_enabled']]);
+    mux.receive(encodeFrame(data('b', 1, bytes(1))), 0);
+    mux.drain();
+    mux.receive(encodeFrame(frameOf('b', handshake)), 1);
+    expect(answers(mux)).toEqual([['b', 'secure_mode_not_enabled']]);
+    expect(mux.size).toBe(0);
   });
 
   it('answers reset{unknown_stream} to any other frame for an unknown stream', () => {
@@ -28,11 +58,13 @@ describe('stream creation on the accepting side', () => {
     mux.receive(encodeFrame(frameOf('c', { case: 'heartbeat', value: {} })), 0);
     mux.receive(encodeFrame(frameOf('d', { case: 'ackFrame', value: {} })), 0);
     mux.receive(encodeFrame(frameOf('e', { case: 'reset', value: { reason: 'closed' } })), 0);
+    mux.receive(encodeFrame(data('f', 0, bytes(1), 0, 0, 0, 2)), 0);
     expect(answers(mux)).toEqual([
       ['a', 'unknown_stream'],
       ['b', 'unknown_stream'],
       ['c', 'unknown_stream'],
       ['d', 'unknown_stream'],
+      ['f', 'unknown_stream'],
     ]);
     expect(mux.size).toBe(0);
   });
@@ -64,6 +96,84 @@ describe('stream creation on the accepting side', () => {
     expect(decodeAll(out.frames).map((f) => f.body)).toEqual([
       { case: 'reset', value: { reason: 'closed' } },
     ]);
+  });
+});
+
+describe('legacy and reliable streams on one mux', () => {
+  /** An accepting mux with a legacy stream `old` and a reliable stream `new`, each holding one message. */
+  function mixedMux(): StreamMux {
+    const mux = new StreamMux({ accept: true }, true);
+    mux.receive(encodeFrame(data('old', 0, bytes(1))), 0);
+    mux.receive(encodeFrame(data('new', 1, bytes(2))), 0);
+    mux.drain();
+    return mux;
+  }
+
+  it('answers each stream in its own generation at the same time', () => {
+    const mux = mixedMux();
+    mux.get('old')?.send(bytes(3), 1);
+    mux.get('new')?.send(bytes(4), 1);
+    mux.receive(encodeFrame(data('old', 1, bytes(5))), 2);
+    const out = mux.drain();
+    expect(
+      decodeAll(out.frames).map((f) => [f.streamId, f.ack, f.body.case === 'data' && f.body.value.seq]),
+    ).toEqual([
+      ['old', 0, 0],
+      ['new', 1, 1],
+    ]);
+    expect(out.streams.find((s) => s.streamId === 'old')?.messages).toEqual([bytes(5)]);
+    expect(mux.get('old')?.kind).toBe('legacy');
+    expect(mux.get('new')?.kind).toBe('reliable');
+  });
+
+  it('ends legacy streams with the link, keeps reliable ones, and tells the legacy peer once a link is back', () => {
+    const mux = mixedMux();
+    mux.linkLost(1);
+    const lost = mux.drain();
+    expect(lost.streams).toEqual([
+      {
+        streamId: 'old',
+        messages: [],
+        events: [{ type: 'reset', reason: 'connection_lost', byPeer: false }],
+      },
+      { streamId: 'new', messages: [], events: [{ type: 'state', state: 'suspended' }] },
+    ]);
+    mux.linkRestored(2);
+    expect(answers(mux)).toEqual([
+      ['old', 'connection_lost'],
+      ['new', 'resume'],
+    ]);
+    mux.linkLost(3);
+    mux.linkRestored(4);
+    expect(answers(mux)).toEqual([['new', 'resume']]);
+  });
+
+  it('drops an invalid frame on a legacy stream unanswered but resets a reliable one for it', () => {
+    const mux = mixedMux();
+    mux.receive(unknownBodyFrame('old'), 1);
+    mux.receive(unknownBodyFrame('new'), 1);
+    expect(answers(mux)).toEqual([['new', 'protocol_error:unknown_body']]);
+    expect(mux.ids()).toEqual(['old']);
+  });
+
+  it('opens a fresh legacy stream when data follows a peer reset on the same id, and answers nothing else there', () => {
+    const mux = mixedMux();
+    mux.receive(encodeFrame(frameOf('old', { case: 'reset', value: { reason: 'test_reset' } })), 1);
+    mux.drain();
+    mux.receive(encodeFrame(frameOf('old', { case: 'heartbeat', value: {} })), 2);
+    expect(mux.drain()).toEqual({ frames: [], opened: [], streams: [] });
+    mux.receive(encodeFrame(data('old', 4, bytes(9))), 3);
+    const out = mux.drain();
+    expect(out.opened).toEqual([{ streamId: 'old', kind: 'legacy' }]);
+    expect(out.streams).toEqual([{ streamId: 'old', messages: [bytes(9)], events: [] }]);
+  });
+
+  it('holds back legacy streams only while the link is congested', () => {
+    const mux = mixedMux();
+    mux.linkCongested(true);
+    expect([mux.get('old')?.writable, mux.get('new')?.writable]).toEqual([false, true]);
+    mux.linkCongested(false);
+    expect(mux.drain().streams).toEqual([{ streamId: 'old', messages: [], events: [{ type: 'writable' }] }]);
   });
 });
 

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ReliableStream } from '../../endpoint/index.ts';
-import { StreamMux } from '../../endpoint/index.ts';
+import { ReliableStream, StreamMux } from '../../endpoint/index.ts';
 import { SimWorld } from '../../sim/link/sim-world.ts';
 import { data, decodeAll, makeStream, patterned } from './helpers.ts';
 import { buildTransfer, expectTransferCompletes, linkFaults, producer } from './transfer-scenario.ts';
@@ -21,7 +20,7 @@ function pausedReceiverWorld() {
   const messages = Array.from({ length: 100 }, (_, i) => patterned(500, i + 1));
   const core = (mux: StreamMux): ReliableStream => {
     const s = mux.get(ID);
-    if (s === undefined) throw new Error('stream not open');
+    if (!(s instanceof ReliableStream)) throw new Error('reliable stream not open');
     return s;
   };
   a.open(ID, 0).send(patterned(10, 0), 0);

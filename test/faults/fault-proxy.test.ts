@@ -125,12 +125,14 @@ describe('fault proxy plumbing', () => {
     expect(expected.length).toBeLessThan(n * 0.9);
   });
 
-  it('shows onFrame every binary frame as received, before faults, with its direction and role', async () => {
+  it('shows onFrame every binary frame as sent, with its direction, role and fate', async () => {
     const seen: string[] = [];
     await startProxy({
       faults: { drop: 1 },
-      onFrame: (bytes, direction, connection) =>
-        seen.push(`${direction} ${connection.role} ${indexOf(bytes)}`),
+      onFrame: (bytes, direction, connection, fate) =>
+        seen.push(
+          `${direction} ${connection.role} ${indexOf(bytes)} ${fate === 'discarded' ? fate : fate.dropped}`,
+        ),
     });
     const client = await connect();
     client.ws.send(frame(1));
@@ -138,7 +140,14 @@ describe('fault proxy plumbing', () => {
     await waitFor('the upstream frame and text', () => proxy.stats().upstream.text === 1);
     targetSocket().ws.send(frame(2));
     await waitFor('the downstream frame', () => proxy.stats().downstream.seen === 1);
-    expect(seen).toEqual(['upstream executor 1', 'downstream executor 2']);
+    proxy.blackhole(60_000);
+    client.ws.send(frame(3));
+    await waitFor('the blackholed frame', () => proxy.stats().upstream.blackholed === 1);
+    expect(seen).toEqual([
+      'upstream executor 1 true',
+      'downstream executor 2 true',
+      'upstream executor 3 discarded',
+    ]);
     expect(targetSocket().binary).toEqual([]);
     expect(client.binary).toEqual([]);
   });

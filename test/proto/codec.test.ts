@@ -3,7 +3,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame, peekHeader, type RelayFrame } from '../../proto/codec/index.ts';
 import { RelayMessageFrameSchema } from '../../proto/gen/codex/exec_server/relay/v1/relay_pb.ts';
-import { goldenFrames, malformedFrames } from '../fixtures/frames.ts';
+import {
+  framesWithSkippedFields,
+  goldenFrames,
+  malformedFrames,
+  unknownBodyFrame,
+} from '../fixtures/frames.ts';
 import { fromHex, toHex } from '../fixtures/hex.ts';
 
 const uint32 = fc.integer({ min: 0, max: 0xffffffff });
@@ -18,7 +23,7 @@ const frameArb: fc.Arbitrary<RelayFrame> = fc.record({
       case: fc.constant('data' as const),
       value: fc
         .record({
-          seq: fc.integer({ min: 1, max: 0xfffffffe }),
+          seq: fc.integer({ min: 0, max: 0xfffffffe }),
           count: fc.integer({ min: 1, max: 1000 }),
           payload: fc.uint8Array({ minLength: 1, maxLength: 300 }),
         })
@@ -35,6 +40,10 @@ const frameArb: fc.Arbitrary<RelayFrame> = fc.record({
       value: fc.record({ reason: fc.string({ minLength: 1, maxLength: 60 }) }),
     }),
     fc.constant({ case: 'heartbeat' as const, value: {} }),
+    fc.record({
+      case: fc.constant('handshake' as const),
+      value: fc.record({ payload: fc.uint8Array({ minLength: 1, maxLength: 300 }) }),
+    }),
   ),
 });
 
@@ -120,6 +129,45 @@ describe('relay frame codec', () => {
         }),
         { numRuns: 1000 },
       );
+    });
+  });
+
+  describe('fields relaykit does not know', () => {
+    for (const skipped of framesWithSkippedFields) {
+      it(`skips ${skipped.name}, as proto3 does`, () => {
+        const bytes = fromHex(skipped.hex);
+        const decoded = decodeFrame(bytes);
+        expect(decoded.ok && decoded.value).toEqual(skipped.frame);
+        const peeked = peekHeader(bytes);
+        expect(peeked.ok && peeked.value.kind).toBe(skipped.frame.body.case);
+      });
+    }
+
+    it('decodes trace context written by protobuf-es like the same frame without it', () => {
+      const frame: RelayFrame = {
+        version: 1,
+        streamId: 's-1',
+        ack: 3,
+        ackBits: 0,
+        body: { case: 'ackFrame', value: {} },
+      };
+      const traced = toBinary(
+        RelayMessageFrameSchema,
+        create(RelayMessageFrameSchema, { ...frame, traceparent: '00-abc-def-01', tracestate: 'k=v' }),
+      );
+      expect(traced.length).toBeGreaterThan(encodeFrame(frame).length);
+      const decoded = decodeFrame(traced);
+      expect(decoded.ok && decoded.value).toEqual(frame);
+    });
+
+    it('refuses a frame whose only body it does not know, but reads its header for routing', () => {
+      const bytes = fromHex(unknownBodyFrame.hex);
+      const decoded = decodeFrame(bytes);
+      expect(!decoded.ok && decoded.error.code).toBe('unknown_body');
+      expect(peekHeader(bytes)).toEqual({
+        ok: true,
+        value: { version: 1, streamId: unknownBodyFrame.streamId, kind: 'unknown' },
+      });
     });
   });
 

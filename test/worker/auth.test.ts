@@ -107,12 +107,17 @@ describe('registry API authentication', () => {
     );
   }
 
-  it.each(cases)('$action with $name answers $status $code', async ({ action, token, status, code }) => {
-    const answer = await post(`/cloud/executor/e1/${action}?instance=i1`, await token());
-    expect(answer.status).toBe(status);
-    expect(answer.body.error?.code).toBe(code);
-    expect(answer.body.error?.message).toEqual(expect.any(String));
-  });
+  it.each(cases)(
+    '$action with $name answers $status $code, under both path families',
+    async ({ action, token, status, code }) => {
+      for (const family of ['executor', 'environment']) {
+        const answer = await post(`/cloud/${family}/e1/${action}?instance=i1`, await token());
+        expect(answer.status, family).toBe(status);
+        expect(answer.body.error?.code).toBe(code);
+        expect(answer.body.error?.message).toEqual(expect.any(String));
+      }
+    },
+  );
 
   it('answers register with a ws URL to this deployment carrying the role, instance and a ticket', async () => {
     const token = await worker.mintToken('executor', 'exec_A-1');
@@ -134,10 +139,13 @@ describe('registry API authentication', () => {
     expect(new URL((answer.body as { url: string }).url).searchParams.get('instance')).toBe('from-query');
   });
 
-  it('refuses register without a valid instance with 400 bad_instance', async () => {
+  it('refuses register with an instance that is not 1-256 of [A-Za-z0-9_-] with 400 bad_instance', async () => {
     const token = await worker.mintToken('executor', 'e1');
-    expect((await post('/cloud/executor/e1/register', token)).body.error?.code).toBe('bad_instance');
-    expect((await post('/cloud/executor/e1/register', token, { instance: 'a b' })).status).toBe(400);
+    for (const instance of ['a b', '', 7]) {
+      const answer = await post('/cloud/executor/e1/register', token, { instance });
+      expect(answer.status, String(instance)).toBe(400);
+      expect(answer.body.error?.code).toBe('bad_instance');
+    }
   });
 
   it('answers 400 for executor ids that are empty, too long or have other characters', async () => {

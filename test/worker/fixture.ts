@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { openExecutor, openHarness } from '../../sim/raw/session.ts';
-import type { RelaySocket } from '../../sim/raw/socket.ts';
+import { openRelaySocket, type RelaySocket } from '../../sim/raw/socket.ts';
 import { type StartWorkerOptions, startWorker, type WorkerUnderTest } from '../../sim/worker-runner.ts';
 
 /**
@@ -32,6 +32,10 @@ export function useWorker(options?: StartWorkerOptions) {
     },
     async openExecutor(executorId: string, instance?: string): Promise<RelaySocket> {
       return track(await openExecutor(this.worker, executorId, instance));
+    },
+    /** A socket to a ticket URL the test got from the registry itself. */
+    async openSocket(url: string): Promise<RelaySocket> {
+      return track(await openRelaySocket(url));
     },
     /** Pass the same `token` again to reconnect as the same identity. */
     async openHarness(executorId: string, token?: string): Promise<RelaySocket> {

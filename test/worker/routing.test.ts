@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { dataFrame, resetFrame, resetReason, resumeFrame } from '../../sim/raw/frames.ts';
+import {
+  dataFrame,
+  handshakeFrame,
+  resetFrame,
+  resetReason,
+  resumeFrame,
+  unknownBodyFrame,
+} from '../../sim/raw/frames.ts';
 import { eventually } from '../../sim/raw/session.ts';
 import { useWorker } from './fixture.ts';
 
@@ -225,6 +232,29 @@ describe('routing between one executor and many harness sockets', () => {
     h2.send(resumeFrame(stream));
     expect(await executor.nextFrame()).toEqual(resumeFrame(stream));
     expect((await relay.worker.stats(executorId)).streams).toBe(1);
+  });
+});
+
+describe('routing frames whatever their body', () => {
+  it('routes handshake frames and frames whose body relaykit does not know, both ways, by their header', async () => {
+    const executorId = freshId();
+    const executor = await relay.openExecutor(executorId);
+    const harness = await relay.openHarness(executorId);
+    const stream = randomUUID();
+    const claim = resumeFrame(stream, 0);
+    const handshake = handshakeFrame(stream);
+    const unknownBody = unknownBodyFrame(stream);
+    for (const frame of [claim, handshake, unknownBody]) {
+      harness.send(frame);
+      expect(await executor.nextFrame()).toEqual(frame);
+    }
+    for (const frame of [handshake, unknownBody]) {
+      executor.send(frame);
+      expect(await harness.nextFrame()).toEqual(frame);
+    }
+    const stats = await relay.worker.stats(executorId);
+    expect(stats.frames).toEqual({ harness_to_executor: 3, executor_to_harness: 2 });
+    expect(stats.drops).toEqual({});
   });
 });
 

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file codex/exec_server/relay/v1/relay.proto.
  */
 export const file_codex_exec_server_relay_v1_relay: GenFile = /*@__PURE__*/
-  fileDesc("CiZjb2RleC9leGVjX3NlcnZlci9yZWxheS92MS9yZWxheS5wcm90bxIaY29kZXguZXhlY19zZXJ2ZXIucmVsYXkudjEihQMKEVJlbGF5TWVzc2FnZUZyYW1lEg8KB3ZlcnNpb24YASABKA0SEQoJc3RyZWFtX2lkGAIgASgJEgsKA2FjaxgDIAEoDRIQCghhY2tfYml0cxgEIAEoDRI1CgRkYXRhGAUgASgLMiUuY29kZXguZXhlY19zZXJ2ZXIucmVsYXkudjEuUmVsYXlEYXRhSAASOQoJYWNrX2ZyYW1lGAYgASgLMiQuY29kZXguZXhlY19zZXJ2ZXIucmVsYXkudjEuUmVsYXlBY2tIABI5CgZyZXN1bWUYByABKAsyJy5jb2RleC5leGVjX3NlcnZlci5yZWxheS52MS5SZWxheVJlc3VtZUgAEjcKBXJlc2V0GAggASgLMiYuY29kZXguZXhlY19zZXJ2ZXIucmVsYXkudjEuUmVsYXlSZXNldEgAEj8KCWhlYXJ0YmVhdBgJIAEoCzIqLmNvZGV4LmV4ZWNfc2VydmVyLnJlbGF5LnYxLlJlbGF5SGVhcnRiZWF0SABCBgoEYm9keSJXCglSZWxheURhdGESCwoDc2VxGAEgASgNEhUKDXNlZ21lbnRfaW5kZXgYAiABKA0SFQoNc2VnbWVudF9jb3VudBgDIAEoDRIPCgdwYXlsb2FkGAQgASgMIgoKCFJlbGF5QWNrIh8KC1JlbGF5UmVzdW1lEhAKCG5leHRfc2VxGAEgASgNIhwKClJlbGF5UmVzZXQSDgoGcmVhc29uGAEgASgJIhAKDlJlbGF5SGVhcnRiZWF0YgZwcm90bzM");
+  fileDesc("CiZjb2RleC9leGVjX3NlcnZlci9yZWxheS92MS9yZWxheS5wcm90bxIaY29kZXguZXhlY19zZXJ2ZXIucmVsYXkudjEimAQKEVJlbGF5TWVzc2FnZUZyYW1lEg8KB3ZlcnNpb24YASABKA0SEQoJc3RyZWFtX2lkGAIgASgJEgsKA2FjaxgDIAEoDRIQCghhY2tfYml0cxgEIAEoDRI1CgRkYXRhGAUgASgLMiUuY29kZXguZXhlY19zZXJ2ZXIucmVsYXkudjEuUmVsYXlEYXRhSAASOQoJYWNrX2ZyYW1lGAYgASgLMiQuY29kZXguZXhlY19zZXJ2ZXIucmVsYXkudjEuUmVsYXlBY2tIABI5CgZyZXN1bWUYByABKAsyJy5jb2RleC5leGVjX3NlcnZlci5yZWxheS52MS5SZWxheVJlc3VtZUgAEjcKBXJlc2V0GAggASgLMiYuY29kZXguZXhlY19zZXJ2ZXIucmVsYXkudjEuUmVsYXlSZXNldEgAEj8KCWhlYXJ0YmVhdBgJIAEoCzIqLmNvZGV4LmV4ZWNfc2VydmVyLnJlbGF5LnYxLlJlbGF5SGVhcnRiZWF0SAASPwoJaGFuZHNoYWtlGAogASgLMiouY29kZXguZXhlY19zZXJ2ZXIucmVsYXkudjEuUmVsYXlIYW5kc2hha2VIABIYCgt0cmFjZXBhcmVudBgLIAEoCUgBiAEBEhcKCnRyYWNlc3RhdGUYDCABKAlIAogBAUIGCgRib2R5Qg4KDF90cmFjZXBhcmVudEINCgtfdHJhY2VzdGF0ZSJXCglSZWxheURhdGESCwoDc2VxGAEgASgNEhUKDXNlZ21lbnRfaW5kZXgYAiABKA0SFQoNc2VnbWVudF9jb3VudBgDIAEoDRIPCgdwYXlsb2FkGAQgASgMIgoKCFJlbGF5QWNrIh8KC1JlbGF5UmVzdW1lEhAKCG5leHRfc2VxGAEgASgNIhwKClJlbGF5UmVzZXQSDgoGcmVhc29uGAEgASgJIhAKDlJlbGF5SGVhcnRiZWF0IiEKDlJlbGF5SGFuZHNoYWtlEg8KB3BheWxvYWQYASABKAxiBnByb3RvMw");
 
 /**
  * @generated from message codex.exec_server.relay.v1.RelayMessageFrame
@@ -69,7 +69,23 @@ export type RelayMessageFrame = Message<"codex.exec_server.relay.v1.RelayMessage
      */
     value: RelayHeartbeat;
     case: "heartbeat";
+  } | {
+    /**
+     * @generated from field: codex.exec_server.relay.v1.RelayHandshake handshake = 10;
+     */
+    value: RelayHandshake;
+    case: "handshake";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * @generated from field: optional string traceparent = 11;
+   */
+  traceparent?: string | undefined;
+
+  /**
+   * @generated from field: optional string tracestate = 12;
+   */
+  tracestate?: string | undefined;
 };
 
 /**
@@ -170,4 +186,21 @@ export type RelayHeartbeat = Message<"codex.exec_server.relay.v1.RelayHeartbeat"
  */
 export const RelayHeartbeatSchema: GenMessage<RelayHeartbeat> = /*@__PURE__*/
   messageDesc(file_codex_exec_server_relay_v1_relay, 5);
+
+/**
+ * @generated from message codex.exec_server.relay.v1.RelayHandshake
+ */
+export type RelayHandshake = Message<"codex.exec_server.relay.v1.RelayHandshake"> & {
+  /**
+   * @generated from field: bytes payload = 1;
+   */
+  payload: Uint8Array;
+};
+
+/**
+ * Describes the message codex.exec_server.relay.v1.RelayHandshake.
+ * Use `create(RelayHandshakeSchema)` to create a new message.
+ */
+export const RelayHandshakeSchema: GenMessage<RelayHandshake> = /*@__PURE__*/
+  messageDesc(file_codex_exec_server_relay_v1_relay, 6);
 

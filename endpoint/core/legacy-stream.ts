@@ -1,0 +1,184 @@
+import {
+  encodeFrame,
+  encodeReset,
+  MAX_FRAME_BYTES,
+  RELAY_FRAME_VERSION,
+  type RelayFrame,
+  type RelayFrameBody,
+} from '../../proto/codec/index.ts';
+import { ResetReason } from '../../proto/reset-reasons.ts';
+import { MessageTooLargeError, StreamClosedError } from './errors.ts';
+import { type StreamOutput, type StreamState, TransitionNotes } from './events.ts';
+import type { StreamCore } from './stream-core.ts';
+
+export interface LegacyStreamOptions {
+  /** Whether the physical link is up when the stream is created. */
+  linkUp: boolean;
+  /** True on the accepting side, where the peer's first data frame opened the stream. */
+  accepted: boolean;
+}
+
+/** Data seqs wrap here, as upstream's `u32::wrapping_add`. */
+const SEQ_SPACE = 2 ** 32;
+
+/**
+ * One `stream_id` of upstream's legacy cleartext relay (DESIGN.md §3), pure
+ * like ReliableStream. Every data frame is one whole message, delivered as it
+ * arrives (no ordering, no duplicate suppression: the peer never resends);
+ * outgoing messages are one frame each, seq 0, 1, 2… with `ack` 0 and
+ * `ack_bits` 0, never segmented, never resent. Acks, resumes, heartbeats and
+ * handshakes are ignored; invalid frames are dropped unanswered. There is no
+ * resume: once the stream has been on a link, losing it ends the stream.
+ *
+ * The opening side first sends `resume{next_seq: 0}`, which claims the stream
+ * at the rendezvous, as upstream's legacy harness does; messages sent before
+ * the stream's first link wait for it.
+ */
+export class LegacyStream implements StreamCore {
+  readonly kind = 'legacy';
+  readonly streamId: string;
+  #out: StreamOutput = { frames: [], messages: [], events: [] };
+  #resetReason: string | undefined;
+  #nextSeq = 0;
+  #linkUp: boolean;
+  /** The stream has been on a link: claimed by our resume, or opened by the peer's data. */
+  #started: boolean;
+  /** The socket is backed up: nothing here bounds what we queue but the socket. */
+  #congested = false;
+  #paused = false;
+  /** Frames encoded before the stream first had a link, in order. */
+  #unsent: Uint8Array[] = [];
+  /** Messages received during a receive pause: a legacy peer cannot be asked to hold back. */
+  #held: Uint8Array[] = [];
+  readonly #notes: TransitionNotes;
+
+  constructor(streamId: string, options: LegacyStreamOptions) {
+    this.streamId = streamId;
+    this.#linkUp = options.linkUp;
+    this.#started = options.accepted;
+    this.#notes = new TransitionNotes(this.state);
+    if (!this.#started && this.#linkUp) this.#start();
+  }
+
+  get state(): StreamState {
+    if (this.#resetReason !== undefined) return 'reset';
+    return this.#started && this.#linkUp ? 'open' : 'suspended';
+  }
+
+  get reason(): string | undefined {
+    return this.#resetReason;
+  }
+
+  get writable(): boolean {
+    return this.state === 'open' && !this.#congested;
+  }
+
+  /**
+   * Sends one message as one data frame. A message whose frame would exceed
+   * the relay's frame limit is refused (MessageTooLargeError): the legacy
+   * relay never segments.
+   */
+  send(message: Uint8Array): boolean {
+    if (this.#resetReason !== undefined) throw new StreamClosedError(this.streamId, this.#resetReason);
+    const frame = this.#encode({
+      case: 'data',
+      value: { seq: this.#nextSeq, segmentIndex: 0, segmentCount: 1, payload: message },
+    });
+    if (frame.length > MAX_FRAME_BYTES) {
+      throw new MessageTooLargeError(message.length, MAX_FRAME_BYTES - (frame.length - message.length));
+    }
+    this.#nextSeq = (this.#nextSeq + 1) % SEQ_SPACE;
+    if (this.#started) this.#out.frames.push(frame);
+    else this.#unsent.push(frame);
+    this.#noteChanges();
+    return this.writable;
+  }
+
+  receive(frame: RelayFrame): void {
+    if (this.#resetReason !== undefined) return;
+    const body = frame.body;
+    if (body.case === 'reset') {
+      this.#terminate(body.value.reason, true);
+    } else if (body.case === 'data' && body.value.segmentCount === 1) {
+      // seq, ack and ack_bits mean nothing here; a segmented frame is dropped, as upstream does.
+      if (this.#paused) this.#held.push(body.value.payload);
+      else this.#out.messages.push(body.value.payload);
+    }
+  }
+
+  /** Upstream's legacy relay drops an invalid frame without answering it. */
+  protocolError(): void {}
+
+  /** Holds delivery (not the peer, which no legacy frame can slow down) until `resumeReceiving`. */
+  pauseReceiving(): void {
+    this.#paused = true;
+  }
+
+  resumeReceiving(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    for (const message of this.#held) this.#out.messages.push(message);
+    this.#held = [];
+  }
+
+  /** Nothing is ever due: no acks, no resends, no heartbeats. */
+  tick(): void {}
+
+  linkLost(): void {
+    if (this.#resetReason !== undefined) return;
+    this.#linkUp = false;
+    if (this.#started) this.#terminate(ResetReason.ConnectionLost, false);
+    else this.#noteChanges();
+  }
+
+  linkRestored(): void {
+    if (this.#resetReason !== undefined) return;
+    this.#linkUp = true;
+    if (!this.#started) this.#start();
+    this.#noteChanges();
+  }
+
+  linkCongested(congested: boolean): void {
+    this.#congested = congested;
+    this.#noteChanges();
+  }
+
+  reset(reason: string): void {
+    if (this.#resetReason !== undefined) return;
+    if (this.#started && this.#linkUp) this.#out.frames.push(encodeReset(this.streamId, reason));
+    this.#terminate(reason, false);
+  }
+
+  nextDeadline(): number | undefined {
+    return undefined;
+  }
+
+  drain(): StreamOutput {
+    const out = this.#out;
+    this.#out = { frames: [], messages: [], events: [] };
+    return out;
+  }
+
+  #start(): void {
+    this.#started = true;
+    this.#out.frames.push(this.#encode({ case: 'resume', value: { nextSeq: 0 } }));
+    for (const frame of this.#unsent) this.#out.frames.push(frame);
+    this.#unsent = [];
+  }
+
+  #encode(body: RelayFrameBody): Uint8Array {
+    return encodeFrame({ version: RELAY_FRAME_VERSION, streamId: this.streamId, ack: 0, ackBits: 0, body });
+  }
+
+  #terminate(reason: string, byPeer: boolean): void {
+    this.#resetReason = reason;
+    this.#unsent = [];
+    this.#held = [];
+    this.#out.events.push({ type: 'reset', reason, byPeer });
+    this.#noteChanges();
+  }
+
+  #noteChanges(): void {
+    this.#notes.note(this.state, this.writable, this.#out.events);
+  }
+}
