@@ -51,9 +51,11 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
   };
 
   const sessions = await createSessionTable(logger, options);
+  const { maxMessageBytes, maxMessageSegments, maxReassemblyBytes } = sessions.limits;
   const endpoint = connectRelay({
+    maxReassemblyBytes,
     ...options.relay,
-    stream: { maxMessageBytes: sessions.limits.maxMessageBytes, ...options.relay?.stream },
+    stream: { maxMessageBytes, maxMessageSegments, ...options.relay?.stream },
     resolveUrl,
     role: 'executor',
     logger: logger.child({ part: 'relay' }),

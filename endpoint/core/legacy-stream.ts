@@ -6,9 +6,10 @@ import {
   type RelayFrame,
   type RelayFrameBody,
 } from '../../proto/codec/index.ts';
-import { ResetReason } from '../../proto/reset-reasons.ts';
+import { protocolErrorReason, ResetReason } from '../../proto/reset-reasons.ts';
 import { MessageTooLargeError, StreamClosedError } from './errors.ts';
 import { type StreamOutput, type StreamState, TransitionNotes } from './events.ts';
+import { ReassemblyBudget } from './reassembly-budget.ts';
 import type { StreamCore } from './stream-core.ts';
 
 export interface LegacyStreamOptions {
@@ -16,6 +17,8 @@ export interface LegacyStreamOptions {
   linkUp: boolean;
   /** True on the accepting side, where the peer's first data frame opened the stream. */
   accepted: boolean;
+  /** What messages held during a receive pause may take, shared with other streams (default: unbounded). */
+  budget?: ReassemblyBudget;
 }
 
 /** Data seqs wrap here, as upstream's `u32::wrapping_add`. */
@@ -50,10 +53,13 @@ export class LegacyStream implements StreamCore {
   #unsent: Uint8Array[] = [];
   /** Messages received during a receive pause: a legacy peer cannot be asked to hold back. */
   #held: Uint8Array[] = [];
+  #heldBytes = 0;
+  readonly #budget: ReassemblyBudget;
   readonly #notes: TransitionNotes;
 
   constructor(streamId: string, options: LegacyStreamOptions) {
     this.streamId = streamId;
+    this.#budget = options.budget ?? new ReassemblyBudget();
     this.#linkUp = options.linkUp;
     this.#started = options.accepted;
     this.#notes = new TransitionNotes(this.state);
@@ -101,8 +107,11 @@ export class LegacyStream implements StreamCore {
       this.#terminate(body.value.reason, true);
     } else if (body.case === 'data' && body.value.segmentCount === 1) {
       // seq, ack and ack_bits mean nothing here; a segmented frame is dropped, as upstream does.
-      if (this.#paused) this.#held.push(body.value.payload);
-      else this.#out.messages.push(body.value.payload);
+      if (!this.#paused) this.#out.messages.push(body.value.payload);
+      else if (this.#budget.hold(body.value.payload.length)) {
+        this.#held.push(body.value.payload);
+        this.#heldBytes += body.value.payload.length;
+      } else this.reset(protocolErrorReason('reassembly_limit'));
     }
   }
 
@@ -118,7 +127,7 @@ export class LegacyStream implements StreamCore {
     if (!this.#paused) return;
     this.#paused = false;
     for (const message of this.#held) this.#out.messages.push(message);
-    this.#held = [];
+    this.#letGoOfHeld();
   }
 
   /** Nothing is ever due: no acks, no resends, no heartbeats. */
@@ -173,9 +182,15 @@ export class LegacyStream implements StreamCore {
   #terminate(reason: string, byPeer: boolean): void {
     this.#resetReason = reason;
     this.#unsent = [];
-    this.#held = [];
+    this.#letGoOfHeld();
     this.#out.events.push({ type: 'reset', reason, byPeer });
     this.#noteChanges();
+  }
+
+  #letGoOfHeld(): void {
+    this.#budget.letGo(this.#heldBytes, this.#held.length);
+    this.#held = [];
+    this.#heldBytes = 0;
   }
 
   #noteChanges(): void {

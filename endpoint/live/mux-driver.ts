@@ -14,6 +14,7 @@ export interface MuxDriverOptions {
   accept: boolean;
   clock: Clock;
   maxStreams?: number;
+  maxReassemblyBytes?: number;
   stream?: Partial<StreamConfig>;
   logger?: RelayLogger;
 }
@@ -45,10 +46,8 @@ export class MuxDriver implements StreamHost {
   #flushAgain = false;
 
   constructor(options: MuxDriverOptions) {
-    this.#mux = new StreamMux(
-      { accept: options.accept, maxStreams: options.maxStreams, stream: options.stream },
-      false,
-    );
+    const { accept, maxStreams, maxReassemblyBytes, stream } = options;
+    this.#mux = new StreamMux({ accept, maxStreams, maxReassemblyBytes, stream }, false);
     this.#logger = options.logger;
     this.#clock = options.clock;
   }

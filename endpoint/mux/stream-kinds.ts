@@ -2,6 +2,7 @@ import type { RelayFrameBody } from '../../proto/codec/index.ts';
 import { ResetReason } from '../../proto/reset-reasons.ts';
 import { ACK_WINDOW, type StreamConfig } from '../core/config.ts';
 import { LegacyStream } from '../core/legacy-stream.ts';
+import type { ReassemblyBudget } from '../core/reassembly-budget.ts';
 import { ReliableStream } from '../core/reliable-stream.ts';
 import type { StreamCore, StreamKind } from '../core/stream-core.ts';
 
@@ -48,6 +49,8 @@ export interface NewStream {
   linkUp: boolean;
   /** Opened by the peer's frame (accepting side) rather than by this side. */
   accepted: boolean;
+  /** Shared by every stream of the mux. */
+  budget: ReassemblyBudget;
 }
 
 /** A new stream of `kind`. */
@@ -57,8 +60,13 @@ export function createStream(kind: StreamKind, stream: NewStream): StreamCore {
       return new ReliableStream(stream.streamId, stream.config, stream.now, {
         linkUp: stream.linkUp,
         heardFromPeer: stream.accepted,
+        budget: stream.budget,
       });
     case 'legacy':
-      return new LegacyStream(stream.streamId, { linkUp: stream.linkUp, accepted: stream.accepted });
+      return new LegacyStream(stream.streamId, {
+        linkUp: stream.linkUp,
+        accepted: stream.accepted,
+        budget: stream.budget,
+      });
   }
 }

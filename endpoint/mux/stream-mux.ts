@@ -2,6 +2,7 @@ import { decodeFrame, encodeReset, peekHeader, type RelayFrame } from '../../pro
 import { ResetReason } from '../../proto/reset-reasons.ts';
 import { resolveStreamConfig, type StreamConfig } from '../core/config.ts';
 import type { StreamEvent } from '../core/events.ts';
+import { ReassemblyBudget } from '../core/reassembly-budget.ts';
 import type { ReliableStream } from '../core/reliable-stream.ts';
 import type { StreamCore, StreamKind } from '../core/stream-core.ts';
 import { classifyOpening, createStream } from './stream-kinds.ts';
@@ -14,6 +15,8 @@ export interface StreamMuxOptions {
   stream?: Partial<StreamConfig>;
   /** How many ended stream ids are remembered to answer late frames (default 1024). */
   tombstones?: number;
+  /** Bytes all streams together may hold for messages not yet delivered (default: unbounded); past it, the stream that asks for more resets. */
+  maxReassemblyBytes?: number;
 }
 
 export interface MuxStreamOutput {
@@ -57,6 +60,7 @@ export class StreamMux {
   readonly #accept: boolean;
   readonly #maxStreams: number;
   readonly #tombstoneLimit: number;
+  readonly #budget: ReassemblyBudget;
   readonly #streams = new Map<string, StreamCore>();
   /** Ended streams, oldest first. */
   readonly #ended = new Map<string, Tombstone>();
@@ -72,12 +76,18 @@ export class StreamMux {
     this.#accept = options.accept;
     this.#maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
     this.#tombstoneLimit = options.tombstones ?? 1024;
+    this.#budget = new ReassemblyBudget(options.maxReassemblyBytes);
     this.config = resolveStreamConfig(options.stream);
     this.#linkUp = linkUp;
   }
 
   get size(): number {
     return this.#streams.size;
+  }
+
+  /** Bytes the streams hold for messages not yet delivered (their overhead counted). */
+  get reassemblyBytes(): number {
+    return this.#budget.used;
   }
 
   get(streamId: string): StreamCore | undefined {
@@ -211,7 +221,14 @@ export class StreamMux {
   }
 
   #add(kind: StreamKind, streamId: string, now: number, accepted: boolean): StreamCore {
-    const stream = createStream(kind, { streamId, config: this.config, now, linkUp: this.#linkUp, accepted });
+    const stream = createStream(kind, {
+      streamId,
+      config: this.config,
+      now,
+      linkUp: this.#linkUp,
+      accepted,
+      budget: this.#budget,
+    });
     if (this.#linkCongested) stream.linkCongested(true);
     this.#streams.set(streamId, stream);
     return stream;

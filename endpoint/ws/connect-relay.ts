@@ -25,6 +25,8 @@ export interface ConnectRelayOptions {
   legacy?: boolean;
   stream?: Partial<StreamConfig>;
   maxStreams?: number;
+  /** Bytes all streams together may hold for messages not yet delivered (default: unbounded). */
+  maxReassemblyBytes?: number;
   keepalive?: Partial<KeepaliveOptions>;
   backoff?: Partial<BackoffOptions>;
   logger?: RelayLogger;
@@ -62,6 +64,7 @@ class ReconnectingEndpoint implements RelayEndpoint {
       accept: options.role === 'executor',
       clock: this.#clock,
       maxStreams: options.maxStreams,
+      maxReassemblyBytes: options.maxReassemblyBytes,
       stream: options.stream,
       logger: options.logger,
     });
