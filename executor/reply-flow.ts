@@ -3,7 +3,7 @@ import type { ByteBudget } from './byte-budget.ts';
 import { internalError } from './rpc-error.ts';
 
 /** How long a large answer waits for room before it is refused. */
-export const REPLY_WAIT_MS = 30_000;
+const REPLY_WAIT_MS = 30_000;
 
 /** Room taken for one large answer; `send` gives it back. */
 export interface Reservation {
@@ -52,10 +52,12 @@ export class ReplyFlow {
     });
     const deadline = AbortSignal.any([this.#ended.signal, AbortSignal.timeout(REPLY_WAIT_MS)]);
     try {
-      await within(previous, deadline);
+      await within(previous, deadline, () =>
+        this.#gaveUp(`the answers before it were not taken within ${REPLY_WAIT_MS} ms`),
+      );
       await this.#writable(deadline);
       if (!(await this.#budget.take(bytes, deadline))) {
-        throw internalError(
+        throw this.#gaveUp(
           `the executor is holding ${this.#budget.used} bytes of answers for send windows (max-pending-reply-bytes-total ${this.#budget.limit}); try again later`,
         );
       }
@@ -105,6 +107,13 @@ export class ReplyFlow {
     }
   }
 
+  /** The error of a large answer that found no room: `why`, unless the connection ended meanwhile. */
+  #gaveUp(why: string): Error {
+    return internalError(
+      this.#ended.signal.aborted ? 'the connection ended before the answer was made' : why,
+    );
+  }
+
   #writable(signal: AbortSignal): Promise<void> {
     if (this.#transport.writable) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -116,7 +125,7 @@ export class ReplyFlow {
       const giveUp = () => {
         stop();
         reject(
-          internalError(`the connection took no answers for ${REPLY_WAIT_MS} ms; the answer was not made`),
+          this.#gaveUp(`the connection took no answers for ${REPLY_WAIT_MS} ms; the answer was not made`),
         );
       };
       signal.addEventListener('abort', giveUp, { once: true });
@@ -124,11 +133,10 @@ export class ReplyFlow {
   }
 }
 
-/** `promise`, or a clear error once `signal` aborts first. */
-function within(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+/** `promise`, or the error `failure` makes once `signal` aborts first. */
+function within(promise: Promise<void>, signal: AbortSignal, failure: () => Error): Promise<void> {
   return new Promise((resolve, reject) => {
-    const fail = () =>
-      reject(internalError(`the answers before it were not taken within ${REPLY_WAIT_MS} ms`));
+    const fail = () => reject(failure());
     if (signal.aborted) return fail();
     signal.addEventListener('abort', fail, { once: true });
     promise.then(() => {

@@ -43,8 +43,8 @@ export class Session {
   readonly files = new FileHandles();
   readonly #options: SessionOptions;
   readonly #processes = new Map<string, ManagedProcess>();
-  /** Closed processes whose id was taken again: what they left running ends with the session. */
-  readonly #replaced: ManagedProcess[] = [];
+  /** Trees of closed processes whose id was taken again, still running something: they end with the session. */
+  readonly #leftovers = new Set<ProcessTree>();
   /** Output bytes produced while detached, per process. */
   readonly #undelivered = new Map<ManagedProcess, number>();
   readonly #starting = new Set<string>();
@@ -112,7 +112,7 @@ export class Session {
         this.#onProcessEvent(p, e),
       );
       const previous = this.#processes.get(processId);
-      if (previous) this.#replaced.push(previous);
+      if (previous) this.#keepUntilEnd(previous.tree);
       this.#processes.set(processId, proc);
       this.#options.logger.info(
         { sessionId: this.id, processId, pid: proc.pid, tty: params.tty },
@@ -139,7 +139,18 @@ export class Session {
     this.#ended = true;
     this.#endedSignal.abort();
     this.files.closeAll();
-    await Promise.all([...this.#processes.values(), ...this.#replaced].map((proc) => proc.kill()));
+    await Promise.all([
+      ...[...this.#processes.values()].map((proc) => proc.kill()),
+      ...[...this.#leftovers].map((tree) => tree.kill()),
+    ]);
+  }
+
+  #keepUntilEnd(tree: ProcessTree): void {
+    void tree.release().then((released) => {
+      if (released) return;
+      if (this.#ended) void tree.kill();
+      else this.#leftovers.add(tree);
+    });
   }
 
   #onProcessEvent(proc: ManagedProcess, event: ProcessEvent): void {

@@ -3,7 +3,7 @@ import { descendantsAndGroup, groupAlive, pidsWithEnvironment, signalPid, startT
 import type { Containment, ProcessTree } from './process-tree.ts';
 
 /** The environment variable that marks every process of a tree in process-group mode. */
-export const TREE_VARIABLE = 'RELAYKIT_PROCESS_TREE';
+const TREE_VARIABLE = 'RELAYKIT_PROCESS_TREE';
 const onLinux = process.platform === 'linux';
 
 /** Every live process of the trees whose marker starts with `markerPrefix`, plus `pgid`'s group where given. */

@@ -100,6 +100,10 @@ export class ManagedProcess {
   get pid(): number {
     return this.#driver.pid;
   }
+  /** The process and everything it started. */
+  get tree(): ProcessTree {
+    return this.#tree;
+  }
   get running(): boolean {
     return this.#exited === null;
   }

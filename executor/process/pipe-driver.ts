@@ -10,7 +10,7 @@ import { osReason, SpawnError } from './spawn-checks.ts';
  * descendants: then `exited` is reported, and once the pipes have been read
  * (not paused) for this long again they are let go so `closed` follows.
  */
-export const DESCENDANT_GRACE_MS = 1000;
+const DESCENDANT_GRACE_MS = 1000;
 
 /** A process on pipes (tty: false), in its own process group. */
 export class PipeDriver extends DriverListeners implements ProcessDriver {

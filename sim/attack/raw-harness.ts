@@ -45,14 +45,14 @@ export async function rawSession(target: RendezvousTarget): Promise<RawSession> 
  */
 export class UnackingStream {
   readonly streamId = randomUUID();
-  readonly socket: RelaySocket;
+  readonly #socket: RelaySocket;
   #seq = 0;
   /** The executor's cumulative ack of this stream's data. */
   #acked = 0;
   #resetReason: string | undefined;
 
   private constructor(socket: RelaySocket) {
-    this.socket = socket;
+    this.#socket = socket;
     socket.ws.on('message', (data: Buffer) => {
       const decoded = decodeFrame(new Uint8Array(data));
       if (!decoded.ok || decoded.value.streamId !== this.streamId) return;
@@ -80,7 +80,7 @@ export class UnackingStream {
 
   /** Sends segment `index` of a message of `count` segments (whether the others ever come is up to the caller). */
   sendSegment(index: number, count: number, payload: Uint8Array): void {
-    this.socket.send(
+    this.#socket.send(
       encodeFrame({
         version: 1,
         streamId: this.streamId,
@@ -106,6 +106,6 @@ export class UnackingStream {
   }
 
   close(): Promise<unknown> {
-    return this.socket.close();
+    return this.#socket.close();
   }
 }

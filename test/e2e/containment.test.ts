@@ -44,6 +44,14 @@ const executorArgs = (mode: string) => [
   '1000',
 ];
 
+/** `sh -c` that starts an escaped child (its own session) carrying the marker, then runs `then`. */
+const escaping = (marker: string, then: string) => [
+  'sh',
+  '-c',
+  `setsid sh -c 'sleep 600; : ${marker}' & ${then}`,
+  marker,
+];
+
 const noneLeft = (marker: string) =>
   pollUntil('every process of the run to end', async () => (await processesWithMarker(marker)).length === 0);
 
@@ -52,12 +60,7 @@ describe.each(MODES)('%s containment', (mode) => {
     stack = await startStack({ seed, executorArgs: executorArgs(mode) });
     const marker = stack.marker;
     const client = await stack.harness();
-    const handle = await client.exec([
-      'sh',
-      '-c',
-      `setsid sh -c 'sleep 600; : ${marker}' & sleep 600`,
-      marker,
-    ]);
+    const handle = await client.exec(escaping(marker, 'sleep 600'));
     await pollUntil('the escaped child', async () => (await processesWithMarker(marker)).length === 2);
     expect(await handle.terminate()).toBe(true);
     expect(await handle.wait()).toEqual({ exitCode: 143, signal: 'SIGTERM' });
@@ -69,12 +72,7 @@ describe.each(MODES)('%s containment', (mode) => {
     const marker = stack.marker;
     const client = await stack.harness();
     // Were `closed` to wait for the escaped child, this would take ten minutes.
-    const run = await client.run([
-      'sh',
-      '-c',
-      `setsid sh -c 'sleep 600; : ${marker}' & echo hi; exit 4`,
-      marker,
-    ]);
+    const run = await client.run(escaping(marker, 'echo hi; exit 4'));
     expect(run.exitCode).toBe(4);
     expect(Buffer.from(run.stdout).toString()).toBe('hi\n');
     expect(await processesWithMarker(marker)).toHaveLength(1);
@@ -87,7 +85,7 @@ describe.each(MODES)('%s containment', (mode) => {
     const marker = stack.marker;
     const client = await stack.harness();
     await client.exec(['sh', '-c', 'sleep 600', marker]);
-    await client.exec(['sh', '-c', `setsid sh -c 'sleep 600; : ${marker}' & sleep 600`, marker]);
+    await client.exec(escaping(marker, 'sleep 600'));
     await pollUntil('three processes', async () => (await processesWithMarker(marker)).length === 3);
     process.kill(stack.executor.pid, 'SIGKILL');
     await pollUntil('the executor to be gone', () => stack?.executor.exitStatus() === 'SIGKILL');

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from '../../faults/index.ts';
 import { connect, type HarnessClient } from '../../harness/index.ts';
 import { emitPayloadArgv, payloadSha256 } from '../../sim/payload.ts';
+import { pollUntil } from '../../sim/poll.ts';
+import { processesWithMarker } from '../../sim/processes.ts';
 import {
   FAST_EXECUTOR_ARGS,
   FAST_HARNESS_RECONNECT,
@@ -14,6 +16,14 @@ const seed = suiteSeed();
 printSeedOnFailure(seed);
 
 const BYTES = 2 * 1024 * 1024;
+/**
+ * A harness whose last frames never arrive (its reset among them) is heard
+ * of no more: its stream falls silent after three heartbeats and its session
+ * ends a TTL later, with its processes.
+ */
+const HEARTBEAT_MS = 500;
+const SESSION_TTL_MS = 2000;
+const RELAY = { ...FAST_HARNESS_RELAY, stream: { ...FAST_HARNESS_RELAY.stream, heartbeatMs: HEARTBEAT_MS } };
 
 let stack: Stack | undefined;
 let side: FaultProxy | undefined;
@@ -33,7 +43,13 @@ afterEach(async () => {
 async function stackWithVictim(): Promise<{ live: Stack; victim: HarnessClient; others: HarnessClient[] }> {
   const live = await startRecordedStack({
     seed,
-    executorArgs: [...FAST_EXECUTOR_ARGS, '--session-ttl-ms', '2000'],
+    executorArgs: [
+      ...FAST_EXECUTOR_ARGS,
+      '--session-ttl-ms',
+      String(SESSION_TTL_MS),
+      '--heartbeat-ms',
+      String(HEARTBEAT_MS),
+    ],
   });
   stack = live;
   side = await startFaultProxy({ target: live.worker.url, seed: seed ^ 0x5eed });
@@ -41,12 +57,22 @@ async function stackWithVictim(): Promise<{ live: Stack; victim: HarnessClient; 
     registryUrl: side.httpUrl,
     executorId: live.executorId,
     token: await live.harnessToken(),
-    relay: FAST_HARNESS_RELAY,
+    relay: RELAY,
     reconnect: FAST_HARNESS_RECONNECT,
   });
-  const others = [await live.harness(), await live.harness()];
+  const others = [await live.harness({ relay: RELAY }), await live.harness({ relay: RELAY })];
   return { live, victim, others };
 }
+
+/** Starts a process on `victim` that would run for ten minutes; resolves once it runs. */
+async function longVictimProcess(victim: HarnessClient, marker: string): Promise<void> {
+  await victim.exec(['sh', '-c', 'sleep 600', marker]);
+  await pollUntil('the victim process', async () => (await processesWithMarker(marker)).length === 1);
+}
+
+/** The victim's processes end once the executor gives its session up (bounded by heartbeats and the TTL). */
+const victimProcessesEnded = (marker: string) =>
+  pollUntil('the victim processes to end', async () => (await processesWithMarker(marker)).length === 0);
 
 describe('corrupted frames on one harness socket', () => {
   it('recovers by retransmission when frames are truncated, other streams untouched', async () => {
@@ -70,13 +96,15 @@ describe('corrupted frames on one harness socket', () => {
     timeout: 120_000,
   }, async () => {
     const { live, victim, others } = await stackWithVictim();
+    const victimMarker = `${live.marker}-victim`;
+    await longVictimProcess(victim, victimMarker);
     (side as FaultProxy).setFaults('both', { corrupt: 0.05 });
     // The relay frame has no checksum (upstream wire format): a flip inside a
     // payload can reach the application unnoticed, and a flip in an ack field
     // can stall the stream. So the victim's outcome is recorded, not asserted;
     // what must hold is that the damage stays on its socket.
     const victimRun = (async () => {
-      const handle = await victim.exec(emitPayloadArgv(seed, BYTES, live.marker));
+      const handle = await victim.exec(emitPayloadArgv(seed, BYTES, victimMarker));
       return consume(handle);
     })().then(
       (run) => ({ ok: true as const, exact: run.sha256 === payloadSha256(seed, BYTES) }),
@@ -92,7 +120,20 @@ describe('corrupted frames on one harness socket', () => {
     const flipped = (side as FaultProxy).stats();
     expect(flipped.upstream.corrupted + flipped.downstream.corrupted).toBeGreaterThan(0);
     expect((await live.worker.stats(live.executorId)).sockets.executor).toBe(1);
+    // However the flips left the victim's session, its processes do not outlive it.
+    await victimProcessesEnded(victimMarker);
     await live.noExecutorChildren();
+    expect(live.executor.exitStatus()).toBeNull();
+  });
+
+  it('ends the processes of a harness whose last frames, its reset among them, never arrive', async () => {
+    const { live, victim } = await stackWithVictim();
+    const victimMarker = `${live.marker}-victim`;
+    await longVictimProcess(victim, victimMarker);
+    (side as FaultProxy).setFaults('upstream', { drop: 1 });
+    await victim.close();
+    expect(await processesWithMarker(victimMarker)).toHaveLength(1);
+    await victimProcessesEnded(victimMarker);
     expect(live.executor.exitStatus()).toBeNull();
   });
 });
