@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import { rawBytes } from '../endpoint/index.ts';
 import { CloseCode } from '../proto/close-codes.ts';
 import { messageJson } from './encoded-message.ts';
+import { messageText } from './message-text.ts';
 import type { RpcTransport } from './transport.ts';
 
 /** Above this many bytes queued in the socket, the transport reports itself backed up. */
@@ -46,7 +47,7 @@ export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions =
       ws.close(CloseCode.UnsupportedData, 'text frames only');
       return;
     }
-    const text = rawBytes(data).toString('utf8');
+    const text = messageText(rawBytes(data));
     for (const l of [...messageListeners]) l(text);
   });
   ws.on('close', (code, reason) => finish(reason.length > 0 ? reason.toString() : `closed (${code})`));

@@ -3,7 +3,7 @@ import { afterEach, expect } from 'vitest';
 import type { HarnessClient } from '../../harness/index.ts';
 import type { RendezvousTarget } from '../../registry/index.ts';
 import { inMiB, MiB, underMemoryCeiling } from '../../sim/attack/memory.ts';
-import { startProber } from '../../sim/attack/prober.ts';
+import { type ProbeResult, startProber } from '../../sim/attack/prober.ts';
 import { FAST_EXECUTOR_ARGS, type Stack, startStack } from '../../sim/stack.ts';
 
 /** What the executor's resident memory must stay under through every attack. */
@@ -37,11 +37,17 @@ export async function attackTarget(stack: Stack): Promise<RendezvousTarget> {
 export async function duringFlood<T>(stack: Stack, attack: () => Promise<T>): Promise<T> {
   const bystander: HarnessClient = await stack.harness();
   const prober = startProber(bystander);
-  const { result, peak } = await underMemoryCeiling(stack.executor.pid, RSS_CEILING, attack);
-  console.info(`executor peak resident memory: ${inMiB(peak)}`);
-  const { roundTrips } = await prober.stop();
-  expect(roundTrips).toBeGreaterThan(0);
+  let outcome: { result: T; peak: number };
+  let probed: ProbeResult;
+  try {
+    outcome = await underMemoryCeiling(stack.executor.pid, RSS_CEILING, attack);
+  } finally {
+    probed = await prober.stop();
+  }
+  console.info(`executor peak resident memory: ${inMiB(outcome.peak)}`);
+  expect(probed.error).toBeUndefined();
+  expect(probed.roundTrips).toBeGreaterThan(0);
   const after = await bystander.run(['sh', '-c', 'echo served', stack.marker]);
   expect(Buffer.from(after.stdout).toString()).toBe('served\n');
-  return result;
+  return outcome.result;
 }
