@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../../executor/limits.ts';
 import { connect, type HarnessClient, HarnessConnectError, RpcError } from '../../harness/index.ts';
 import { RpcErrorCode } from '../../proto/rpc/index.ts';
 import { type SpawnedExecutor, spawnLocalExecutor } from './executor-process.ts';
@@ -123,6 +124,12 @@ describe('harness library against a local-mode executor', () => {
     const error = await client.readFile(join(dir, 'a/b/f.bin')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpcError);
     expect((error as RpcError).code).toBe(RpcErrorCode.NotFound);
+  });
+
+  it('reads a file larger than the executor sends at once in blocks', async () => {
+    const bytes = randomBytes(DEFAULT_LIMITS.maxInlineBytes + 1);
+    await writeFile(join(dir, 'large.bin'), bytes);
+    expect((await client.readFile(join(dir, 'large.bin'))).equals(bytes)).toBe(true);
   });
 
   it('describes the executor environment', async () => {
