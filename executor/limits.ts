@@ -3,7 +3,7 @@
  * Each limit has a `relaykit executor` flag of the same name in kebab case.
  */
 export interface ExecutorLimits {
-  /** The largest JSON-RPC message taken or sent, in bytes (a relay message, a local WebSocket frame). */
+  /** The largest JSON-RPC message the executor parses, in bytes (see `readableMessageBytes` for what it reads at all). */
   maxMessageBytes: number;
   /** The most data one answer carries inline as base64: fs/readFile, a buffered http/request body. */
   maxInlineBytes: number;
@@ -34,6 +34,14 @@ export const DEFAULT_LIMITS: Readonly<ExecutorLimits> = {
   maxMessageSegments: 16_384,
 };
 
+/**
+ * The largest message the executor reads whole: twice max-message-bytes, so
+ * that a request over the limit is answered with an error rather than its
+ * stream reset. A relay message or local frame larger than this ends its
+ * stream or connection.
+ */
+export const readableMessageBytes = (limits: ExecutorLimits) => 2 * limits.maxMessageBytes;
+
 /** An answer's envelope around its base64 data, with room to spare. */
 const ENVELOPE_BYTES = 64 * 1024;
 
@@ -51,6 +59,11 @@ export function resolveLimits(overrides: Partial<ExecutorLimits> = {}): Executor
   if (inlineAnswerBytes(limits.maxInlineBytes) > limits.maxMessageBytes) {
     throw new RangeError(
       `maxInlineBytes (${limits.maxInlineBytes}) in base64 must fit in maxMessageBytes (${limits.maxMessageBytes}): at most ${Math.floor((limits.maxMessageBytes - ENVELOPE_BYTES) / 4) * 3}`,
+    );
+  }
+  if (limits.maxReassemblyBytes < readableMessageBytes(limits)) {
+    throw new RangeError(
+      `maxReassemblyBytes (${limits.maxReassemblyBytes}) must hold a message of twice maxMessageBytes (${readableMessageBytes(limits)})`,
     );
   }
   return limits;

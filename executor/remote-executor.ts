@@ -5,6 +5,7 @@ import { ResetReason } from '../proto/reset-reasons.ts';
 import { registerExecutor } from '../registry/index.ts';
 import { streamTransport } from '../rpc/index.ts';
 import { ConnectionProcessor } from './connection-processor.ts';
+import { readableMessageBytes } from './limits.ts';
 import { createSessionTable, type ExecutorTuning } from './local-executor.ts';
 import { warnIfNoPty } from './process/pty-support.ts';
 import type { SessionTable } from './session-table.ts';
@@ -51,11 +52,15 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
   };
 
   const sessions = await createSessionTable(logger, options);
-  const { maxMessageBytes, maxMessageSegments, maxReassemblyBytes } = sessions.limits;
+  const { limits } = sessions;
   const endpoint = connectRelay({
-    maxReassemblyBytes,
+    maxReassemblyBytes: limits.maxReassemblyBytes,
     ...options.relay,
-    stream: { maxMessageBytes, maxMessageSegments, ...options.relay?.stream },
+    stream: {
+      maxMessageBytes: readableMessageBytes(limits),
+      maxMessageSegments: limits.maxMessageSegments,
+      ...options.relay?.stream,
+    },
     resolveUrl,
     role: 'executor',
     logger: logger.child({ part: 'relay' }),

@@ -30,7 +30,7 @@ import { CliError } from '../errors.ts';
 
 /** What each limit bounds, for --help (DESIGN.md §5 has the whole story). */
 const LIMIT_FLAGS: { [K in keyof ExecutorLimits]: string } = {
-  maxMessageBytes: 'largest JSON-RPC message taken or sent, in bytes',
+  maxMessageBytes: 'largest JSON-RPC message parsed (larger: an error; over twice this: not read at all)',
   maxInlineBytes: 'most bytes one answer carries as base64 (fs/readFile, buffered http/request body)',
   maxStdinBytes: "stdin bytes one process was given and hasn't read",
   maxStdinBytesTotal: "stdin bytes processes were given and haven't read, across the executor",

@@ -1,7 +1,8 @@
 /**
  * Bounds on one JSON-RPC message checked in a single linear pass over its
  * text before it is parsed, so that no message can make the parser build
- * millions of values or nest without end.
+ * millions of values or nest without end; and the id of a message too large
+ * to be parsed, so that its refusal can answer the request it was.
  */
 
 /** Upstream's cap: every value counts (the root, each array element, each object member's value), keys do not. */
@@ -14,6 +15,14 @@ const BACKSLASH = 0x5c;
 /** Characters that end a number, `true`, `false` or `null`. */
 const SCALAR_END = new Set([0x2c, 0x5d, 0x7d, 0x3a, 0x20, 0x09, 0x0a, 0x0d]);
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+const isSpace = (c: number) => WHITESPACE.has(c);
+
+function skipSpace(text: string, at: number): number {
+  let i = at;
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  return i;
+}
 
 /** Index of the quote that closes the string opened at `open`, or -1. */
 function stringEnd(text: string, open: number): number {
@@ -40,7 +49,7 @@ export function jsonLimitExceeded(text: string): string | undefined {
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (WHITESPACE.has(c)) continue;
+    if (isSpace(c)) continue;
     if (c === QUOTE) {
       const end = stringEnd(text, i);
       if (end < 0) return undefined;
@@ -67,6 +76,61 @@ export function jsonLimitExceeded(text: string): string | undefined {
     }
     if (values > MAX_JSON_VALUES)
       return `JSON-RPC message exceeds the limit of ${MAX_JSON_VALUES} JSON values`;
+  }
+  return undefined;
+}
+
+/** Index just past the JSON value that starts at `at`, or -1 (well-formed input assumed, as above). */
+function valueEnd(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  if (c === QUOTE) {
+    const end = stringEnd(text, at);
+    return end < 0 ? -1 : end + 1;
+  }
+  if (c !== 0x7b && c !== 0x5b) {
+    let i = at;
+    while (i < text.length && !SCALAR_END.has(text.charCodeAt(i))) i++;
+    return i;
+  }
+  let depth = 0;
+  for (let i = at; i < text.length; i++) {
+    const d = text.charCodeAt(i);
+    if (d === QUOTE) {
+      i = stringEnd(text, i);
+      if (i < 0) return -1;
+    } else if (d === 0x7b || d === 0x5b) depth++;
+    else if ((d === 0x7d || d === 0x5d) && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * The `id` member of a message that is a JSON object, read without parsing
+ * the rest (in a linear pass that skips every other member); undefined when
+ * there is none or it is neither a number nor a string.
+ */
+export function requestIdOf(text: string): number | string | undefined {
+  let i = skipSpace(text, 0);
+  if (text.charCodeAt(i) !== 0x7b) return undefined;
+  for (i = skipSpace(text, i + 1); text.charCodeAt(i) === QUOTE; i = skipSpace(text, i + 1)) {
+    const keyEnd = stringEnd(text, i);
+    if (keyEnd < 0) return undefined;
+    const key = text.slice(i + 1, keyEnd);
+    i = skipSpace(text, keyEnd + 1);
+    if (text.charCodeAt(i) !== 0x3a) return undefined;
+    const start = skipSpace(text, i + 1);
+    const end = valueEnd(text, start);
+    if (end < 0) return undefined;
+    if (key === 'id') {
+      try {
+        const id: unknown = JSON.parse(text.slice(start, end));
+        return typeof id === 'number' || typeof id === 'string' ? id : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    i = skipSpace(text, end);
+    if (text.charCodeAt(i) !== 0x2c) return undefined;
   }
   return undefined;
 }

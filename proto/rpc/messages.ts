@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MALFORMED_REQUEST_ID, RpcErrorCode } from './errors.ts';
-import { jsonLimitExceeded } from './json-limits.ts';
+import { jsonLimitExceeded, requestIdOf } from './json-limits.ts';
 
 /**
  * JSON-RPC envelopes without the `"jsonrpc"` member (accepted if present).
@@ -56,8 +56,8 @@ export type ParsedMessage =
   | { kind: 'response'; message: RpcResponse }
   | { kind: 'invalid'; error: RpcFailure };
 
-function invalid(code: number, message: string): ParsedMessage {
-  return { kind: 'invalid', error: { id: MALFORMED_REQUEST_ID, error: { code, message } } };
+function invalid(code: number, message: string, id: RequestId = MALFORMED_REQUEST_ID): ParsedMessage {
+  return { kind: 'invalid', error: { id, error: { code, message } } };
 }
 
 function strip<T extends { jsonrpc?: unknown; params?: unknown }>(m: T): Omit<T, 'jsonrpc'> {
@@ -80,16 +80,18 @@ function utf8Length(text: string): number {
 
 /**
  * Classifies one inbound JSON-RPC message (text). Malformed input, or a
- * message over `maxBytes` (UTF-8) or the JSON value and nesting limits
- * (checked before parsing), → an error with id -1.
+ * message over the JSON value and nesting limits (checked before parsing),
+ * → an error with id -1. A message over `maxBytes` (UTF-8) is not parsed
+ * either; its error carries the request's id when the id can be read, so
+ * that the request it was is answered.
  */
 export function parseMessage(text: string, maxBytes = Number.POSITIVE_INFINITY): ParsedMessage {
-  // A UTF-8 byte per character at least, three at most: the exact count only when it can matter.
-  const size = text.length * 3 > maxBytes ? utf8Length(text) : text.length;
-  if (size > maxBytes) {
+  // At least a UTF-8 byte per character, at most three: count exactly only when it can matter.
+  if (text.length > maxBytes || (text.length * 3 > maxBytes && utf8Length(text) > maxBytes)) {
     return invalid(
       RpcErrorCode.InvalidRequest,
-      `JSON-RPC message of ${size} bytes exceeds the limit of ${maxBytes} bytes`,
+      `JSON-RPC message exceeds the limit of ${maxBytes} bytes`,
+      requestIdOf(text),
     );
   }
   const overLimit = jsonLimitExceeded(text);

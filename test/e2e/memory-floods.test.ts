@@ -29,14 +29,16 @@ describe('an executor under attack keeps its memory and serves others', () => {
     const stack = await stacks.start();
     const big = join(scratch.path, 'big');
     await writeFile(big, Buffer.alloc(DEFAULT_LIMITS.maxInlineBytes + 1));
-    const attacker = await stack.harness();
+    const attacker = await rawSession(await attackTarget(stack));
+    const readFile = (path: string) => attacker.rpc.request('fs/readFile', { path });
     await duringFlood(stack, async () => {
-      const zero = await failure(attacker.readFile('/dev/zero'));
+      const zero = await failure(readFile('/dev/zero'));
       expect(zero.code).toBe(-32600);
       expect(zero.message).toMatch(/regular files only: \/dev\/zero is a character device; .*fs\/open/);
-      const tooBig = await failure(attacker.readFile(big));
+      const tooBig = await failure(readFile(big));
       expect(tooBig.message).toMatch(/^file is too large to read: limit is \d+ bytes; read it with fs\/open/);
     });
+    await attacker.close();
   });
 
   it('answers a message nested too deep or with too many values with -32600, without parsing it', async () => {
@@ -66,12 +68,20 @@ describe('an executor under attack keeps its memory and serves others', () => {
     await attacker.close();
   });
 
-  it('resets a stream whose message is larger than max-message-bytes', async () => {
+  it('answers a request over max-message-bytes with -32600 for its id, and resets a stream whose message is over twice that', async () => {
     const stack = await stacks.start();
     const attacker = await rawSession(await attackTarget(stack));
     const reset = new Promise<string>((resolve) => attacker.stream.onReset((reason) => resolve(reason)));
+    const tooLarge = Buffer.alloc(DEFAULT_LIMITS.maxMessageBytes + 1, 'A').toString();
     await duringFlood(stack, async () => {
-      attacker.stream.send(Buffer.alloc(DEFAULT_LIMITS.maxMessageBytes + 1, '['));
+      const refused = await failure(
+        attacker.rpc.request('fs/writeFile', { path: join(scratch.path, 'never'), dataBase64: tooLarge }),
+      );
+      expect(refused).toMatchObject({
+        code: -32600,
+        message: `JSON-RPC message exceeds the limit of ${DEFAULT_LIMITS.maxMessageBytes} bytes`,
+      });
+      attacker.stream.send(Buffer.alloc(2 * DEFAULT_LIMITS.maxMessageBytes + 1, '['));
       expect(await reset).toBe('protocol_error:message_too_large');
     });
     await attacker.close();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsonLimitExceeded, MAX_JSON_DEPTH, MAX_JSON_VALUES, parseMessage } from '../../proto/rpc/index.ts';
+import { requestIdOf } from '../../proto/rpc/json-limits.ts';
 
 const array = (values: number) =>
   `[${Array(values - 1)
@@ -31,7 +32,7 @@ describe('JSON-RPC limits checked before parsing', () => {
     expect(jsonLimitExceeded('['.repeat(10_000_000))).toMatch(/nested/);
   });
 
-  it('answers a message over a limit with -32600 and id -1, as a malformed one', () => {
+  it('answers a message over a limit with -32600, with the id of one over the size limit when it can be read', () => {
     expect(parseMessage(array(MAX_JSON_VALUES + 1))).toEqual({
       kind: 'invalid',
       error: {
@@ -41,11 +42,20 @@ describe('JSON-RPC limits checked before parsing', () => {
     });
     expect(parseMessage('{"id":1,"method":"m","params":"ééé"}', 38)).toEqual({
       kind: 'invalid',
-      error: {
-        id: -1,
-        error: { code: -32600, message: 'JSON-RPC message of 39 bytes exceeds the limit of 38 bytes' },
-      },
+      error: { id: 1, error: { code: -32600, message: 'JSON-RPC message exceeds the limit of 38 bytes' } },
     });
     expect(parseMessage('{"id":1,"method":"m"}', 21).kind).toBe('request');
+  });
+
+  it('reads the id of a message without parsing the rest, wherever the id stands', () => {
+    const big = 'A'.repeat(1_000_000);
+    expect(requestIdOf(`{"id":7,"method":"fs/writeFile","params":{"dataBase64":"${big}"}}`)).toBe(7);
+    expect(
+      requestIdOf(`{ "method" : "m", "params": {"id": 1, "a": ["}", "\\"", {"b": []}]}, "id" : "x-1" }`),
+    ).toBe('x-1');
+    expect(requestIdOf('{"method":"initialized"}')).toBeUndefined();
+    expect(requestIdOf('{"id":{"nested":1}}')).toBeUndefined();
+    expect(requestIdOf('[1,2]')).toBeUndefined();
+    expect(requestIdOf('{"id":')).toBeUndefined();
   });
 });
