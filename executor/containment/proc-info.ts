@@ -54,18 +54,18 @@ export async function pidsWithEnvironment(entry: string, exact: boolean): Promis
   return found;
 }
 
-/** Live descendants of `pid` and members of its process group, from `ps` (where /proc is not at hand). */
-export async function descendantsAndGroup(pid: number): Promise<number[]> {
+/** Live members of process group `pgid` and their descendants, from `ps` (where /proc is not at hand). */
+export async function descendantsAndGroup(pgid: number): Promise<number[]> {
   const { stdout } = await run('ps', ['-A', '-o', 'pid=,ppid=,pgid=']).catch(() => ({ stdout: '' }));
   const rows = stdout
     .split('\n')
     .map((line) => line.trim().split(/\s+/).map(Number))
     .filter((row) => row.length === 3 && row.every(Number.isInteger)) as [number, number, number][];
-  const tree = new Set([pid]);
+  const tree = new Set(rows.filter(([, , group]) => group === pgid).map(([pid]) => pid));
   for (let grew = true; grew; ) {
     grew = false;
-    for (const [child, parent, group] of rows) {
-      if (!tree.has(child) && (tree.has(parent) || group === pid)) {
+    for (const [child, parent] of rows) {
+      if (!tree.has(child) && tree.has(parent)) {
         tree.add(child);
         grew = true;
       }
