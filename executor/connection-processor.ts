@@ -10,27 +10,37 @@ import {
   type ValidatedParams,
   validateParams,
 } from '../proto/rpc/index.ts';
-import type { RpcTransport } from '../rpc/index.ts';
+import { ENCODED_JSON, type MaybeEncoded, type RpcTransport } from '../rpc/index.ts';
 import { AfterReply } from './after-reply.ts';
 import { HttpRequests } from './http/http-requests.ts';
 import { METHODS, type MethodContext, type MethodFamily } from './method-table.ts';
 import { EvictedOutputError } from './process/output-log.ts';
+import { ReplyFlow, type Reservation } from './reply-flow.ts';
 import { invalidRequest } from './rpc-error.ts';
 import type { Session } from './session.ts';
 import type { SessionTable } from './session-table.ts';
 
 type Phase = 'awaitingInitialize' | 'awaitingInitialized' | 'ready' | 'closed';
 
+type ErrorBody = { code: number; message: string; data?: unknown };
+
+/** One request in progress: the room reserved for its answer, if it is a large one. */
+interface InProgress {
+  reservation?: Reservation;
+}
+
 /**
  * The JSON-RPC processor of one connection (local WebSocket or relay
- * stream): lifecycle, dispatch and error mapping. Sessions live in the
- * executor's session table and outlive the connection.
+ * stream): lifecycle, dispatch and error mapping, answers paced by the
+ * connection's send window. Sessions live in the executor's session table
+ * and outlive the connection.
  */
 export class ConnectionProcessor {
   readonly #transport: RpcTransport;
   readonly #sessions: SessionTable;
   readonly #logger: Logger;
   readonly #http: HttpRequests;
+  readonly #replies: ReplyFlow;
   #phase: Phase = 'awaitingInitialize';
   #session: Session | null = null;
 
@@ -38,7 +48,8 @@ export class ConnectionProcessor {
     this.#transport = transport;
     this.#sessions = sessions;
     this.#logger = logger;
-    this.#http = new HttpRequests(transport);
+    this.#replies = new ReplyFlow(transport, sessions.pendingReplies, sessions.limits.maxPendingReplyBytes);
+    this.#http = new HttpRequests(transport, sessions.limits.maxInlineBytes);
     transport.onMessage((text) => this.#onMessage(text));
     transport.onClose((reason) => this.#onClose(reason));
   }
@@ -51,13 +62,14 @@ export class ConnectionProcessor {
     if (this.#phase === 'closed') return;
     this.#phase = 'closed';
     this.#logger.info({ sessionId: this.#session?.id, reason }, 'connection closed');
+    this.#replies.close();
     this.#http.abortAll();
     if (this.#session) this.#sessions.detach(this.#session);
   }
 
   #onMessage(text: string): void {
     if (this.#phase === 'closed') return;
-    const parsed = parseMessage(text);
+    const parsed = parseMessage(text, this.#sessions.limits.maxMessageBytes);
     switch (parsed.kind) {
       case 'invalid':
         this.#logger.warn({ error: parsed.error.error.message }, 'malformed message');
@@ -74,25 +86,25 @@ export class ConnectionProcessor {
         return;
       case 'request': {
         const { id, method, params } = parsed.message;
-        this.#handle(method, params).then(
+        const request: InProgress = {};
+        this.#handle(method, params, request).then(
           (result) => {
-            if (!(result instanceof AfterReply)) return this.#reply(id, { result });
-            this.#reply(id, { result: result.result });
+            if (!(result instanceof AfterReply)) return this.#reply(id, { result }, request);
+            this.#reply(id, { result: result.result }, request);
             result.start();
           },
-          (err: unknown) => this.#reply(id, { error: this.#toError(method, err) }),
+          (err: unknown) => this.#reply(id, { error: this.#toError(method, err) }, request),
         );
       }
     }
   }
 
-  #reply(
-    id: RequestId,
-    body: { result: unknown } | { error: { code: number; message: string; data?: unknown } },
-  ) {
-    if (this.#phase === 'closed') return;
+  #reply(id: RequestId, body: { result: unknown } | { error: ErrorBody }, request: InProgress = {}) {
+    const { reservation } = request;
+    request.reservation = undefined;
+    if (this.#phase === 'closed') return reservation?.endTurn();
     try {
-      this.#transport.send({ id, ...body });
+      this.#replies.send(response(id, body), reservation);
     } catch (err) {
       // The answer could not be sent (too large for the transport, or the stream just closed).
       this.#logger.warn({ id, err: (err as Error).message }, 'reply not sent');
@@ -103,7 +115,7 @@ export class ConnectionProcessor {
     }
   }
 
-  #toError(method: string, err: unknown): { code: number; message: string; data?: unknown } {
+  #toError(method: string, err: unknown): ErrorBody {
     if (err instanceof RpcError) {
       return err.data === undefined
         ? { code: err.code, message: err.message }
@@ -123,7 +135,7 @@ export class ConnectionProcessor {
     };
   }
 
-  async #handle(method: string, rawParams: unknown): Promise<unknown> {
+  async #handle(method: string, rawParams: unknown, request: InProgress): Promise<unknown> {
     if (!isRequestMethod(method)) {
       throw new RpcError(
         RpcErrorCode.MethodNotFound,
@@ -146,7 +158,17 @@ export class ConnectionProcessor {
     }
     if (this.#phase !== 'ready')
       throw invalidRequest(`client must send initialized before using ${family} methods`);
-    return run(validated(method, rawParams), { session: this.#requireSession(), http: this.#http });
+    const session = this.#requireSession();
+    const context: MethodContext = {
+      session,
+      http: this.#http,
+      limits: this.#sessions.limits,
+      signal: AbortSignal.any([this.#replies.signal, session.signal]),
+      reserveReply: async (bytes) => {
+        request.reservation = await this.#replies.reserve(bytes);
+      },
+    };
+    return run(validated(method, rawParams), context);
   }
 
   #initialize(params: ValidatedParams<'initialize'>): { sessionId: string } {
@@ -164,6 +186,14 @@ export class ConnectionProcessor {
     if (!this.#session) throw invalidRequest('no session on this connection');
     return this.#session;
   }
+}
+
+/** The answer message; a result that carries its own JSON text is spliced in as it is. */
+function response(id: RequestId, body: { result: unknown } | { error: ErrorBody }): object {
+  const message = { id, ...body };
+  const encoded = 'result' in body ? (body.result as MaybeEncoded | null)?.[ENCODED_JSON] : undefined;
+  if (encoded === undefined) return message;
+  return { ...message, [ENCODED_JSON]: `{"id":${JSON.stringify(id)},"result":${encoded}}` };
 }
 
 function validated<M extends RequestMethod>(method: M, params: unknown): ValidatedParams<M> {

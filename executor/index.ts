@@ -3,6 +3,9 @@
  * served on a loopback WebSocket (local mode) or through a rendezvous
  * (remote mode).
  */
+
+export type { ContainmentMode } from './containment/process-tree.ts';
+export { DEFAULT_LIMITS, type ExecutorLimits, resolveLimits } from './limits.ts';
 export {
   type ExecutorTuning,
   type LocalExecutor,

@@ -1,4 +1,8 @@
 import type { Logger } from 'pino';
+import { defaultStateDirectory } from './containment/instance-records.ts';
+import type { ContainmentMode } from './containment/process-tree.ts';
+import { startContainment } from './containment/start-containment.ts';
+import { type ExecutorLimits, resolveLimits } from './limits.ts';
 import { startLocalServer } from './local-server.ts';
 import { warnIfNoPty } from './process/pty-support.ts';
 import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS, SessionTable } from './session-table.ts';
@@ -8,19 +12,34 @@ export interface ExecutorTuning {
   sessionTtlMs?: number;
   /** Retained output per process (default 1 MiB). */
   retainBytes?: number;
+  /** How started processes are contained (default `auto`: a cgroup each where possible, else process groups). */
+  containment?: 'auto' | ContainmentMode;
+  /** Where the executor records what it started, for a successor to reap (default: `defaultStateDirectory()`; null: nowhere). */
+  stateDirectory?: string | null;
+  /** What peers can make the executor hold (defaults: DEFAULT_LIMITS). */
+  limits?: Partial<ExecutorLimits>;
 }
 
 export interface LocalExecutor {
   readonly url: string;
   readonly sessions: SessionTable;
-  /** Kills every process group and closes the server. */
+  /** Kills every process tree and closes the server. */
   close(): Promise<void>;
 }
 
-export function createSessionTable(logger: Logger, tuning: ExecutorTuning = {}): SessionTable {
+/** The executor's session table, with its process containment set up (leftovers of a killed predecessor reaped). */
+export async function createSessionTable(logger: Logger, tuning: ExecutorTuning = {}): Promise<SessionTable> {
+  const limits = resolveLimits(tuning.limits);
+  const containment = await startContainment({
+    mode: tuning.containment,
+    stateDirectory: tuning.stateDirectory === undefined ? defaultStateDirectory() : tuning.stateDirectory,
+    logger,
+  });
   return new SessionTable({
     sessionTtlMs: tuning.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
     retainBytes: tuning.retainBytes ?? DEFAULT_RETAIN_BYTES,
+    limits,
+    containment,
     logger,
   });
 }
@@ -32,14 +51,16 @@ export async function startLocalExecutor(
   tuning: ExecutorTuning = {},
 ): Promise<LocalExecutor> {
   await warnIfNoPty(logger);
-  const sessions = createSessionTable(logger, tuning);
+  const sessions = await createSessionTable(logger, tuning);
   const server = await startLocalServer(listen, sessions, logger);
   return {
     url: server.url,
     sessions,
     close: async () => {
-      sessions.shutdown();
+      // The kills go out first; the connections end before any exit is reported.
+      const shutdown = sessions.shutdown();
       await server.close();
+      await shutdown;
     },
   };
 }

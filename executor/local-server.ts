@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { wsTextTransport } from '../rpc/index.ts';
 import { ConnectionProcessor } from './connection-processor.ts';
+import { readableMessageBytes } from './limits.ts';
 import type { SessionTable } from './session-table.ts';
 
 export interface LocalServer {
@@ -26,7 +27,9 @@ export async function startLocalServer(
   sessions: SessionTable,
   logger: Logger,
 ): Promise<LocalServer> {
-  const wss = new WebSocketServer({ host: listen.host, port: listen.port, maxPayload: 256 * 1024 * 1024 });
+  // A larger frame closes the connection (1009), as a larger relay message resets its stream.
+  const maxPayload = readableMessageBytes(sessions.limits);
+  const wss = new WebSocketServer({ host: listen.host, port: listen.port, maxPayload });
   await new Promise<void>((resolve, reject) => {
     wss.once('listening', resolve);
     wss.once('error', reject);

@@ -1,4 +1,5 @@
 import type { RequestMethod, ValidatedParams } from '../proto/rpc/index.ts';
+import { withBase64Json } from './encoded-result.ts';
 import { environmentInfo } from './environment-info.ts';
 import {
   fsCanonicalize,
@@ -12,6 +13,7 @@ import {
 } from './files/fs-methods.ts';
 import { fsWalk } from './files/fs-walk.ts';
 import type { HttpRequests } from './http/http-requests.ts';
+import { type ExecutorLimits, inlineAnswerBytes } from './limits.ts';
 import {
   closeStdin,
   readProcess,
@@ -23,10 +25,15 @@ import {
 } from './process-methods.ts';
 import type { Session } from './session.ts';
 
-/** What a method runs against: the connection's session and its in-flight HTTP requests. */
+/** What a method runs against: the connection's session, its in-flight HTTP requests and the executor's limits. */
 export interface MethodContext {
   readonly session: Session;
   readonly http: HttpRequests;
+  readonly limits: ExecutorLimits;
+  /** Aborted when the connection or the session ends: the answer has no one to go to. */
+  readonly signal: AbortSignal;
+  /** Waits until a large answer of about `bytes` has room (see ReplyFlow); call before producing it. */
+  reserveReply(bytes: number): Promise<void>;
 }
 
 /** Upstream's name for a group of methods, used in its lifecycle errors. */
@@ -41,7 +48,11 @@ interface Method<M extends RequestMethod> {
 export const METHODS: { [M in Exclude<RequestMethod, 'initialize'>]: Method<M> } = {
   'process/start': { family: 'exec', run: (p, c) => startProcess(c.session, p) },
   'process/read': { family: 'exec', run: (p, c) => readProcess(c.session, p) },
-  'process/write': { family: 'exec', run: (p, c) => writeProcess(c.session, p) },
+  // Decoded here so that the base64 text is not held while the write waits for stdin room.
+  'process/write': {
+    family: 'exec',
+    run: (p, c) => writeProcess(c.session, p.processId, Buffer.from(p.chunk, 'base64'), p.writeId),
+  },
   'process/signal': { family: 'exec', run: (p, c) => signalProcess(c.session, p) },
   'process/terminate': { family: 'exec', run: (p, c) => terminateProcess(c.session, p) },
   'process/closeStdin': { family: 'exec', run: (p, c) => closeStdin(c.session, p) },
@@ -65,8 +76,9 @@ export const METHODS: { [M in Exclude<RequestMethod, 'initialize'>]: Method<M> }
   'fs/readBlock': {
     family: 'filesystem',
     run: async (p, c) => {
+      await c.reserveReply(inlineAnswerBytes(p.len));
       const { chunk, eof } = await c.session.files.readBlock(p.handleId, p.offset, p.len);
-      return { chunk: chunk.toString('base64'), eof };
+      return withBase64Json({ chunk: chunk.toString('base64'), eof }, 'chunk');
     },
   },
   'fs/close': {
@@ -76,7 +88,7 @@ export const METHODS: { [M in Exclude<RequestMethod, 'initialize'>]: Method<M> }
       return {};
     },
   },
-  'http/request': { family: 'http', run: (p, c) => c.http.request(p) },
+  'http/request': { family: 'http', run: (p, c) => c.http.request(p, c.reserveReply) },
   'environment/info': { family: 'environment info', run: environmentInfo },
   'environment/status': { family: 'environment status', run: () => ({ status: 'ready' }) },
 };

@@ -44,10 +44,16 @@ export function readProcess(
   );
 }
 
-export function writeProcess(session: Session, p: ValidatedParams<'process/write'>): ProcessWriteResult {
-  const proc = session.processes.get(p.processId);
-  if (!proc) return { status: session.isStarting(p.processId) ? 'starting' : 'unknownProcess' };
-  return { status: proc.write(Buffer.from(p.chunk, 'base64'), p.writeId) };
+/** `accepted` once the bytes are within the stdin limits (a write may wait for the process to read; see StdinGate). */
+export async function writeProcess(
+  session: Session,
+  processId: string,
+  data: Buffer,
+  writeId: string,
+): Promise<ProcessWriteResult> {
+  const proc = session.processes.get(processId);
+  if (!proc) return { status: session.isStarting(processId) ? 'starting' : 'unknownProcess' };
+  return { status: await proc.write(data, writeId) };
 }
 
 /** As upstream: a process that is unknown, starting or already exited takes no signal, and that is no error. */

@@ -7,6 +7,7 @@ import { registerExecutor, validateHarnessKey } from '../registry/index.ts';
 import { streamTransport } from '../rpc/index.ts';
 import { type LocalHarnessPolicy, type NoisePublicKey, StaticIdentity } from '../secure/index.ts';
 import { ConnectionProcessor } from './connection-processor.ts';
+import { readableMessageBytes } from './limits.ts';
 import { createSessionTable, type ExecutorTuning } from './local-executor.ts';
 import { warnIfNoPty } from './process/pty-support.ts';
 import { SecureAcceptor } from './secure-acceptor.ts';
@@ -37,7 +38,7 @@ export interface RemoteExecutor {
   readonly sessions: SessionTable;
   /** The static key harnesses handshake with (secure profile only). */
   readonly publicKey: NoisePublicKey | undefined;
-  /** Kills every process group, resets every stream and closes the socket. */
+  /** Kills every process tree, resets every stream and closes the socket. */
   close(): Promise<void>;
 }
 
@@ -74,9 +75,16 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
     return registration.url;
   };
 
-  const sessions = createSessionTable(logger, options);
+  const sessions = await createSessionTable(logger, options);
+  const { limits } = sessions;
   const endpoint = connectRelay({
+    maxReassemblyBytes: limits.maxReassemblyBytes,
     ...options.relay,
+    stream: {
+      maxMessageBytes: readableMessageBytes(limits),
+      maxMessageSegments: limits.maxMessageSegments,
+      ...options.relay?.stream,
+    },
     resolveUrl,
     role: 'executor',
     security: identity === undefined ? 'cleartext' : 'secure',
@@ -119,8 +127,10 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
     sessions,
     publicKey: identity?.publicKey,
     close: async () => {
-      sessions.shutdown();
+      // The kills go out first; the streams end before any exit is reported.
+      const shutdown = sessions.shutdown();
       await endpoint.close();
+      await shutdown;
     },
   };
 }

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { RpcError, RpcErrorCode } from '../proto/rpc/index.ts';
 import type { RpcTransport } from '../rpc/index.ts';
+import { ByteBudget } from './byte-budget.ts';
+import type { Containment } from './containment/process-tree.ts';
+import type { ExecutorLimits } from './limits.ts';
 import { invalidRequest } from './rpc-error.ts';
 import { Session } from './session.ts';
 
@@ -10,6 +13,8 @@ export interface SessionTableOptions {
   sessionTtlMs: number;
   /** Retained output per process, in bytes. */
   retainBytes: number;
+  limits: ExecutorLimits;
+  containment: Containment;
   logger: Logger;
 }
 
@@ -27,8 +32,15 @@ export interface SessionCounts {
 export const DEFAULT_SESSION_TTL_MS = 30_000;
 export const DEFAULT_RETAIN_BYTES = 1024 * 1024;
 
-/** Every session of one executor, shared by all its connections and streams. */
+/**
+ * Every session of one executor, shared by all its connections and streams,
+ * with the executor's limits and the budgets they share.
+ */
 export class SessionTable {
+  readonly limits: ExecutorLimits;
+  /** Answer bytes waiting for send windows, across the executor. */
+  readonly pendingReplies: ByteBudget;
+  readonly #stdinBudget: ByteBudget;
   readonly #options: SessionTableOptions;
   readonly #sessions = new Map<string, Session>();
   readonly #expiryTimers = new Map<Session, NodeJS.Timeout>();
@@ -36,6 +48,9 @@ export class SessionTable {
 
   constructor(options: SessionTableOptions) {
     this.#options = options;
+    this.limits = options.limits;
+    this.pendingReplies = new ByteBudget(options.limits.maxPendingReplyBytesTotal);
+    this.#stdinBudget = new ByteBudget(options.limits.maxStdinBytesTotal);
   }
 
   get size(): number {
@@ -59,6 +74,9 @@ export class SessionTable {
   create(transport: RpcTransport): Session {
     const session = new Session(randomUUID(), {
       retainBytes: this.#options.retainBytes,
+      maxStdinBytes: this.limits.maxStdinBytes,
+      stdinBudget: this.#stdinBudget,
+      containment: this.#options.containment,
       logger: this.#options.logger,
     });
     this.#sessions.set(session.id, session);
@@ -108,19 +126,21 @@ export class SessionTable {
     this.#expire(session);
   }
 
-  /** Kills every process group of every session. */
-  shutdown(): void {
+  /** Kills every process tree of every session, then ends the containment (removing this executor's record). */
+  async shutdown(): Promise<void> {
     for (const timer of this.#expiryTimers.values()) clearTimeout(timer);
     this.#expiryTimers.clear();
-    for (const session of this.#sessions.values()) session.killAll();
+    const sessions = [...this.#sessions.values()];
     this.#sessions.clear();
+    await Promise.all(sessions.map((session) => session.killAll()));
+    await this.#options.containment.close();
   }
 
   #expire(session: Session): void {
     this.#expiryTimers.delete(session);
     this.#sessions.delete(session.id);
     this.#totals.expired += 1;
-    session.killAll();
+    void session.killAll();
     this.#options.logger.info({ sessionId: session.id }, 'session expired; its processes were killed');
   }
 }

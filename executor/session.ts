@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { ValidatedParams } from '../proto/rpc/index.ts';
 import type { RpcTransport } from '../rpc/index.ts';
+import type { ByteBudget } from './byte-budget.ts';
+import type { Containment, ProcessTree } from './containment/process-tree.ts';
 import { FileHandles } from './files/file-handles.ts';
 import { outputNotification } from './output-notification.ts';
 import { childEnv } from './process/child-env.ts';
@@ -10,6 +12,7 @@ import { PipeDriver } from './process/pipe-driver.ts';
 import { PtyDriver } from './process/pty-driver.ts';
 import { ptySupport, ptyUnavailableMessage } from './process/pty-support.ts';
 import { checkCwd, resolveExecutable, SpawnError } from './process/spawn-checks.ts';
+import { StdinGate } from './process/stdin-gate.ts';
 import { internalError, invalidParams, invalidRequest } from './rpc-error.ts';
 
 type StartParams = ValidatedParams<'process/start'>;
@@ -17,6 +20,11 @@ type StartParams = ValidatedParams<'process/start'>;
 export interface SessionOptions {
   /** Retained output per process, in bytes. */
   retainBytes: number;
+  /** Unread stdin bytes per process (max-stdin-bytes). */
+  maxStdinBytes: number;
+  /** Unread stdin bytes across the executor. */
+  stdinBudget: ByteBudget;
+  containment: Containment;
   logger: Logger;
 }
 
@@ -35,6 +43,8 @@ export class Session {
   readonly files = new FileHandles();
   readonly #options: SessionOptions;
   readonly #processes = new Map<string, ManagedProcess>();
+  /** Trees of closed processes whose id was taken again, still running something: they end with the session. */
+  readonly #leftovers = new Set<ProcessTree>();
   /** Output bytes produced while detached, per process. */
   readonly #undelivered = new Map<ManagedProcess, number>();
   readonly #starting = new Set<string>();
@@ -42,10 +52,16 @@ export class Session {
   #stopWritableWatch: (() => void) | null = null;
   /** Set once the session's processes were killed: their output then drains freely. */
   #ended = false;
+  readonly #endedSignal = new AbortController();
 
   constructor(id: string, options: SessionOptions) {
     this.id = id;
     this.#options = options;
+  }
+
+  /** Aborted when the session ends: whatever it still has in progress stops. */
+  get signal(): AbortSignal {
+    return this.#endedSignal.signal;
   }
 
   get attached(): boolean {
@@ -81,11 +97,22 @@ export class Session {
       throw invalidRequest(`process ${processId} already exists`);
     }
     this.#starting.add(processId);
+    const tree = this.#options.containment.newTree();
     try {
-      const driver = await spawnDriver(params);
-      const proc = new ManagedProcess(processId, driver, this.#options.retainBytes, (p, e) =>
+      let driver: ProcessDriver;
+      try {
+        driver = await spawnDriver(params, tree);
+      } catch (err) {
+        void tree.release();
+        throw err;
+      }
+      const { maxStdinBytes, stdinBudget, retainBytes } = this.#options;
+      const stdin = new StdinGate(maxStdinBytes, stdinBudget);
+      const proc = new ManagedProcess(processId, driver, tree, stdin, retainBytes, (p, e) =>
         this.#onProcessEvent(p, e),
       );
+      const previous = this.#processes.get(processId);
+      if (previous) this.#keepUntilEnd(previous.tree);
       this.#processes.set(processId, proc);
       this.#options.logger.info(
         { sessionId: this.id, processId, pid: proc.pid, tty: params.tty },
@@ -93,7 +120,7 @@ export class Session {
       );
       if (this.#ended) {
         // The session expired or the executor shut down while this one was spawning.
-        proc.kill();
+        void proc.kill();
         throw invalidRequest(`session ${this.id} has ended`);
       }
       this.#updateFlow(proc);
@@ -103,11 +130,27 @@ export class Session {
     }
   }
 
-  /** Kills every process group of this session at once and closes its files (expiry, shutdown). */
-  killAll(): void {
+  /**
+   * Kills every process tree of this session at once (what closed processes
+   * left running too) and closes its files (expiry, shutdown); resolves once
+   * the trees are gone.
+   */
+  async killAll(): Promise<void> {
     this.#ended = true;
-    for (const proc of this.#processes.values()) proc.kill();
+    this.#endedSignal.abort();
     this.files.closeAll();
+    await Promise.all([
+      ...[...this.#processes.values()].map((proc) => proc.kill()),
+      ...[...this.#leftovers].map((tree) => tree.kill()),
+    ]);
+  }
+
+  #keepUntilEnd(tree: ProcessTree): void {
+    void tree.release().then((released) => {
+      if (released) return;
+      if (this.#ended) void tree.kill();
+      else this.#leftovers.add(tree);
+    });
   }
 
   #onProcessEvent(proc: ManagedProcess, event: ProcessEvent): void {
@@ -156,12 +199,12 @@ export class Session {
   }
 }
 
-async function spawnDriver(params: StartParams): Promise<ProcessDriver> {
+async function spawnDriver(params: StartParams, tree: ProcessTree): Promise<ProcessDriver> {
   const [file = '', ...args] = params.argv;
   if (params.tty && params.arg0 !== undefined && params.arg0 !== file) {
     throw invalidParams("arg0: relaykit's executor cannot set argv[0] of a process under a PTY");
   }
-  const env = childEnv(params, process.env);
+  const env = tree.env(childEnv(params, process.env));
   if (params.tty && env.TERM === undefined) env.TERM = 'xterm-256color';
   const cwd = params.cwd ?? process.cwd();
   const pty = params.tty ? await ptySupport() : undefined;
@@ -179,7 +222,7 @@ async function spawnDriver(params: StartParams): Promise<ProcessDriver> {
       cols: params.cols ?? DEFAULT_COLS,
       rows: params.rows ?? DEFAULT_ROWS,
     };
-    return pty?.available ? new PtyDriver(pty.pty, spec) : await PipeDriver.spawn(spec);
+    return pty?.available ? new PtyDriver(pty.pty, spec, tree) : await PipeDriver.spawn(spec, tree);
   } catch (err) {
     if (err instanceof SpawnError) throw internalError(err.message);
     throw err;

@@ -182,12 +182,20 @@ export class HarnessClient {
 
   // Files: paths are absolute paths or `file:` URIs; unset options go as null, so the executor's defaults apply.
 
+  /** The whole file; one too large for the executor to send at once is read in blocks. */
   async readFile(path: string): Promise<Buffer> {
-    const { dataBase64 } = await this.#session.request('fs/readFile', {
-      path: wirePath(path),
-      sandbox: null,
-    });
-    return Buffer.from(dataBase64, 'base64');
+    try {
+      const { dataBase64 } = await this.#session.request('fs/readFile', {
+        path: wirePath(path),
+        sandbox: null,
+      });
+      return Buffer.from(dataBase64, 'base64');
+    } catch (err) {
+      if (!(err instanceof RpcError && err.message.startsWith('file is too large to read'))) throw err;
+      const blocks: Buffer[] = [];
+      for await (const block of this.readFileBlocks(path)) blocks.push(block);
+      return Buffer.concat(blocks);
+    }
   }
 
   /** Large files without holding them whole: blocks of at most `blockBytes` (default and maximum 1 MiB). */

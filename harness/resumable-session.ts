@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FatalConnectError } from '../endpoint/index.ts';
+import { protocolErrorReason } from '../proto/reset-reasons.ts';
 import {
   INITIALIZED_NOTIFICATION,
   type RequestMethod,
@@ -19,6 +20,9 @@ import {
 } from './errors.ts';
 
 export type ResumableSessionState = 'open' | 'reconnecting' | 'failed' | 'closed';
+
+/** Why a peer ends a stream whose message is larger than it will read. */
+const MESSAGE_TOO_LARGE = protocolErrorReason('message_too_large');
 
 export interface ResumableSessionOptions {
   clientName: string;
@@ -138,6 +142,7 @@ export class ResumableSession {
    * it again on the resumed session. Only for requests that are safe to repeat.
    */
   async request<M extends RequestMethod>(method: M, params: RequestParamsOf<M>): Promise<RequestResults[M]> {
+    let refusedAsTooLarge = false;
     for (;;) {
       const rpc = await this.connected();
       try {
@@ -145,6 +150,11 @@ export class ResumableSession {
       } catch (err) {
         // Retry only on a connection that really ended, so a failure can never spin here.
         if (!(err instanceof ConnectionLostError) || rpc.closedReason === undefined) throw err;
+        // The executor ends a stream whose message it will not read; the same message would end the next one.
+        if (rpc.closedReason === MESSAGE_TOO_LARGE) {
+          if (refusedAsTooLarge) throw err;
+          refusedAsTooLarge = true;
+        }
       }
     }
   }

@@ -1,8 +1,7 @@
 import type { MessageStream } from '../endpoint/index.ts';
 import { messageJson } from './encoded-message.ts';
+import { messageText } from './message-text.ts';
 import type { RpcTransport } from './transport.ts';
-
-const utf8Decoder = new TextDecoder('utf-8');
 
 /**
  * One relay stream as a JSON-RPC RpcTransport: each message is one
@@ -26,7 +25,7 @@ export function streamTransport(stream: MessageStream): RpcTransport {
       return stream.writable;
     },
     onWritable: (listener) => stream.onWritable(listener),
-    onMessage: (listener) => stream.onMessage((bytes) => listener(utf8Decoder.decode(bytes))),
+    onMessage: (listener) => stream.onMessage((bytes) => listener(messageText(bytes))),
     pauseReceiving: () => stream.pauseReceiving(),
     resumeReceiving: () => stream.resumeReceiving(),
     onClose(listener: (reason: string) => void): () => void {

@@ -1,7 +1,9 @@
 import type { WebSocket } from 'ws';
 import { rawBytes } from '../endpoint/index.ts';
 import { CloseCode } from '../proto/close-codes.ts';
+import { protocolErrorReason } from '../proto/reset-reasons.ts';
 import { messageJson } from './encoded-message.ts';
+import { messageText } from './message-text.ts';
 import type { RpcTransport } from './transport.ts';
 
 /** Above this many bytes queued in the socket, the transport reports itself backed up. */
@@ -46,10 +48,14 @@ export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions =
       ws.close(CloseCode.UnsupportedData, 'text frames only');
       return;
     }
-    const text = rawBytes(data).toString('utf8');
+    const text = messageText(rawBytes(data));
     for (const l of [...messageListeners]) l(text);
   });
-  ws.on('close', (code, reason) => finish(reason.length > 0 ? reason.toString() : `closed (${code})`));
+  ws.on('close', (code, reason) => {
+    // Named as a relay stream's reset names it: the peer will not read a message this large.
+    if (code === CloseCode.MessageTooBig) finish(protocolErrorReason('message_too_large'));
+    else finish(reason.length > 0 ? reason.toString() : `closed (${code})`);
+  });
   ws.on('error', (err) => finish(`error: ${err.message}`));
 
   return {

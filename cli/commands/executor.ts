@@ -8,8 +8,11 @@ import {
 } from '../../endpoint/index.ts';
 import {
   createLogger,
+  DEFAULT_LIMITS,
   DEFAULT_RETAIN_BYTES,
   DEFAULT_SESSION_TTL_MS,
+  type ExecutorLimits,
+  type ExecutorTuning,
   LOG_LEVELS,
   type LogLevel,
   type MetricsServer,
@@ -17,6 +20,7 @@ import {
   parseListenUrl,
   parseMetricsListen,
   type RemoteExecutorOptions,
+  resolveLimits,
   startLocalExecutor,
   startMetricsServer,
   startRemoteExecutor,
@@ -29,7 +33,21 @@ import {
   executorSecurity,
 } from '../executor-security.ts';
 
-interface ExecutorFlags extends ExecutorSecurityFlags {
+/** What each limit bounds, for --help (DESIGN.md §5 has the whole story). */
+const LIMIT_FLAGS: { [K in keyof ExecutorLimits]: string } = {
+  maxMessageBytes: 'largest JSON-RPC message parsed (larger: an error; over twice this: not read at all)',
+  maxInlineBytes: 'most bytes one answer carries as base64 (fs/readFile, buffered http/request body)',
+  maxStdinBytes: "stdin bytes one process was given and hasn't read",
+  maxStdinBytesTotal: "stdin bytes processes were given and haven't read, across the executor",
+  maxPendingReplyBytes: 'answer bytes one stream may have waiting for its send window',
+  maxPendingReplyBytesTotal: 'answer bytes waiting for send windows, across the executor',
+  maxReassemblyBytes: 'remote mode: bytes of unfinished relay messages, across every stream',
+  maxMessageSegments: 'remote mode: segments one relay message may be cut into',
+};
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+interface ExecutorFlags extends Partial<ExecutorLimits>, ExecutorSecurityFlags {
   listen?: string;
   registry?: string;
   executorId?: string;
@@ -45,6 +63,8 @@ interface ExecutorFlags extends ExecutorSecurityFlags {
   rto: 'adaptive' | 'fixed-500ms';
   rtoMaxMs?: number;
   maxStreams?: number;
+  containment: 'auto' | 'cgroup' | 'process-group';
+  stateDir?: string;
   metricsListen?: string;
 }
 
@@ -76,6 +96,27 @@ function relayTuning(flags: ExecutorFlags): RemoteExecutorOptions['relay'] {
     keepalive: defined({ pingIntervalMs: flags.pingIntervalMs, pongTimeoutMs: flags.pongTimeoutMs }),
     backoff: defined({ initialMs: flags.reconnectInitialMs, maxMs: flags.reconnectMaxMs }),
     ...defined({ maxStreams: flags.maxStreams }),
+  };
+}
+
+/** What every mode shares: sessions, processes and their limits. */
+function executorTuning(flags: ExecutorFlags): ExecutorTuning {
+  const limits = Object.fromEntries(
+    Object.keys(LIMIT_FLAGS)
+      .map((name) => [name, flags[name as keyof ExecutorLimits]])
+      .filter(([, value]) => value !== undefined),
+  );
+  try {
+    resolveLimits(limits);
+  } catch (err) {
+    throw new CliError((err as Error).message, 2);
+  }
+  return {
+    sessionTtlMs: flags.sessionTtlMs,
+    retainBytes: flags.retainBytes,
+    containment: flags.containment,
+    ...(flags.stateDir === undefined ? {} : { stateDirectory: flags.stateDir }),
+    limits,
   };
 }
 
@@ -124,12 +165,11 @@ async function runLocal(flags: ExecutorFlags & { listen: string }, logger: Logge
     throw new CliError((err as Error).message, 2);
   }
   const metricsAt = metricsAddress(flags);
-  const executor = await startLocalExecutor(listen, logger, {
-    sessionTtlMs: flags.sessionTtlMs,
-    retainBytes: flags.retainBytes,
-  }).catch((err: NodeJS.ErrnoException) => {
-    throw new CliError(`cannot listen on ${flags.listen}: ${err.code ?? err.message}`);
-  });
+  const executor = await startLocalExecutor(listen, logger, executorTuning(flags)).catch(
+    (err: NodeJS.ErrnoException) => {
+      throw new CliError(`cannot listen on ${flags.listen}: ${err.code ?? err.message}`);
+    },
+  );
   process.stdout.write(`relaykit executor listening on ${executor.url}\n`);
   logger.info({ url: executor.url }, 'listening');
   const metrics = await serveMetrics(metricsAt, { sessions: executor.sessions });
@@ -155,8 +195,7 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
     token,
     logger,
     security,
-    sessionTtlMs: flags.sessionTtlMs,
-    retainBytes: flags.retainBytes,
+    ...executorTuning(flags),
     relay: relayTuning(flags),
   }).catch((err: Error) => {
     throw new CliError(err instanceof FatalConnectError ? err.message : `cannot register: ${err.message}`);
@@ -180,7 +219,23 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
 }
 
 export function executorCommand(): Command {
-  const command = new Command('executor')
+  const command = addExecutorSecurityOptions(executorFlags());
+  for (const [name, description] of Object.entries(LIMIT_FLAGS)) {
+    const fallback = DEFAULT_LIMITS[name as keyof ExecutorLimits];
+    command.option(`--${kebab(name)} <n>`, `${description} (default ${fallback})`, positiveInteger);
+  }
+  return command.action(async (flags: ExecutorFlags) => {
+    if (flags.listen && flags.registry) throw new CliError('use either --listen or --registry, not both', 2);
+    const logger = createLogger(flags.logLevel);
+    if (flags.listen) await runLocal({ ...flags, listen: flags.listen }, logger);
+    else if (flags.registry) await runRemote({ ...flags, registry: flags.registry }, logger);
+    else throw new CliError('one of --listen ws://127.0.0.1:PORT or --registry URL is required', 2);
+    process.exit(0);
+  });
+}
+
+function executorFlags(): Command {
+  return new Command('executor')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .option('--listen <url>', 'local mode: serve JSON-RPC on ws://127.0.0.1:PORT (0 picks a free port)')
@@ -197,6 +252,18 @@ export function executorCommand(): Command {
       DEFAULT_SESSION_TTL_MS,
     )
     .option('--retain-bytes <n>', 'retained output per process', positiveInteger, DEFAULT_RETAIN_BYTES)
+    .addOption(
+      new Option(
+        '--containment <mode>',
+        'how each process tree is contained: a cgroup v2 each (needs a writable cgroup), process groups, or auto',
+      )
+        .choices(['auto', 'cgroup', 'process-group'])
+        .default('auto'),
+    )
+    .option(
+      '--state-dir <dir>',
+      'where the executor records what it started, so the next one reaps it after a crash (default $XDG_RUNTIME_DIR/relaykit, else <tmp>/relaykit-<uid>)',
+    )
     .option(
       '--heartbeat-ms <ms>',
       'remote mode: idle-stream heartbeat interval (default 15000)',
@@ -233,12 +300,4 @@ export function executorCommand(): Command {
       '--metrics-listen <host:port>',
       'serve Prometheus metrics at http://HOST:PORT/metrics (loopback only; port 0 picks a free one)',
     );
-  return addExecutorSecurityOptions(command).action(async (flags: ExecutorFlags) => {
-    if (flags.listen && flags.registry) throw new CliError('use either --listen or --registry, not both', 2);
-    const logger = createLogger(flags.logLevel);
-    if (flags.listen) await runLocal({ ...flags, listen: flags.listen }, logger);
-    else if (flags.registry) await runRemote({ ...flags, registry: flags.registry }, logger);
-    else throw new CliError('one of --listen ws://127.0.0.1:PORT or --registry URL is required', 2);
-    process.exit(0);
-  });
 }

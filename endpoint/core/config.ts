@@ -16,6 +16,8 @@ export interface StreamConfig {
   segmentBytes: number;
   /** Largest application message; bigger is refused on send and a reset on receive. */
   maxMessageBytes: number;
+  /** Most segments a received message may be cut into; more is a reset. */
+  maxMessageSegments: number;
   rto: RtoConfig;
   /** A frame is fast-retransmitted once this many frames sent after it are selectively acked. */
   fastRetransmitThreshold: number;
@@ -46,6 +48,7 @@ export const DEFAULT_STREAM_CONFIG: Readonly<StreamConfig> = {
   windowBytes: 2 * 1024 * 1024,
   segmentBytes: 60 * 1024,
   maxMessageBytes: 64 * 1024 * 1024,
+  maxMessageSegments: 16_384,
   rto: { mode: 'adaptive', initialMs: 1000, minMs: 20, maxMs: 30_000 },
   fastRetransmitThreshold: 3,
   timeLossDetection: true,
@@ -90,6 +93,7 @@ export function resolveStreamConfig(overrides: Partial<StreamConfig> = {}): Stre
     throw new RangeError('segmentBytes must not exceed windowBytes');
   }
   positiveInt('maxMessageBytes', config.maxMessageBytes);
+  positiveInt('maxMessageSegments', config.maxMessageSegments);
   positiveInt('fastRetransmitThreshold', config.fastRetransmitThreshold);
   positiveInt('ackEveryFrames', config.ackEveryFrames);
   positiveInt('heartbeatMs', config.heartbeatMs);

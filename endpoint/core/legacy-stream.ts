@@ -6,10 +6,11 @@ import {
   type RelayFrame,
   type RelayFrameBody,
 } from '../../proto/codec/index.ts';
-import { ResetReason } from '../../proto/reset-reasons.ts';
+import { protocolErrorReason, ResetReason } from '../../proto/reset-reasons.ts';
 import { MessageTooLargeError, StreamClosedError } from './errors.ts';
 import { type StreamOutput, type StreamState, TransitionNotes } from './events.ts';
 import { OrderedRelease } from './ordered-release.ts';
+import { ReassemblyBudget } from './reassembly-budget.ts';
 import type { StreamCore } from './stream-core.ts';
 
 export interface LegacyStreamOptions {
@@ -23,6 +24,8 @@ export interface LegacyStreamOptions {
    * (`secure_relay_protocol_error`).
    */
   ordered?: boolean;
+  /** What messages held during a receive pause may take, shared with other streams (default: unbounded). */
+  budget?: ReassemblyBudget;
 }
 
 /** Data seqs wrap here, as upstream's `u32::wrapping_add`. */
@@ -58,10 +61,13 @@ export class LegacyStream implements StreamCore {
   #unsent: Uint8Array[] = [];
   /** Messages received during a receive pause: a legacy peer cannot be asked to hold back. */
   #held: Uint8Array[] = [];
+  #heldBytes = 0;
+  readonly #budget: ReassemblyBudget;
   readonly #notes: TransitionNotes;
 
   constructor(streamId: string, options: LegacyStreamOptions) {
     this.streamId = streamId;
+    this.#budget = options.budget ?? new ReassemblyBudget();
     this.#linkUp = options.linkUp;
     this.#started = options.accepted;
     this.#ordered = options.ordered ? new OrderedRelease() : undefined;
@@ -144,7 +150,7 @@ export class LegacyStream implements StreamCore {
     if (!this.#paused) return;
     this.#paused = false;
     for (const message of this.#held) this.#out.messages.push(message);
-    this.#held = [];
+    this.#letGoOfHeld();
   }
 
   /** Nothing is ever due: no acks, no resends, no heartbeats. */
@@ -185,9 +191,17 @@ export class LegacyStream implements StreamCore {
     return out;
   }
 
+  /** Delivers a message, or holds it during a receive pause within the shared budget (past it, the stream resets). */
   #deliver(message: Uint8Array): void {
-    if (this.#paused) this.#held.push(message);
-    else this.#out.messages.push(message);
+    if (this.#resetReason !== undefined) return;
+    if (!this.#paused) {
+      this.#out.messages.push(message);
+    } else if (this.#budget.hold(message.length)) {
+      this.#held.push(message);
+      this.#heldBytes += message.length;
+    } else {
+      this.reset(protocolErrorReason('reassembly_limit'));
+    }
   }
 
   #start(): void {
@@ -204,10 +218,16 @@ export class LegacyStream implements StreamCore {
   #terminate(reason: string, byPeer: boolean): void {
     this.#resetReason = reason;
     this.#unsent = [];
-    this.#held = [];
+    this.#letGoOfHeld();
     this.#ordered?.clear();
     this.#out.events.push({ type: 'reset', reason, byPeer });
     this.#noteChanges();
+  }
+
+  #letGoOfHeld(): void {
+    this.#budget.letGo(this.#heldBytes, this.#held.length);
+    this.#held = [];
+    this.#heldBytes = 0;
   }
 
   #noteChanges(): void {

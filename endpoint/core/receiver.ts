@@ -3,6 +3,7 @@ import { AckState } from './ack-state.ts';
 import type { StreamConfig } from './config.ts';
 import type { StreamStats } from './events.ts';
 import { type ReassembleResult, Reassembler } from './reassembler.ts';
+import type { ReassemblyBudget } from './reassembly-budget.ts';
 import { ReorderBuffer } from './reorder-buffer.ts';
 
 /** Why received data broke the protocol; the stream resets with `protocol_error:<code>`. */
@@ -32,12 +33,18 @@ export class Receiver {
   /** A data frame was refused during the current pause, so un-pausing must kick the peer. */
   #refusedWhilePaused = false;
 
-  constructor(config: StreamConfig, stats: StreamStats, deliver: (message: Uint8Array) => void) {
+  /** `budget` bounds what this receiver holds together with the other streams of its mux. */
+  constructor(
+    config: StreamConfig,
+    stats: StreamStats,
+    budget: ReassemblyBudget,
+    deliver: (message: Uint8Array) => void,
+  ) {
     this.#config = config;
     this.#stats = stats;
     this.#deliver = deliver;
-    this.#reorder = new ReorderBuffer(config.windowBytes);
-    this.#reassembler = new Reassembler(config.maxMessageBytes);
+    this.#reorder = new ReorderBuffer(config.windowBytes, budget);
+    this.#reassembler = new Reassembler(config.maxMessageBytes, config.maxMessageSegments, budget);
   }
 
   /** Highest seq received contiguously: the `ack` of every outbound header. */
@@ -105,7 +112,8 @@ export class Receiver {
     if (kind === 'beyond_window') return 'seq_beyond_window';
     if (seq !== this.#received.ack + 1) {
       // Past a hole: held until the hole fills (the ack cannot advance yet).
-      if (!this.#reorder.hold(seq, data)) return 'receive_buffer_overflow';
+      const refused = this.#reorder.hold(seq, data);
+      if (refused !== undefined) return refused;
       this.#received.record(seq);
       return undefined;
     }
@@ -130,9 +138,10 @@ export class Receiver {
     this.#ackDeadline = undefined;
   }
 
-  /** Forgets held frames and the owed ack (after a reset). */
+  /** Forgets held frames, the unfinished message and the owed ack (after a reset). */
   clear(): void {
     this.#reorder.clear();
+    this.#reassembler.clear();
     this.ackSent();
   }
 

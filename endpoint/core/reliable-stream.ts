@@ -15,6 +15,7 @@ import {
   type StreamStats,
   TransitionNotes,
 } from './events.ts';
+import { ReassemblyBudget } from './reassembly-budget.ts';
 import { Receiver } from './receiver.ts';
 import { Sender } from './sender.ts';
 import type { StreamCore } from './stream-core.ts';
@@ -26,6 +27,8 @@ export interface ReliableStreamOptions {
   heardFromPeer?: boolean;
   /** Counters to add to (a secure stream's, which exist before its records do). */
   stats?: StreamStats;
+  /** What unfinished messages and frames past a hole may hold, shared with other streams (default: unbounded). */
+  budget?: ReassemblyBudget;
 }
 
 /**
@@ -69,7 +72,9 @@ export class ReliableStream implements StreamCore {
       encode: (body) => this.#encode(body),
       write: (frame, at) => this.#write(frame, at),
     });
-    this.#receiver = new Receiver(config, this.stats, (message) => this.#out.messages.push(message));
+    this.#receiver = new Receiver(config, this.stats, options.budget ?? new ReassemblyBudget(), (message) =>
+      this.#out.messages.push(message),
+    );
     this.#linkUp = options.linkUp;
     this.#heardFromPeer = options.heardFromPeer ?? false;
     this.#lastHeardAt = now;

@@ -16,6 +16,7 @@ import {
   TransitionNotes,
 } from './events.ts';
 import { LegacyStream } from './legacy-stream.ts';
+import { ReassemblyBudget } from './reassembly-budget.ts';
 import { ReliableStream } from './reliable-stream.ts';
 import type { SecureGeneration, StreamCore } from './stream-core.ts';
 
@@ -26,6 +27,8 @@ export interface SecureStreamOptions {
   accepted: boolean;
   /** Opening side: the generation of its records. The accepting side learns it from the first record. */
   generation?: SecureGeneration;
+  /** What unfinished messages and held records may take, shared with other streams (default: unbounded). */
+  budget?: ReassemblyBudget;
 }
 
 const PROTOCOL_ERROR = ResetReason.SecureRelayProtocolError;
@@ -54,6 +57,7 @@ export class SecureStream implements StreamCore {
   readonly kind = 'secure';
   readonly streamId: string;
   readonly #config: StreamConfig;
+  readonly #budget: ReassemblyBudget;
   readonly #accepted: boolean;
   readonly #generation: SecureGeneration;
   #out: StreamOutput = { frames: [], messages: [], events: [] };
@@ -81,6 +85,7 @@ export class SecureStream implements StreamCore {
     this.#config = config;
     this.#accepted = options.accepted;
     this.#generation = options.generation ?? 'reliable';
+    this.#budget = options.budget ?? new ReassemblyBudget();
     this.#linkUp = options.linkUp;
     this.#giveUpAt = now + config.handshakeTimeoutMs;
     this.#notes = new TransitionNotes(this.state);
@@ -287,8 +292,14 @@ export class SecureStream implements StreamCore {
             linkUp: this.#linkUp,
             heardFromPeer: true,
             stats: this.stats,
+            budget: this.#budget,
           })
-        : new LegacyStream(this.streamId, { linkUp: this.#linkUp, accepted: true, ordered: true });
+        : new LegacyStream(this.streamId, {
+            linkUp: this.#linkUp,
+            accepted: true,
+            ordered: true,
+            budget: this.#budget,
+          });
     if (this.#receivePaused) records.pauseReceiving();
     if (this.#congested) records.linkCongested(true);
     this.#records = records;

@@ -17,6 +17,7 @@ export interface MuxDriverOptions {
   security?: AcceptedSecurity;
   clock: Clock;
   maxStreams?: number;
+  maxReassemblyBytes?: number;
   stream?: Partial<StreamConfig>;
   logger?: RelayLogger;
 }
@@ -53,15 +54,8 @@ export class MuxDriver implements StreamHost {
   #flushAgain = false;
 
   constructor(options: MuxDriverOptions) {
-    this.#mux = new StreamMux(
-      {
-        accept: options.accept,
-        security: options.security,
-        maxStreams: options.maxStreams,
-        stream: options.stream,
-      },
-      false,
-    );
+    const { accept, security, maxStreams, maxReassemblyBytes, stream } = options;
+    this.#mux = new StreamMux({ accept, security, maxStreams, maxReassemblyBytes, stream }, false);
     this.#logger = options.logger;
     this.#clock = options.clock;
   }

@@ -2,6 +2,7 @@ import type { RelayFrameBody } from '../../proto/codec/index.ts';
 import { ResetReason } from '../../proto/reset-reasons.ts';
 import { ACK_WINDOW, type StreamConfig, secureStreamConfig } from '../core/config.ts';
 import { LegacyStream } from '../core/legacy-stream.ts';
+import type { ReassemblyBudget } from '../core/reassembly-budget.ts';
 import { ReliableStream } from '../core/reliable-stream.ts';
 import { SecureStream } from '../core/secure-stream.ts';
 import type { SecureGeneration, StreamCore, StreamKind } from '../core/stream-core.ts';
@@ -62,6 +63,8 @@ export interface NewStream {
   accepted: boolean;
   /** Opening a secure stream: the generation of its records (default reliable). */
   generation?: SecureGeneration;
+  /** Shared by every stream of the mux. */
+  budget: ReassemblyBudget;
 }
 
 /** A new stream of `kind`. */
@@ -71,13 +74,19 @@ export function createStream(kind: StreamKind, stream: NewStream): StreamCore {
       return new ReliableStream(stream.streamId, stream.config, stream.now, {
         linkUp: stream.linkUp,
         heardFromPeer: stream.accepted,
+        budget: stream.budget,
       });
     case 'legacy':
-      return new LegacyStream(stream.streamId, { linkUp: stream.linkUp, accepted: stream.accepted });
+      return new LegacyStream(stream.streamId, {
+        linkUp: stream.linkUp,
+        accepted: stream.accepted,
+        budget: stream.budget,
+      });
     case 'secure':
       return new SecureStream(stream.streamId, secureStreamConfig(stream.config), stream.now, {
         linkUp: stream.linkUp,
         accepted: stream.accepted,
+        budget: stream.budget,
         ...(stream.generation && { generation: stream.generation }),
       });
   }

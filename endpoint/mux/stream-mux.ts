@@ -2,6 +2,7 @@ import { decodeFrame, encodeReset, peekHeader, type RelayFrame } from '../../pro
 import { ResetReason } from '../../proto/reset-reasons.ts';
 import { resolveStreamConfig, type StreamConfig } from '../core/config.ts';
 import type { StreamEvent } from '../core/events.ts';
+import { ReassemblyBudget } from '../core/reassembly-budget.ts';
 import type { ReliableStream } from '../core/reliable-stream.ts';
 import type { SecureGeneration, StreamCore, StreamKind } from '../core/stream-core.ts';
 import { type AcceptedSecurity, classifyOpening, createStream } from './stream-kinds.ts';
@@ -16,6 +17,8 @@ export interface StreamMuxOptions {
   stream?: Partial<StreamConfig>;
   /** How many ended stream ids are remembered to answer late frames (default 1024). */
   tombstones?: number;
+  /** Bytes all streams together may hold for messages not yet delivered (default: unbounded); past it, the stream that asks for more resets. */
+  maxReassemblyBytes?: number;
 }
 
 export interface MuxStreamOutput {
@@ -60,6 +63,7 @@ export class StreamMux {
   readonly #security: AcceptedSecurity;
   readonly #maxStreams: number;
   readonly #tombstoneLimit: number;
+  readonly #budget: ReassemblyBudget;
   readonly #streams = new Map<string, StreamCore>();
   /** Ended streams, oldest first. */
   readonly #ended = new Map<string, Tombstone>();
@@ -76,12 +80,18 @@ export class StreamMux {
     this.#security = options.security ?? 'cleartext';
     this.#maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
     this.#tombstoneLimit = options.tombstones ?? 1024;
+    this.#budget = new ReassemblyBudget(options.maxReassemblyBytes);
     this.config = resolveStreamConfig(options.stream);
     this.#linkUp = linkUp;
   }
 
   get size(): number {
     return this.#streams.size;
+  }
+
+  /** Bytes the streams hold for messages not yet delivered (their overhead counted). */
+  get reassemblyBytes(): number {
+    return this.#budget.used;
   }
 
   get(streamId: string): StreamCore | undefined {
@@ -241,6 +251,7 @@ export class StreamMux {
       linkUp: this.#linkUp,
       accepted,
       ...(generation && { generation }),
+      budget: this.#budget,
     });
     if (this.#linkCongested) stream.linkCongested(true);
     this.#streams.set(streamId, stream);

@@ -30,6 +30,8 @@ export interface ConnectRelayOptions {
   security?: AcceptedSecurity;
   stream?: Partial<StreamConfig>;
   maxStreams?: number;
+  /** Bytes all streams together may hold for messages not yet delivered (default: unbounded). */
+  maxReassemblyBytes?: number;
   keepalive?: Partial<KeepaliveOptions>;
   backoff?: Partial<BackoffOptions>;
   logger?: RelayLogger;
@@ -68,6 +70,7 @@ class ReconnectingEndpoint implements RelayEndpoint {
       security: options.security,
       clock: this.#clock,
       maxStreams: options.maxStreams,
+      maxReassemblyBytes: options.maxReassemblyBytes,
       stream: options.stream,
       logger: options.logger,
     });

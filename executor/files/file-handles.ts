@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { RpcError, RpcErrorCode } from '../../proto/rpc/index.ts';
 import { invalidRequest } from '../rpc-error.ts';
@@ -30,7 +31,8 @@ export class FileHandles {
     if (this.#handles.size >= MAX_OPEN_FILE_READS) {
       throw invalidRequest(`at most ${MAX_OPEN_FILE_READS} file reads may be open per session`);
     }
-    const opening = open(path, 'r');
+    // Without blocking: a FIFO without a writer must not hold one of libuv's few threads.
+    const opening = open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     this.#handles.set(handleId, opening);
     try {
       const handle = await opening;

@@ -1,16 +1,16 @@
-import type { Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import {
   cp,
+  type FileHandle,
   lstat,
   mkdir,
+  open,
   readdir,
-  readFile,
   realpath,
   rm,
   rmdir,
   stat,
   unlink,
-  writeFile,
 } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -22,29 +22,84 @@ import {
   pathToUri,
   type ValidatedParams,
 } from '../../proto/rpc/index.ts';
-import { invalidRequest } from '../rpc-error.ts';
+import { withBase64Json } from '../encoded-result.ts';
+import { inlineAnswerBytes } from '../limits.ts';
+import type { MethodContext } from '../method-table.ts';
+import { internalError, invalidRequest } from '../rpc-error.ts';
+import { kindOf } from './file-kind.ts';
 import { onPath } from './fs-error.ts';
 
-/** Upstream's cap on `fs/readFile`; larger files are read with `fs/open` + `fs/readBlock`. */
-export const MAX_READ_FILE_BYTES = 512 * 1024 * 1024;
+/** One read of `fs/readFile` takes at most this much; cancellation is checked between reads. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+/** Opened without blocking: a FIFO without a peer must not hold one of libuv's few threads. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NONBLOCK;
 
 type Empty = Record<string, never>;
 
-export async function fsReadFile({ path }: ValidatedParams<'fs/readFile'>): Promise<FsReadFileResult> {
+const tooLarge = (limit: number) =>
+  invalidRequest(
+    `file is too large to read: limit is ${limit} bytes; read it with fs/open and fs/readBlock (max-inline-bytes)`,
+  );
+
+/** The whole file, up to `limit` bytes (a file that grows past it while read fails too). */
+async function readAll(handle: FileHandle, limit: number, signal: AbortSignal): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    if (signal.aborted) throw internalError('fs/readFile stopped: its session or connection ended');
+    const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, limit + 1 - size));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) return Buffer.concat(parts, size);
+    parts.push(chunk.subarray(0, bytesRead));
+    size += bytesRead;
+    if (size > limit) throw tooLarge(limit);
+  }
+}
+
+/**
+ * Regular files only, up to `max-inline-bytes` (upstream's cap is 512 MiB;
+ * larger files and devices go through fs/open + fs/readBlock). The read is
+ * made only once its answer has room, and stops when the session or the
+ * connection ends.
+ */
+export async function fsReadFile(
+  { path }: ValidatedParams<'fs/readFile'>,
+  context: MethodContext,
+): Promise<FsReadFileResult> {
+  const limit = context.limits.maxInlineBytes;
   const data = await onPath(path, async () => {
-    if ((await stat(path)).size > MAX_READ_FILE_BYTES) {
-      throw invalidRequest(`file is too large to read: limit is ${MAX_READ_FILE_BYTES} bytes`);
+    const handle = await open(path, READ_FLAGS);
+    try {
+      const found = await handle.stat();
+      if (!found.isFile()) {
+        throw invalidRequest(
+          `fs/readFile reads regular files only: ${path} is ${kindOf(found)}; read it with fs/open and fs/readBlock`,
+        );
+      }
+      if (found.size > limit) throw tooLarge(limit);
+      await context.reserveReply(inlineAnswerBytes(Math.max(found.size, READ_CHUNK_BYTES)));
+      return await readAll(handle, limit, context.signal);
+    } finally {
+      await handle.close();
     }
-    return readFile(path);
   });
-  return { dataBase64: data.toString('base64') };
+  return withBase64Json({ dataBase64: data.toString('base64') }, 'dataBase64');
 }
 
 export async function fsWriteFile(p: ValidatedParams<'fs/writeFile'>): Promise<Empty> {
   if (!isBase64(p.dataBase64)) {
     throw invalidRequest('fs/writeFile requires valid base64 dataBase64: not standard padded base64');
   }
-  await onPath(p.path, () => writeFile(p.path, Buffer.from(p.dataBase64, 'base64')));
+  const data = Buffer.from(p.dataBase64, 'base64');
+  await onPath(p.path, async () => {
+    const handle = await open(p.path, WRITE_FLAGS, 0o666);
+    try {
+      await handle.writeFile(data);
+    } finally {
+      await handle.close();
+    }
+  });
   return {};
 }
 

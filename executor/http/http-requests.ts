@@ -1,20 +1,20 @@
 import type { IncomingMessage } from 'node:http';
-import type { HttpRequestResult, ValidatedParams } from '../../proto/rpc/index.ts';
+import { type HttpRequestResult, RpcError, type ValidatedParams } from '../../proto/rpc/index.ts';
 import type { RpcTransport } from '../../rpc/index.ts';
 import { AfterReply } from '../after-reply.ts';
+import { withBase64Json } from '../encoded-result.ts';
+import { inlineAnswerBytes } from '../limits.ts';
 import { internalError, invalidParams } from '../rpc-error.ts';
 import { exchange, responseHeaders } from './http-exchange.ts';
 import { httpRequestSpec } from './http-request-spec.ts';
 
-/** A buffered body must fit one answer, base64 included, within the relay's 64 MiB message limit. */
-export const MAX_BUFFERED_BODY_BYTES = 32 * 1024 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Upstream's bound on one `http/request/bodyDelta`. */
 export const MAX_BODY_DELTA_BYTES = 1024 * 1024;
 
 class BodyTooLargeError extends Error {
-  constructor() {
-    super(`the body is larger than ${MAX_BUFFERED_BODY_BYTES} bytes; ask for streamResponse`);
+  constructor(limit: number) {
+    super(`the body is larger than ${limit} bytes (max-inline-bytes); ask for streamResponse`);
   }
 }
 
@@ -26,22 +26,29 @@ function reason(err: unknown, signal: AbortSignal): string {
 
 /**
  * The `http/request` calls of one connection. A buffered answer carries the
- * whole body; a streamed one carries the headers, then the body follows as
+ * whole body (up to `maxBodyBytes`, read only once its answer has room); a
+ * streamed one carries the headers, then the body follows as
  * `http/request/bodyDelta` notifications, paced by the transport: while it
  * is backed up the response is not read. Everything in flight is aborted
  * when the connection ends.
  */
 export class HttpRequests {
   readonly #transport: RpcTransport;
+  readonly #maxBodyBytes: number;
   readonly #inFlight = new Set<AbortController>();
   /** requestIds of the streams still sending deltas. */
   readonly #streaming = new Set<string>();
 
-  constructor(transport: RpcTransport) {
+  constructor(transport: RpcTransport, maxBodyBytes: number) {
     this.#transport = transport;
+    this.#maxBodyBytes = maxBodyBytes;
   }
 
-  async request(params: ValidatedParams<'http/request'>): Promise<HttpRequestResult | AfterReply> {
+  /** `reserveReply` waits until a buffered answer of that many bytes has room (see ReplyFlow). */
+  async request(
+    params: ValidatedParams<'http/request'>,
+    reserveReply: (bytes: number) => Promise<void>,
+  ): Promise<HttpRequestResult | AfterReply> {
     const spec = httpRequestSpec(params);
     const { requestId, streamResponse } = params;
     if (streamResponse && this.#streaming.has(requestId)) {
@@ -73,8 +80,12 @@ export class HttpRequests {
     const head = { status: response.statusCode ?? 0, headers: responseHeaders(response) };
     if (!streamResponse) {
       try {
-        return { ...head, bodyBase64: (await readBody(response, controller)).toString('base64') };
+        const announced = Number(response.headers['content-length'] ?? this.#maxBodyBytes);
+        await reserveReply(inlineAnswerBytes(Math.min(announced, this.#maxBodyBytes)));
+        const body = await readBody(response, controller, this.#maxBodyBytes);
+        return withBase64Json({ ...head, bodyBase64: body.toString('base64') }, 'bodyBase64');
       } catch (err) {
+        if (err instanceof RpcError) throw err;
         throw internalError(`failed to read http/request response body: ${reason(err, controller.signal)}`);
       } finally {
         settle();
@@ -137,15 +148,15 @@ export class HttpRequests {
   }
 }
 
-/** The whole body, or BodyTooLargeError past the limit (which also aborts the request). */
-function readBody(response: IncomingMessage, controller: AbortController): Promise<Buffer> {
+/** The whole body, or BodyTooLargeError past `limit` (which also aborts the request). */
+function readBody(response: IncomingMessage, controller: AbortController, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
     response.on('data', (data: Buffer) => {
       size += data.length;
-      if (size <= MAX_BUFFERED_BODY_BYTES) return parts.push(data);
-      const error = new BodyTooLargeError();
+      if (size <= limit) return parts.push(data);
+      const error = new BodyTooLargeError(limit);
       reject(error);
       controller.abort(error);
     });

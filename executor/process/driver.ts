@@ -12,7 +12,8 @@ export interface ProcessDriver {
   onExit(listener: ExitListener): void;
   /** All output has been delivered and the process has exited; fires once, after onExit. */
   onClose(listener: () => void): void;
-  write(data: Buffer): void;
+  /** Writes to stdin; `written` runs once the OS took the bytes, or the write failed. */
+  write(data: Buffer, written: () => void): void;
   closeStdin(): void;
   resize(cols: number, rows: number): void;
   pause(): void;

@@ -1,7 +1,9 @@
 import { constants } from 'node:os';
 import type { OutputStream, ProcessReadResult, WriteStatus } from '../../proto/rpc/index.ts';
+import type { ProcessTree } from '../containment/process-tree.ts';
 import type { ProcessDriver } from './driver.ts';
 import { OutputLog } from './output-log.ts';
+import type { StdinGate } from './stdin-gate.ts';
 
 /** How a process ended: an integer code always (128+n for signal n), and the signal's name. */
 export interface ExitStatus {
@@ -24,7 +26,7 @@ function exitStatus(code: number | null, signal: string | null): ExitStatus {
 /** Remembered writeIds per process, so a retried write is not applied twice. */
 const WRITE_ID_MEMORY = 4096;
 
-/** Grace between SIGTERM and SIGKILL when a process group is terminated. */
+/** Grace between SIGTERM and SIGKILL when a process tree is terminated. */
 const TERMINATE_GRACE_MS = 2000;
 
 function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
@@ -37,29 +39,38 @@ function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 }
 
 /**
- * One started process: its driver, its seq-numbered output log and the
- * state `process/read` reports. Events go to a single listener (the session).
+ * One started process: its driver, its process tree (the process and all it
+ * starts), its seq-numbered output log and the state `process/read` reports.
+ * Events go to a single listener (the session).
  */
 export class ManagedProcess {
   readonly processId: string;
   readonly #driver: ProcessDriver;
+  readonly #tree: ProcessTree;
   readonly #log: OutputLog;
-  readonly #writeIds = new Set<string>();
+  readonly #stdin: StdinGate;
+  /** Writes by writeId: a retried write shares the first one's outcome instead of writing twice. */
+  readonly #writes = new Map<string, Promise<WriteStatus>>();
   /** The exit status and the seq of its event, once exited. */
   #exited: (ExitStatus & { seq: number }) | null = null;
   #closedSeq = 0;
   #paused = false;
   #waiters = new Set<() => void>();
   #killTimer: NodeJS.Timeout | null = null;
+  #terminating = false;
 
   constructor(
     processId: string,
     driver: ProcessDriver,
+    tree: ProcessTree,
+    stdin: StdinGate,
     retainBytes: number,
     onEvent: (process: ManagedProcess, event: ProcessEvent) => void,
   ) {
     this.processId = processId;
     this.#driver = driver;
+    this.#tree = tree;
+    this.#stdin = stdin;
     this.#log = new OutputLog(retainBytes);
     driver.onData((stream, data) => {
       const { seq } = this.#log.appendOutput(stream, data);
@@ -70,11 +81,16 @@ export class ManagedProcess {
       const status = exitStatus(code, signal);
       const seq = this.#log.takeSeq();
       this.#exited = { ...status, seq };
+      stdin.closed();
+      // Terminated: what the process started goes with it, so nothing holds its pipes.
+      if (this.#terminating) void this.#tree.kill();
       this.#wake();
       onEvent(this, { kind: 'exited', seq, ...status });
     });
     driver.onClose(() => {
       if (this.#killTimer) clearTimeout(this.#killTimer);
+      // Descendants still running stay in the tree until the session ends.
+      void this.#tree.release();
       this.#closedSeq = this.#log.takeSeq();
       this.#wake();
       onEvent(this, { kind: 'closed', seq: this.#closedSeq });
@@ -84,25 +100,46 @@ export class ManagedProcess {
   get pid(): number {
     return this.#driver.pid;
   }
+  /** The process and everything it started. */
+  get tree(): ProcessTree {
+    return this.#tree;
+  }
   get running(): boolean {
     return this.#exited === null;
   }
   get closed(): boolean {
     return this.#closedSeq > 0;
   }
-  write(data: Buffer, writeId: string): WriteStatus {
-    if (this.#writeIds.has(writeId)) return 'accepted';
-    if (!this.#driver.stdinOpen || !this.running) return 'stdinClosed';
-    this.#writeIds.add(writeId);
-    if (this.#writeIds.size > WRITE_ID_MEMORY) {
-      this.#writeIds.delete(this.#writeIds.values().next().value as string);
-    }
-    this.#driver.write(data);
-    return 'accepted';
+  /** Writes to stdin within the stdin limits (see StdinGate: it may wait, or refuse with an error). */
+  write(data: Buffer, writeId: string): Promise<WriteStatus> {
+    const earlier = this.#writes.get(writeId);
+    if (earlier) return earlier;
+    if (!this.#stdinWritable()) return Promise.resolve('stdinClosed');
+    const writing = this.#stdin
+      .pass(
+        data,
+        (bytes, written) => this.#driver.write(bytes, written),
+        () => this.#stdinWritable(),
+      )
+      .then(
+        (passed): WriteStatus => (passed ? 'accepted' : 'stdinClosed'),
+        (err: unknown) => {
+          this.#writes.delete(writeId);
+          throw err;
+        },
+      );
+    this.#writes.set(writeId, writing);
+    if (this.#writes.size > WRITE_ID_MEMORY) this.#writes.delete(this.#writes.keys().next().value as string);
+    return writing;
   }
 
   closeStdin(): void {
     this.#driver.closeStdin();
+    this.#stdin.closed();
+  }
+
+  #stdinWritable(): boolean {
+    return this.#driver.stdinOpen && this.running;
   }
 
   resize(cols: number, rows: number): void {
@@ -120,22 +157,27 @@ export class ManagedProcess {
     }
   }
 
-  /** SIGTERM to the group, SIGKILL after a grace if anything of it is left. Returns whether it was running. */
+  /**
+   * SIGTERM to the whole tree; SIGKILL to what is left of it once the
+   * process has exited, or after a grace. Returns whether it was running.
+   */
   terminate(): boolean {
     const wasRunning = this.running;
-    killGroup(this.pid, 'SIGTERM');
-    if (!this.#killTimer) {
-      this.#killTimer = setTimeout(() => killGroup(this.pid, 'SIGKILL'), TERMINATE_GRACE_MS);
+    this.#terminating = true;
+    void this.#tree.signal('SIGTERM');
+    if (!wasRunning) void this.#tree.kill();
+    else if (!this.#killTimer) {
+      this.#killTimer = setTimeout(() => void this.#tree.kill(), TERMINATE_GRACE_MS);
       this.#killTimer.unref();
     }
     return wasRunning;
   }
 
-  /** Immediate SIGKILL to the whole group (session expiry, shutdown). */
-  kill(): void {
-    killGroup(this.pid, 'SIGKILL');
+  /** Immediate SIGKILL to the whole tree (session expiry, shutdown); resolves once it is gone. */
+  kill(): Promise<void> {
     // The output must drain for `closed`; nobody may be reading any more.
     this.setPaused(false);
+    return this.#tree.kill();
   }
 
   setPaused(paused: boolean): void {

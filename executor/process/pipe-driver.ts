@@ -1,14 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { OutputStream } from '../../proto/rpc/index.ts';
+import type { ProcessTree } from '../containment/process-tree.ts';
 import { DriverListeners, type ProcessDriver, type SpawnSpec } from './driver.ts';
 import { osReason, SpawnError } from './spawn-checks.ts';
 
 /**
- * How long after the process exits its pipes may stay open (held by
- * descendants) before `exited` is reported ahead of the remaining output.
+ * How long after the process exits its pipes may stay open, held by
+ * descendants: then `exited` is reported, and once the pipes have been read
+ * (not paused) for this long again they are let go so `closed` follows.
  */
-const EXIT_REPORT_GRACE_MS = 1000;
+const DESCENDANT_GRACE_MS = 1000;
 
 /** A process on pipes (tty: false), in its own process group. */
 export class PipeDriver extends DriverListeners implements ProcessDriver {
@@ -18,7 +20,11 @@ export class PipeDriver extends DriverListeners implements ProcessDriver {
   #openStreams = 2;
   #exit: { code: number | null; signal: string | null } | null = null;
   #exitReported = false;
-  #graceTimer: NodeJS.Timeout | null = null;
+  #exitTimer: NodeJS.Timeout | null = null;
+  #letGoTimer: NodeJS.Timeout | null = null;
+  #paused = false;
+  /** Set once the grace after the exit is over while the pipes were still open. */
+  #graceOver = false;
 
   private constructor(child: ChildProcess, pipeStdin: boolean) {
     super();
@@ -34,27 +40,37 @@ export class PipeDriver extends DriverListeners implements ProcessDriver {
     child.on('exit', (code, signal) => {
       this.#exit = { code, signal };
       this.#stdinOpen = false;
-      if (this.#openStreams === 0) this.#reportExit();
-      else this.#graceTimer = setTimeout(() => this.#reportExit(), EXIT_REPORT_GRACE_MS);
+      if (this.#openStreams === 0) return this.#reportExit();
+      this.#exitTimer = setTimeout(() => {
+        this.#reportExit();
+        this.#graceOver = true;
+        this.#scheduleLetGo();
+      }, DESCENDANT_GRACE_MS);
     });
     child.on('close', () => {
+      if (this.#exitTimer) clearTimeout(this.#exitTimer);
+      this.#stopLetGo();
       this.#reportExit();
       this.emitClose();
     });
   }
 
-  static async spawn(spec: SpawnSpec): Promise<PipeDriver> {
-    const child = spawn(spec.file, spec.args, {
-      argv0: spec.argv0,
-      cwd: spec.cwd,
-      env: spec.env,
-      detached: true,
-      stdio: [spec.pipeStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    });
+  /** Spawns the process inside `tree`, in a process group of its own. */
+  static async spawn(spec: SpawnSpec, tree: ProcessTree): Promise<PipeDriver> {
+    const child = tree.enter(() =>
+      spawn(spec.file, spec.args, {
+        argv0: spec.argv0,
+        cwd: spec.cwd,
+        env: spec.env,
+        detached: true,
+        stdio: [spec.pipeStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      }),
+    );
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (err) => reject(new SpawnError(`spawn ${spec.file}: ${osReason(err)}`)));
     });
+    tree.adopt(child.pid as number);
     return new PipeDriver(child, spec.pipeStdin);
   }
 
@@ -62,8 +78,9 @@ export class PipeDriver extends DriverListeners implements ProcessDriver {
     return this.#stdinOpen;
   }
 
-  write(data: Buffer): void {
-    this.#child.stdin?.write(data);
+  write(data: Buffer, written: () => void): void {
+    if (this.#child.stdin) this.#child.stdin.write(data, () => written());
+    else written();
   }
 
   closeStdin(): void {
@@ -76,13 +93,36 @@ export class PipeDriver extends DriverListeners implements ProcessDriver {
   }
 
   pause(): void {
+    this.#paused = true;
+    this.#stopLetGo();
     this.#child.stdout?.pause();
     this.#child.stderr?.pause();
   }
 
   resume(): void {
+    this.#paused = false;
     this.#child.stdout?.resume();
     this.#child.stderr?.resume();
+    this.#scheduleLetGo();
+  }
+
+  /**
+   * After the grace, while reading: the pipes stay open only because
+   * descendants hold them. They are let go (output those descendants write
+   * later is not read) so that `closed` comes.
+   */
+  #scheduleLetGo(): void {
+    if (!this.#graceOver || this.#paused) return;
+    this.#stopLetGo();
+    this.#letGoTimer = setTimeout(() => {
+      this.#child.stdout?.destroy();
+      this.#child.stderr?.destroy();
+    }, DESCENDANT_GRACE_MS);
+  }
+
+  #stopLetGo(): void {
+    if (this.#letGoTimer) clearTimeout(this.#letGoTimer);
+    this.#letGoTimer = null;
   }
 
   #wire(stream: Readable, name: OutputStream): void {
@@ -96,7 +136,6 @@ export class PipeDriver extends DriverListeners implements ProcessDriver {
   #reportExit(): void {
     if (this.#exitReported || !this.#exit) return;
     this.#exitReported = true;
-    if (this.#graceTimer) clearTimeout(this.#graceTimer);
     this.emitExit(this.#exit.code, this.#exit.signal);
   }
 }

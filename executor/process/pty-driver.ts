@@ -2,6 +2,7 @@ import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { IPty } from '@lydell/node-pty';
+import type { ProcessTree } from '../containment/process-tree.ts';
 import { DriverListeners, type ProcessDriver, type SpawnSpec } from './driver.ts';
 import type { PtyModule } from './pty-support.ts';
 
@@ -36,6 +37,7 @@ interface UnixTerminalInternals {
 export class PtyDriver extends DriverListeners implements ProcessDriver {
   readonly #term: IPty;
   readonly pid: number;
+  readonly #socket: Socket;
   readonly #destroySocket: () => void;
   #slaveFd: number | null;
   #stdinOpen = true;
@@ -44,20 +46,25 @@ export class PtyDriver extends DriverListeners implements ProcessDriver {
   #dataEvents = 0;
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(pty: PtyModule, spec: SpawnSpec) {
+  /** Spawns the process inside `tree`. */
+  constructor(pty: PtyModule, spec: SpawnSpec, tree: ProcessTree) {
     super();
-    this.#term = pty.spawn(spec.file, spec.args, {
-      name: spec.env.TERM ?? 'xterm-256color',
-      cols: spec.cols,
-      rows: spec.rows,
-      cwd: spec.cwd,
-      env: spec.env,
-      encoding: null,
-    });
+    this.#term = tree.enter(() =>
+      pty.spawn(spec.file, spec.args, {
+        name: spec.env.TERM ?? 'xterm-256color',
+        cols: spec.cols,
+        rows: spec.rows,
+        cwd: spec.cwd,
+        env: spec.env,
+        encoding: null,
+      }),
+    );
     this.pid = this.#term.pid;
+    tree.adopt(this.pid);
     const internals = this.#term as unknown as UnixTerminalInternals;
     this.#slaveFd = holdSlave(internals.ptsName);
     const socket = internals._socket;
+    this.#socket = socket;
     const destroy = socket.destroy.bind(socket);
     this.#destroySocket = () => destroy();
     socket.destroy = (error?: Error) => {
@@ -91,9 +98,10 @@ export class PtyDriver extends DriverListeners implements ProcessDriver {
     return this.#stdinOpen;
   }
 
-  write(data: Buffer): void {
-    // Bytes go to the PTY unchanged; the prebuilt package's typings admit only strings.
-    this.#term.write(data as unknown as string);
+  /** Straight to the master's socket, as node-pty's own write does, with a callback once the bytes are taken. */
+  write(data: Buffer, written: () => void): void {
+    if (this.#socket.destroyed) written();
+    else this.#socket.write(data, () => written());
   }
 
   /** A terminal has no separate stdin to close: EOF is the terminal's EOF character. */

@@ -2,6 +2,7 @@ export * from './environment.ts';
 export * from './errors.ts';
 export * from './fs.ts';
 export * from './http.ts';
+export { jsonLimitExceeded, MAX_JSON_DEPTH, MAX_JSON_VALUES } from './json-limits.ts';
 export * from './lifecycle.ts';
 export * from './messages.ts';
 export * from './methods.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MALFORMED_REQUEST_ID, RpcErrorCode } from './errors.ts';
+import { jsonLimitExceeded, requestIdOf } from './json-limits.ts';
 
 /**
  * JSON-RPC envelopes without the `"jsonrpc"` member (accepted if present).
@@ -55,8 +56,8 @@ export type ParsedMessage =
   | { kind: 'response'; message: RpcResponse }
   | { kind: 'invalid'; error: RpcFailure };
 
-function invalid(code: number, message: string): ParsedMessage {
-  return { kind: 'invalid', error: { id: MALFORMED_REQUEST_ID, error: { code, message } } };
+function invalid(code: number, message: string, id: RequestId = MALFORMED_REQUEST_ID): ParsedMessage {
+  return { kind: 'invalid', error: { id, error: { code, message } } };
 }
 
 function strip<T extends { jsonrpc?: unknown; params?: unknown }>(m: T): Omit<T, 'jsonrpc'> {
@@ -65,8 +66,36 @@ function strip<T extends { jsonrpc?: unknown; params?: unknown }>(m: T): Omit<T,
   return rest;
 }
 
-/** Classifies one inbound JSON-RPC message (text). Malformed input → an error with id -1. */
-export function parseMessage(text: string): ParsedMessage {
+/** The UTF-8 size of `text`, in bytes. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    // Two bytes up to U+07FF, three above; a surrogate pair (two characters) makes four.
+    bytes += c < 0x800 || (c >= 0xd800 && c < 0xe000) ? 1 : 2;
+  }
+  return bytes;
+}
+
+/**
+ * Classifies one inbound JSON-RPC message (text). Malformed input, or a
+ * message over the JSON value and nesting limits (checked before parsing),
+ * → an error with id -1. A message over `maxBytes` (UTF-8) is not parsed
+ * either; its error carries the request's id when the id can be read, so
+ * that the request it was is answered.
+ */
+export function parseMessage(text: string, maxBytes = Number.POSITIVE_INFINITY): ParsedMessage {
+  // At least a UTF-8 byte per character, at most three: count exactly only when it can matter.
+  if (text.length > maxBytes || (text.length * 3 > maxBytes && utf8Length(text) > maxBytes)) {
+    return invalid(
+      RpcErrorCode.InvalidRequest,
+      `JSON-RPC message exceeds the limit of ${maxBytes} bytes`,
+      requestIdOf(text),
+    );
+  }
+  const overLimit = jsonLimitExceeded(text);
+  if (overLimit !== undefined) return invalid(RpcErrorCode.InvalidRequest, overLimit);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -3,6 +3,8 @@ import { type FaultProxy, startFaultProxy } from '../../faults/index.ts';
 import { connect, type HarnessClient } from '../../harness/index.ts';
 import { SECURE_PROFILE, type SecurityProfile } from '../../proto/secure-relay.ts';
 import { emitPayloadArgv, payloadSha256 } from '../../sim/payload.ts';
+import { pollUntil } from '../../sim/poll.ts';
+import { processesWithMarker } from '../../sim/processes.ts';
 import {
   FAST_EXECUTOR_ARGS,
   FAST_HARNESS_RECONNECT,
@@ -23,10 +25,13 @@ printSeedOnFailure(seed);
 
 const BYTES = 2 * 1024 * 1024;
 /**
- * Short heartbeats: a stream whose frames were damaged (its close among
- * them) is noticed silent, and its session expired, within seconds.
+ * A harness whose last frames never arrive (its reset among them) is heard
+ * of no more: its stream falls silent after three heartbeats and its session
+ * ends a TTL later, with its processes.
  */
-const HEARTBEAT_MS = 200;
+const HEARTBEAT_MS = 500;
+const SESSION_TTL_MS = 2000;
+const RELAY = { ...FAST_HARNESS_RELAY, stream: { ...FAST_HARNESS_RELAY.stream, heartbeatMs: HEARTBEAT_MS } };
 
 let stack: Stack | undefined;
 let side: FaultProxy | undefined;
@@ -52,7 +57,7 @@ async function stackWithVictim(
     executorArgs: [
       ...FAST_EXECUTOR_ARGS,
       '--session-ttl-ms',
-      '2000',
+      String(SESSION_TTL_MS),
       '--heartbeat-ms',
       String(HEARTBEAT_MS),
       // While a reset victim resumes, its process keeps writing: all of it stays retained for the resume.
@@ -67,12 +72,22 @@ async function stackWithVictim(
     executorId: live.executorId,
     token: await live.harnessToken(),
     security: live.security,
-    relay: { ...FAST_HARNESS_RELAY, stream: { ...FAST_HARNESS_RELAY.stream, heartbeatMs: HEARTBEAT_MS } },
+    relay: RELAY,
     reconnect: FAST_HARNESS_RECONNECT,
   });
-  const others = [await live.harness(), await live.harness()];
+  const others = [await live.harness({ relay: RELAY }), await live.harness({ relay: RELAY })];
   return { live, victim, others };
 }
+
+/** Starts a process on `victim` that would run for ten minutes; resolves once it runs. */
+async function longVictimProcess(victim: HarnessClient, marker: string): Promise<void> {
+  await victim.exec(['sh', '-c', 'sleep 600', marker]);
+  await pollUntil('the victim process', async () => (await processesWithMarker(marker)).length === 1);
+}
+
+/** The victim's processes end once the executor gives its session up (bounded by heartbeats and the TTL). */
+const victimProcessesEnded = (marker: string) =>
+  pollUntil('the victim processes to end', async () => (await processesWithMarker(marker)).length === 0);
 
 describe.each(e2eProfiles())('corrupted frames on one harness socket (%s)', (securityProfile) => {
   it('recovers by retransmission when frames are truncated, other streams untouched', async () => {
@@ -97,6 +112,8 @@ describe.each(e2eProfiles())('corrupted frames on one harness socket (%s)', (sec
     timeout: 120_000,
   }, async () => {
     const { live, victim, others } = await stackWithVictim(securityProfile);
+    const victimMarker = `${live.marker}-victim`;
+    await longVictimProcess(victim, victimMarker);
     (side as FaultProxy).setFaults('both', { corrupt: 0.05 });
     // The relay frame has no checksum (upstream wire format). In cleartext a
     // flip inside a payload can reach the application unnoticed, so the
@@ -105,7 +122,7 @@ describe.each(e2eProfiles())('corrupted frames on one harness socket (%s)', (sec
     // resumes on a new one, so the victim's output is exact or its run
     // fails cleanly, never altered. Either way the damage stays on its socket.
     const victimRun = (async () => {
-      const handle = await victim.exec(emitPayloadArgv(seed, BYTES, live.marker));
+      const handle = await victim.exec(emitPayloadArgv(seed, BYTES, victimMarker));
       return consume(handle);
     })().then(
       (run) => ({ ok: true as const, exact: run.sha256 === payloadSha256(seed, BYTES) }),
@@ -124,7 +141,20 @@ describe.each(e2eProfiles())('corrupted frames on one harness socket (%s)', (sec
     const flipped = (side as FaultProxy).stats();
     expect(flipped.upstream.corrupted + flipped.downstream.corrupted).toBeGreaterThan(0);
     expect((await live.worker.stats(live.executorId)).sockets.executor).toBe(1);
+    // However the flips left the victim's session, its processes do not outlive it.
+    await victimProcessesEnded(victimMarker);
     await live.noExecutorChildren();
+    expect(live.executor.exitStatus()).toBeNull();
+  });
+
+  it('ends the processes of a harness whose last frames, its reset among them, never arrive', async () => {
+    const { live, victim } = await stackWithVictim(securityProfile);
+    const victimMarker = `${live.marker}-victim`;
+    await longVictimProcess(victim, victimMarker);
+    (side as FaultProxy).setFaults('upstream', { drop: 1 });
+    await victim.close();
+    expect(await processesWithMarker(victimMarker)).toHaveLength(1);
+    await victimProcessesEnded(victimMarker);
     expect(live.executor.exitStatus()).toBeNull();
   });
 });

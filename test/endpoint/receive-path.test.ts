@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveStreamConfig, type StreamConfig } from '../../endpoint/core/config.ts';
 import { emptyStreamStats } from '../../endpoint/core/events.ts';
+import { ReassemblyBudget } from '../../endpoint/core/reassembly-budget.ts';
 import { Receiver } from '../../endpoint/core/receiver.ts';
 import type { RelayDataBody } from '../../proto/codec/index.ts';
 import { bytes } from './helpers.ts';
@@ -13,7 +14,11 @@ function receiver(overrides: Partial<StreamConfig> = {}) {
   const delivered: Uint8Array[] = [];
   const stats = emptyStreamStats();
   const config = resolveStreamConfig({ ackDelayMs: 5, ackEveryFrames: 2, ...overrides });
-  return { receiver: new Receiver(config, stats, (m) => delivered.push(m)), delivered, stats };
+  return {
+    receiver: new Receiver(config, stats, new ReassemblyBudget(), (m) => delivered.push(m)),
+    delivered,
+    stats,
+  };
 }
 
 describe('receive path: delivery', () => {

@@ -1,6 +1,7 @@
 import * as pty from '@lydell/node-pty';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionProcessor } from '../../executor/connection-processor.ts';
+import { startContainment } from '../../executor/containment/start-containment.ts';
 import { createSessionTable } from '../../executor/local-executor.ts';
 import { silentLogger } from '../../executor/logger.ts';
 import { PtyDriver } from '../../executor/process/pty-driver.ts';
@@ -12,8 +13,8 @@ const NODE = process.execPath;
 const registries: SessionTable[] = [];
 const drivers: PtyDriver[] = [];
 
-afterEach(() => {
-  for (const r of registries.splice(0)) r.shutdown();
+afterEach(async () => {
+  for (const r of registries.splice(0)) await r.shutdown();
   for (const d of drivers.splice(0)) {
     try {
       process.kill(-d.pid, 'SIGKILL');
@@ -23,8 +24,8 @@ afterEach(() => {
   }
 });
 
-function processorOn(transport: FakeTransport): void {
-  const registry = createSessionTable(silentLogger());
+async function processorOn(transport: FakeTransport): Promise<void> {
+  const registry = await createSessionTable(silentLogger());
   registries.push(registry);
   new ConnectionProcessor(transport, registry, silentLogger());
   transport.receive({ id: 0, method: 'initialize', params: { clientName: 'test' } });
@@ -35,7 +36,7 @@ describe('output backpressure', () => {
   for (const tty of [false, true]) {
     it(`pauses a ${tty ? 'PTY' : 'piped'} process while the transport is backed up and resumes it losslessly`, async () => {
       const transport = new FakeTransport();
-      processorOn(transport);
+      await processorOn(transport);
       const total = 8 * 1024 * 1024;
       const script = `const b=Buffer.alloc(65536,97);let n=${total / 65536};(function w(){while(n>0){n--;if(!process.stdout.write(b))return process.stdout.once('drain',w)}})()`;
       transport.receive({
@@ -60,15 +61,20 @@ describe('output backpressure', () => {
   it('keeps every byte a PTY child wrote right before exiting while reading was paused', async () => {
     // Small enough to fit in the kernel's PTY buffer, so the child can exit while nothing reads.
     for (const size of [2 * 1024, 8 * 1024]) {
-      const driver = new PtyDriver(pty, {
-        file: NODE,
-        args: ['-e', `process.stdout.write('x'.repeat(${size}) + 'END', () => process.exit(0))`],
-        cwd: process.cwd(),
-        env: process.env as Record<string, string>,
-        pipeStdin: false,
-        cols: 80,
-        rows: 24,
-      });
+      const containment = await startContainment({ stateDirectory: null, logger: silentLogger() });
+      const driver = new PtyDriver(
+        pty,
+        {
+          file: NODE,
+          args: ['-e', `process.stdout.write('x'.repeat(${size}) + 'END', () => process.exit(0))`],
+          cwd: process.cwd(),
+          env: process.env as Record<string, string>,
+          pipeStdin: false,
+          cols: 80,
+          rows: 24,
+        },
+        containment.newTree(),
+      );
       drivers.push(driver);
       driver.pause();
       const chunks: Buffer[] = [];
@@ -79,6 +85,7 @@ describe('output backpressure', () => {
       await new Promise((r) => setTimeout(r, 500));
       driver.resume();
       await closed;
+      await containment.close();
       const out = Buffer.concat(chunks).toString();
       expect(out.length).toBe(size + 3);
       expect(out.endsWith('END')).toBe(true);

@@ -3,6 +3,8 @@ import type { RpcTransport } from '../../rpc/index.ts';
 /** An in-memory RpcTransport whose writability the test controls. */
 export class FakeTransport implements RpcTransport {
   readonly sent: Record<string, unknown>[] = [];
+  /** Whether the processor asked to stop taking messages. */
+  receivingPaused = false;
   #writable = true;
   readonly #writableListeners = new Set<() => void>();
   readonly #messageListeners = new Set<(text: string) => void>();
@@ -32,8 +34,12 @@ export class FakeTransport implements RpcTransport {
     this.#closeListeners.add(listener);
     return () => this.#closeListeners.delete(listener);
   }
-  pauseReceiving(): void {}
-  resumeReceiving(): void {}
+  pauseReceiving(): void {
+    this.receivingPaused = true;
+  }
+  resumeReceiving(): void {
+    this.receivingPaused = false;
+  }
   close(reason = 'closed'): void {
     for (const l of [...this.#closeListeners]) l(reason);
   }

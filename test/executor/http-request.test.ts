@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionProcessor } from '../../executor/connection-processor.ts';
-import { MAX_BUFFERED_BODY_BYTES } from '../../executor/http/http-requests.ts';
+import { DEFAULT_LIMITS } from '../../executor/limits.ts';
 import { createSessionTable } from '../../executor/local-executor.ts';
 import { silentLogger } from '../../executor/logger.ts';
 import type { SessionTable } from '../../executor/session-table.ts';
@@ -178,7 +178,7 @@ describe('http/request (local mode)', () => {
     });
     const tooLarge = await client.error(
       'http/request',
-      request({ url: target.url(`/bytes?n=${MAX_BUFFERED_BODY_BYTES + 1}`) }),
+      request({ url: target.url(`/bytes?n=${DEFAULT_LIMITS.maxInlineBytes + 1}`) }),
     );
     expect(tooLarge.code).toBe(RpcErrorCode.InternalError);
     expect(tooLarge.message).toMatch(/^failed to read http\/request response body: .*streamResponse/);
@@ -208,13 +208,13 @@ describe('http/request (local mode)', () => {
 
 describe('http/request body backpressure', () => {
   const tables: SessionTable[] = [];
-  afterEach(() => {
-    for (const table of tables.splice(0)) table.shutdown();
+  afterEach(async () => {
+    for (const table of tables.splice(0)) await table.shutdown();
   });
 
   it('stops reading the response while the transport is backed up, and loses nothing', async () => {
     const transport = new FakeTransport();
-    const table = createSessionTable(silentLogger());
+    const table = await createSessionTable(silentLogger());
     tables.push(table);
     new ConnectionProcessor(transport, table, silentLogger());
     transport.receive({ id: 0, method: 'initialize', params: { clientName: 'test', resumeSessionId: null } });

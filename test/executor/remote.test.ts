@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RelayEndpoint } from '../../endpoint/index.ts';
 import { connectRelay, FatalConnectError } from '../../endpoint/index.ts';
+import { DEFAULT_LIMITS } from '../../executor/limits.ts';
 import { silentLogger } from '../../executor/logger.ts';
 import { type RemoteExecutor, startRemoteExecutor } from '../../executor/remote-executor.ts';
 import { RpcErrorCode } from '../../proto/rpc/index.ts';
@@ -96,14 +97,14 @@ describe('remote executor over a relay', () => {
     expect(await again.initialize(sessionA)).toBe(sessionA);
   });
 
-  it('round-trips a 5 MiB file through fs/writeFile and fs/readFile', async () => {
+  it('round-trips a file of max-inline-bytes through fs/writeFile and fs/readFile', async () => {
     const { harness } = await setup();
     const c = client(harness);
     await c.initialize();
     const dir = await mkdtemp(join(tmpdir(), 'relaykit-remote-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const data = randomBytes(5 * 1024 * 1024);
-    const path = join(dir, 'five.bin');
+    const data = randomBytes(DEFAULT_LIMITS.maxInlineBytes);
+    const path = join(dir, 'largest.bin');
     await c.request('fs/writeFile', { path, dataBase64: data.toString('base64') });
     const back = await c.request<{ dataBase64: string }>('fs/readFile', { path });
     expect(Buffer.from(back.dataBase64, 'base64').equals(data)).toBe(true);

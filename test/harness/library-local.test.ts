@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type HarnessClient, HarnessConnectError, RpcError } from '../../harness/index.ts';
+import { DEFAULT_LIMITS } from '../../executor/limits.ts';
+import {
+  ConnectionLostError,
+  connect,
+  type HarnessClient,
+  HarnessConnectError,
+  RpcError,
+} from '../../harness/index.ts';
 import { RpcErrorCode } from '../../proto/rpc/index.ts';
 import { type SpawnedExecutor, spawnLocalExecutor } from './executor-process.ts';
 
@@ -123,6 +130,34 @@ describe('harness library against a local-mode executor', () => {
     const error = await client.readFile(join(dir, 'a/b/f.bin')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpcError);
     expect((error as RpcError).code).toBe(RpcErrorCode.NotFound);
+  });
+
+  it('reads a file larger than the executor sends at once in blocks', async () => {
+    const bytes = randomBytes(DEFAULT_LIMITS.maxInlineBytes + 1);
+    await writeFile(join(dir, 'large.bin'), bytes);
+    expect((await client.readFile(join(dir, 'large.bin'))).equals(bytes)).toBe(true);
+  });
+
+  it('fails a write larger than one message with a clear error, and one too large to read without sending it again and again', async () => {
+    // In base64, 0.7 of the limit makes a message just under it, 0.8 one just over.
+    const answered = await client.writeFile(
+      join(dir, 'never'),
+      randomBytes(Math.floor(DEFAULT_LIMITS.maxMessageBytes * 0.7)),
+    );
+    const refused = await client
+      .writeFile(join(dir, 'never'), randomBytes(Math.floor(DEFAULT_LIMITS.maxMessageBytes * 0.8)))
+      .catch((e: unknown) => e);
+    expect(answered).toBeUndefined();
+    expect(refused).toBeInstanceOf(RpcError);
+    expect((refused as RpcError).message).toBe(
+      `JSON-RPC message exceeds the limit of ${DEFAULT_LIMITS.maxMessageBytes} bytes`,
+    );
+    const lost = await client
+      .writeFile(join(dir, 'never'), randomBytes(DEFAULT_LIMITS.maxMessageBytes * 2))
+      .catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(ConnectionLostError);
+    expect((lost as Error).message).toMatch(/protocol_error:message_too_large/);
+    expect((await client.environmentInfo()).platform).toBe(process.platform);
   });
 
   it('describes the executor environment', async () => {

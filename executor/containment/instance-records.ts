@@ -1,0 +1,91 @@
+import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTimeOf } from './proc-info.ts';
+import type { ContainmentMode } from './process-tree.ts';
+
+/** A process group started in process-group mode, with its leader's start time. */
+export interface RecordedGroup {
+  pgid: number;
+  startTime: string;
+}
+
+/** What one executor process records about the processes it starts, so a successor can end them. */
+export interface InstanceRecord {
+  pid: number;
+  startTime: string;
+  mode: ContainmentMode;
+  /** cgroup mode: the instance's cgroup directory. */
+  cgroup?: string;
+  /** process-group mode: the environment entry prefix every process of the instance carries. */
+  marker?: string;
+  /** process-group mode: the groups started, each with its leader's start time. */
+  groups?: RecordedGroup[];
+}
+
+/** `$XDG_RUNTIME_DIR/relaykit`, else `<temp dir>/relaykit-<uid>`. */
+export function defaultStateDirectory(): string {
+  const runtime = process.env.XDG_RUNTIME_DIR;
+  if (runtime) return join(runtime, 'relaykit');
+  return join(tmpdir(), `relaykit-${process.getuid?.() ?? 'user'}`);
+}
+
+/** Creates the directory if needed and refuses one that others could write (their records would direct kills). */
+async function privateDirectory(directory: string): Promise<void> {
+  await mkdir(directory, { recursive: true, mode: 0o700 });
+  const found = await lstat(directory);
+  const uid = process.getuid?.();
+  if (!found.isDirectory()) throw new Error(`${directory} is not a directory`);
+  if (uid !== undefined && found.uid !== uid) throw new Error(`${directory} belongs to uid ${found.uid}`);
+  if ((found.mode & 0o022) !== 0) throw new Error(`${directory} is writable by others`);
+}
+
+/** This executor's record file in the state directory: written on change, removed at shutdown. */
+export class InstanceRecords {
+  readonly #file: string;
+  #writing: Promise<void> = Promise.resolve();
+
+  private constructor(file: string) {
+    this.#file = file;
+  }
+
+  static async open(directory: string, instance: string): Promise<InstanceRecords> {
+    await privateDirectory(directory);
+    return new InstanceRecords(join(directory, `${instance}.json`));
+  }
+
+  /** Replaces the record (writes are serialized; each is atomic). */
+  write(record: InstanceRecord): Promise<void> {
+    const text = JSON.stringify(record);
+    this.#writing = this.#writing.then(async () => {
+      await writeFile(`${this.#file}.tmp`, text, { mode: 0o600 });
+      await rename(`${this.#file}.tmp`, this.#file);
+    });
+    return this.#writing;
+  }
+
+  async remove(): Promise<void> {
+    await this.#writing.catch(() => {});
+    await rm(this.#file, { force: true });
+  }
+}
+
+/** Records in `directory` whose executor no longer runs, each with a function that removes it. */
+export async function orphanedRecords(
+  directory: string,
+): Promise<{ record: InstanceRecord; file: string; remove: () => Promise<void> }[]> {
+  const names = await readdir(directory).catch(() => [] as string[]);
+  const orphaned = [];
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    const file = join(directory, name);
+    let record: InstanceRecord;
+    try {
+      record = JSON.parse(await readFile(file, 'utf8')) as InstanceRecord;
+    } catch {
+      continue;
+    }
+    if ((await startTimeOf(record.pid)) === record.startTime) continue;
+    orphaned.push({ record, file, remove: () => rm(file, { force: true }) });
+  }
+  return orphaned;
+}
