@@ -14,6 +14,7 @@ export {
 export { MessageTooLargeError, StreamClosedError } from './core/errors.ts';
 export type { StreamEvent, StreamOutput, StreamState, StreamStats } from './core/events.ts';
 export { LegacyStream } from './core/legacy-stream.ts';
+export { ReassemblyBudget } from './core/reassembly-budget.ts';
 export { ReliableStream } from './core/reliable-stream.ts';
 export { SecureStream } from './core/secure-stream.ts';
 export type { SecureGeneration, StreamCore, StreamKind } from './core/stream-core.ts';

@@ -47,7 +47,7 @@ interface Method<M extends RequestMethod> {
 /** Every method but `initialize`, which the connection processor handles itself. */
 export const METHODS: { [M in Exclude<RequestMethod, 'initialize'>]: Method<M> } = {
   'process/start': { family: 'exec', run: (p, c) => startProcess(c.session, p) },
-  'process/read': { family: 'exec', run: (p, c) => readProcess(c.session, p) },
+  'process/read': { family: 'exec', run: (p, c) => readProcess(c.session, p, c.reserveReply) },
   // Decoded here so that the base64 text is not held while the write waits for stdin room.
   'process/write': {
     family: 'exec',

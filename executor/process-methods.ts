@@ -5,6 +5,7 @@ import type {
   ProcessWriteResult,
   ValidatedParams,
 } from '../proto/rpc/index.ts';
+import { inlineAnswerBytes } from './limits.ts';
 import type { ManagedProcess } from './process/managed-process.ts';
 import { invalidRequest } from './rpc-error.ts';
 import type { Session } from './session.ts';
@@ -13,6 +14,8 @@ import type { Session } from './session.ts';
 const DEFAULT_READ_MAX_BYTES = 1024 * 1024;
 /** Longest long-poll of one `process/read`. */
 const MAX_READ_WAIT_MS = 300_000;
+/** Output a `process/read` answer carries without reserving room for it. */
+const SMALL_READ_BYTES = 16 * 1024;
 
 type Empty = Record<string, never>;
 
@@ -33,14 +36,23 @@ export async function startProcess(
   return { processId: proc.processId };
 }
 
+/**
+ * Output events; an answer carrying more than a little output is a large one
+ * (made in its turn, within the pending-reply budget: see ReplyFlow), so a
+ * peer that asks for the same output again and again holds one at a time.
+ */
 export function readProcess(
   session: Session,
   p: ValidatedParams<'process/read'>,
+  reserveReply: (bytes: number) => Promise<void>,
 ): Promise<ProcessReadResult> {
   return existing(session, p.processId).read(
     p.afterSeq ?? 0,
     p.maxBytes ?? DEFAULT_READ_MAX_BYTES,
     Math.min(p.waitMs ?? 0, MAX_READ_WAIT_MS),
+    async (outputBytes) => {
+      if (outputBytes > SMALL_READ_BYTES) await reserveReply(inlineAnswerBytes(outputBytes));
+    },
   );
 }
 

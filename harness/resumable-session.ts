@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FatalConnectError } from '../endpoint/index.ts';
-import { protocolErrorReason } from '../proto/reset-reasons.ts';
+import { protocolErrorReason, ResetReason } from '../proto/reset-reasons.ts';
 import {
   INITIALIZED_NOTIFICATION,
   type RequestMethod,
@@ -9,6 +9,7 @@ import {
   RpcErrorCode,
 } from '../proto/rpc/index.ts';
 import { type NotificationListener, RpcClient } from '../rpc/index.ts';
+import { MAX_RECORD_PLAINTEXT } from '../secure/index.ts';
 import { backoffDelay, type ReconnectPolicy } from './backoff.ts';
 import type { Connector, OpenedConnection } from './connector.ts';
 import {
@@ -23,6 +24,18 @@ export type ResumableSessionState = 'open' | 'reconnecting' | 'failed' | 'closed
 
 /** Why a peer ends a stream whose message is larger than it will read. */
 const MESSAGE_TOO_LARGE = protocolErrorReason('message_too_large');
+
+/**
+ * Whether a connection that ended with `reason` while `params` were in
+ * flight may have been ended for the request's size: a cleartext executor
+ * says so; a secure stream's reason names no cause, so any failure of it
+ * counts for a request larger than one record.
+ */
+function endedForSize(reason: string, params: unknown): boolean {
+  if (reason === MESSAGE_TOO_LARGE) return true;
+  if (reason !== ResetReason.SecureRelayProtocolError) return false;
+  return Buffer.byteLength(JSON.stringify(params ?? null)) > MAX_RECORD_PLAINTEXT;
+}
 
 export interface ResumableSessionOptions {
   clientName: string;
@@ -142,7 +155,7 @@ export class ResumableSession {
    * it again on the resumed session. Only for requests that are safe to repeat.
    */
   async request<M extends RequestMethod>(method: M, params: RequestParamsOf<M>): Promise<RequestResults[M]> {
-    let refusedAsTooLarge = false;
+    let endedForSizeBefore = false;
     for (;;) {
       const rpc = await this.connected();
       try {
@@ -151,9 +164,9 @@ export class ResumableSession {
         // Retry only on a connection that really ended, so a failure can never spin here.
         if (!(err instanceof ConnectionLostError) || rpc.closedReason === undefined) throw err;
         // The executor ends a stream whose message it will not read; the same message would end the next one.
-        if (rpc.closedReason === MESSAGE_TOO_LARGE) {
-          if (refusedAsTooLarge) throw err;
-          refusedAsTooLarge = true;
+        if (endedForSize(rpc.closedReason, params)) {
+          if (endedForSizeBefore) throw err;
+          endedForSizeBefore = true;
         }
       }
     }

@@ -1,5 +1,5 @@
 import { SecureChannelError } from './errors.ts';
-import { RecordDecoder, RecordQueue } from './records.ts';
+import { RecordDecoder, type RecordLimits, RecordQueue } from './records.ts';
 import type { SecureSession } from './transport.ts';
 
 /**
@@ -7,17 +7,19 @@ import type { SecureSession } from './transport.ts';
  * `queue` a message, then `sealNext` cuts and encrypts the next record of
  * what is queued (each record exactly once: a resend reuses its bytes), or
  * `seal` does both for one message. Receiving: `open` takes the peer's
- * records in sequence order and returns the messages they complete. A
- * failure to open is final.
+ * records in sequence order and returns the messages they complete, each
+ * within `limits`. A failure to open is final.
  */
 export class SecureMessageChannel {
-  #session: SecureSession;
-  #queue = new RecordQueue();
-  #decoder = new RecordDecoder();
+  readonly #session: SecureSession;
+  readonly #queue: RecordQueue;
+  readonly #decoder: RecordDecoder;
   #failed = false;
 
-  constructor(session: SecureSession) {
+  constructor(session: SecureSession, limits: RecordLimits = {}) {
     this.#session = session;
+    this.#queue = new RecordQueue(limits);
+    this.#decoder = new RecordDecoder(limits);
   }
 
   get handshakeHash(): Uint8Array {
@@ -45,6 +47,12 @@ export class SecureMessageChannel {
     const records: Uint8Array[] = [];
     while (this.#queue.pendingBytes > 0) records.push(this.sealNext());
     return records;
+  }
+
+  /** Lets go of what is queued and of the message in progress (the stream ended). */
+  clear(): void {
+    this.#queue.clear();
+    this.#decoder.clear();
   }
 
   open(ciphertext: Uint8Array): Uint8Array[] {

@@ -19,6 +19,7 @@ export type SecureErrorCode =
   | 'decrypt_failed'
   | 'record_too_large'
   | 'invalid_message_length'
+  | 'reassembly_limit'
   | 'unauthorized'
   | 'stream_reset';
 

@@ -35,7 +35,13 @@ export { MAX_NOISE_MESSAGE } from './noise/handshake-state.ts';
 export { type RandomSource, systemRandom } from './noise/random.ts';
 export { PROLOGUE_DOMAIN, type PrologueParts, relayPrologue } from './prologue.ts';
 export { NOISE_SUITE, NoisePublicKey, type NoisePublicKeyJson } from './public-key.ts';
-export { MAX_MESSAGE_BYTES, MAX_RECORD_PLAINTEXT, RecordDecoder, RecordQueue } from './records.ts';
+export {
+  MAX_MESSAGE_BYTES,
+  MAX_RECORD_PLAINTEXT,
+  RecordDecoder,
+  type RecordLimits,
+  RecordQueue,
+} from './records.ts';
 export {
   type AcceptOptions,
   acceptSecureStream,

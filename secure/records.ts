@@ -4,18 +4,38 @@
  * records of at most 60 KiB of plaintext, each sealed on its own. Pure: no
  * I/O, no timers.
  */
+import { ReassemblyBudget } from '../endpoint/index.ts';
 import { SecureChannelError } from './errors.ts';
 
 export const MAX_RECORD_PLAINTEXT = 60 * 1024;
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 const LENGTH_PREFIX = 4;
 
-function invalidLength(length: number): SecureChannelError {
-  return new SecureChannelError(
-    'invalid_message_length',
-    `JSON-RPC message length ${length} is outside 1..${MAX_MESSAGE_BYTES}`,
-  );
+/** What one side takes of its peer's messages (default: the protocol's 64 MiB, an unbounded budget). */
+export interface RecordLimits {
+  /** The largest message sent or taken (at most 64 MiB). */
+  maxMessageBytes?: number;
+  /** What a message in progress holds, shared with the endpoint's other streams. */
+  budget?: ReassemblyBudget;
 }
+
+function checkLength(length: number, maxMessageBytes: number): void {
+  if (length === 0 || length > MAX_MESSAGE_BYTES) {
+    throw new SecureChannelError(
+      'invalid_message_length',
+      `JSON-RPC message length ${length} is outside 1..${MAX_MESSAGE_BYTES}`,
+    );
+  }
+  if (length > maxMessageBytes) {
+    throw new SecureChannelError(
+      'message_too_large',
+      `JSON-RPC message of ${length} bytes is over the limit of ${maxMessageBytes}`,
+    );
+  }
+}
+
+const maxMessageBytesOf = (limits: RecordLimits) =>
+  Math.min(limits.maxMessageBytes ?? MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES);
 
 /**
  * The sending side: messages wait here, framed, until they are cut into
@@ -25,8 +45,13 @@ function invalidLength(length: number): SecureChannelError {
  * anywhere. The parts of a record are views of the messages, not copies.
  */
 export class RecordQueue {
+  readonly #maxMessageBytes: number;
   #parts: Uint8Array[] = [];
   #bytes = 0;
+
+  constructor(limits: RecordLimits = {}) {
+    this.#maxMessageBytes = maxMessageBytesOf(limits);
+  }
 
   /** Framed bytes waiting to be cut. */
   get pendingBytes(): number {
@@ -34,7 +59,7 @@ export class RecordQueue {
   }
 
   push(json: Uint8Array): void {
-    if (json.length === 0 || json.length > MAX_MESSAGE_BYTES) throw invalidLength(json.length);
+    checkLength(json.length, this.#maxMessageBytes);
     const prefix = new Uint8Array(LENGTH_PREFIX);
     new DataView(prefix.buffer).setUint32(0, json.length);
     this.#parts.push(prefix, json);
@@ -61,18 +86,33 @@ export class RecordQueue {
     this.#bytes -= MAX_RECORD_PLAINTEXT - room;
     return record;
   }
+
+  /** Drops what is waiting (the stream ended). */
+  clear(): void {
+    this.#parts = [];
+    this.#bytes = 0;
+  }
 }
 
 /**
- * Reassembles messages from records cut anywhere. It holds at most one
- * message in progress, whose buffer is allocated once its length is known
- * and valid, so memory stays within 4 + 64 MiB.
+ * Reassembles messages from records cut anywhere. A message that lies
+ * within one record is passed on as it is; a longer one is rebuilt in a
+ * buffer allocated once its length is known and within the limits, and
+ * counted against the budget at that length until it is complete. So one
+ * message in progress at most, never over `maxMessageBytes`.
  */
 export class RecordDecoder {
+  readonly #maxMessageBytes: number;
+  readonly #budget: ReassemblyBudget;
   #header = new Uint8Array(LENGTH_PREFIX);
   #headerFilled = 0;
   #message: Uint8Array | undefined;
   #messageFilled = 0;
+
+  constructor(limits: RecordLimits = {}) {
+    this.#maxMessageBytes = maxMessageBytesOf(limits);
+    this.#budget = limits.budget ?? new ReassemblyBudget();
+  }
 
   /** Bytes of an incomplete message held (prefix included). */
   get pendingBytes(): number {
@@ -94,7 +134,19 @@ export class RecordDecoder {
         offset += take;
         if (this.#headerFilled < LENGTH_PREFIX) break;
         const length = new DataView(this.#header.buffer).getUint32(0);
-        if (length === 0 || length > MAX_MESSAGE_BYTES) throw invalidLength(length);
+        checkLength(length, this.#maxMessageBytes);
+        this.#headerFilled = 0;
+        if (offset + length <= record.length) {
+          messages.push(record.subarray(offset, offset + length));
+          offset += length;
+          continue;
+        }
+        if (!this.#budget.hold(length)) {
+          throw new SecureChannelError(
+            'reassembly_limit',
+            `no room for a JSON-RPC message of ${length} bytes within the reassembly budget of ${this.#budget.limit}`,
+          );
+        }
         this.#message = new Uint8Array(length);
         this.#messageFilled = 0;
         continue;
@@ -105,10 +157,17 @@ export class RecordDecoder {
       offset += take;
       if (this.#messageFilled === this.#message.length) {
         messages.push(this.#message);
-        this.#message = undefined;
-        this.#headerFilled = 0;
+        this.clear();
       }
     }
     return messages;
+  }
+
+  /** Drops the message in progress, if any, giving its bytes back to the budget. */
+  clear(): void {
+    if (this.#message !== undefined) this.#budget.letGo(this.#message.length);
+    this.#message = undefined;
+    this.#messageFilled = 0;
+    this.#headerFilled = 0;
   }
 }

@@ -21,8 +21,10 @@ type Listener<A extends unknown[]> = (...args: A) => void;
  * algorithm holds back a small segment, but only in a bulk transfer), so a
  * stream of output fills whole records and a request or its answer is
  * never held. Records are decrypted in the order the
- * stream delivers them; one that fails to decrypt or to frame resets the
- * stream (`secure_relay_protocol_error`): nothing altered is ever delivered.
+ * stream delivers them; one that fails to decrypt or to frame, or a
+ * message over the stream's `maxMessageBytes` or past its reassembly budget,
+ * resets the stream (`secure_relay_protocol_error`): nothing altered is ever
+ * delivered, and what the stream held is let go when it ends.
  */
 export class SecureMessageStream implements MessageStream {
   readonly kind = 'secure';
@@ -37,10 +39,12 @@ export class SecureMessageStream implements MessageStream {
 
   constructor(stream: RelayStream, session: SecureSession) {
     this.#stream = stream;
-    this.#channel = new SecureMessageChannel(session);
+    const { maxMessageBytes, reassemblyBudget: budget } = stream;
+    this.#channel = new SecureMessageChannel(session, { maxMessageBytes, budget });
     stream.onMessage((record) => this.#open(record));
     stream.onReset((reason) => {
       this.#resetReason = reason;
+      this.#channel.clear();
     });
     stream.onWritable(() => {
       this.#pump();

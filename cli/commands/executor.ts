@@ -41,7 +41,8 @@ const LIMIT_FLAGS: { [K in keyof ExecutorLimits]: string } = {
   maxStdinBytesTotal: "stdin bytes processes were given and haven't read, across the executor",
   maxPendingReplyBytes: 'answer bytes one stream may have waiting for its send window',
   maxPendingReplyBytesTotal: 'answer bytes waiting for send windows, across the executor',
-  maxReassemblyBytes: 'remote mode: bytes of unfinished relay messages, across every stream',
+  maxReassemblyBytes:
+    'remote mode: bytes of unfinished relay messages (segments, secure records), across every stream',
   maxMessageSegments: 'remote mode: segments one relay message may be cut into',
 };
 

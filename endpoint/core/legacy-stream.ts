@@ -20,11 +20,11 @@ export interface LegacyStreamOptions {
   accepted: boolean;
   /**
    * Records of upstream main's secure generation: released in seq order
-   * (OrderedRelease), seqs never wrap, and a broken order resets the stream
-   * (`secure_relay_protocol_error`).
+   * (OrderedRelease), seqs never wrap, and a broken order or a limit resets
+   * the stream (`secure_relay_protocol_error`).
    */
   ordered?: boolean;
-  /** What messages held during a receive pause may take, shared with other streams (default: unbounded). */
+  /** What messages held during a receive pause (and records held out of order) may take, shared with other streams (default: unbounded). */
   budget?: ReassemblyBudget;
 }
 
@@ -70,7 +70,7 @@ export class LegacyStream implements StreamCore {
     this.#budget = options.budget ?? new ReassemblyBudget();
     this.#linkUp = options.linkUp;
     this.#started = options.accepted;
-    this.#ordered = options.ordered ? new OrderedRelease() : undefined;
+    this.#ordered = options.ordered ? new OrderedRelease(this.#budget) : undefined;
     this.#notes = new TransitionNotes(this.state);
     if (!this.#started && this.#linkUp) this.#start();
   }
@@ -200,7 +200,9 @@ export class LegacyStream implements StreamCore {
       this.#held.push(message);
       this.#heldBytes += message.length;
     } else {
-      this.reset(protocolErrorReason('reassembly_limit'));
+      this.reset(
+        this.#ordered ? ResetReason.SecureRelayProtocolError : protocolErrorReason('reassembly_limit'),
+      );
     }
   }
 

@@ -29,6 +29,8 @@ export interface ReliableStreamOptions {
   stats?: StreamStats;
   /** What unfinished messages and frames past a hole may hold, shared with other streams (default: unbounded). */
   budget?: ReassemblyBudget;
+  /** The one reason of every protocol error (a secure stream's records: its failures name no cause); default `protocol_error:<code>`. */
+  protocolErrorReason?: string;
 }
 
 /**
@@ -45,6 +47,7 @@ export class ReliableStream implements StreamCore {
   readonly #config: StreamConfig;
   readonly #sender: Sender;
   readonly #receiver: Receiver;
+  readonly #protocolErrorReason: string | undefined;
 
   #out: StreamOutput = { frames: [], messages: [], events: [] };
   #resetReason: string | undefined;
@@ -75,6 +78,7 @@ export class ReliableStream implements StreamCore {
     this.#receiver = new Receiver(config, this.stats, options.budget ?? new ReassemblyBudget(), (message) =>
       this.#out.messages.push(message),
     );
+    this.#protocolErrorReason = options.protocolErrorReason;
     this.#linkUp = options.linkUp;
     this.#heardFromPeer = options.heardFromPeer ?? false;
     this.#lastHeardAt = now;
@@ -286,9 +290,9 @@ export class ReliableStream implements StreamCore {
     this.#terminate(reason, false);
   }
 
-  /** A frame for this stream broke the protocol: reset with `protocol_error:<code>`. */
+  /** A frame for this stream broke the protocol: reset with `protocol_error:<code>` (or the one reason given). */
   protocolError(code: string, now: number): void {
-    this.reset(protocolErrorReason(code), now);
+    this.reset(this.#protocolErrorReason ?? protocolErrorReason(code), now);
   }
 
   /** The earliest time `tick` has work to do, if any. */

@@ -293,6 +293,7 @@ export class SecureStream implements StreamCore {
             heardFromPeer: true,
             stats: this.stats,
             budget: this.#budget,
+            protocolErrorReason: PROTOCOL_ERROR,
           })
         : new LegacyStream(this.streamId, {
             linkUp: this.#linkUp,

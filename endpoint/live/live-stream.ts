@@ -1,10 +1,13 @@
 import { StreamClosedError } from '../core/errors.ts';
 import type { StreamEvent, StreamState } from '../core/events.ts';
+import type { ReassemblyBudget } from '../core/reassembly-budget.ts';
 import type { StreamKind } from '../core/stream-core.ts';
 import type { RelayStream } from './message-stream.ts';
 
 /** What a live stream needs from the driver that owns the core. */
 export interface StreamHost {
+  readonly maxMessageBytes: number;
+  readonly reassemblyBudget: ReassemblyBudget;
   send(streamId: string, message: Uint8Array): boolean;
   sendHandshake(streamId: string, payload: Uint8Array): void;
   writable(streamId: string): boolean;
@@ -56,6 +59,14 @@ export class LiveMessageStream implements RelayStream {
 
   get writable(): boolean {
     return this.#resetReason === undefined && this.#host.writable(this.streamId);
+  }
+
+  get maxMessageBytes(): number {
+    return this.#host.maxMessageBytes;
+  }
+
+  get reassemblyBudget(): ReassemblyBudget {
+    return this.#host.reassemblyBudget;
   }
 
   get busy(): boolean {

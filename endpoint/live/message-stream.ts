@@ -1,4 +1,5 @@
 import type { StreamState } from '../core/events.ts';
+import type { ReassemblyBudget } from '../core/reassembly-budget.ts';
 import type { StreamKind } from '../core/stream-core.ts';
 
 /**
@@ -55,4 +56,11 @@ export interface RelayStream extends MessageStream {
   readonly busy: boolean;
   /** Fired when the stream stops being busy. */
   onQuiet(listener: () => void): () => void;
+  /**
+   * The largest message the endpoint takes, and the budget its streams share
+   * for messages not yet delivered (DESIGN.md §3): a layer that rebuilds
+   * messages from this stream's (a secure stream's records) keeps to both.
+   */
+  readonly maxMessageBytes: number;
+  readonly reassemblyBudget: ReassemblyBudget;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamConfig } from '../core/config.ts';
 import type { StreamEvent, StreamStats } from '../core/events.ts';
+import type { ReassemblyBudget } from '../core/reassembly-budget.ts';
 import { ReliableStream } from '../core/reliable-stream.ts';
 import { SecureStream } from '../core/secure-stream.ts';
 import type { SecureGeneration, StreamCore, StreamKind } from '../core/stream-core.ts';
@@ -62,6 +63,14 @@ export class MuxDriver implements StreamHost {
 
   now(): number {
     return this.#clock.now();
+  }
+
+  get maxMessageBytes(): number {
+    return this.#mux.config.maxMessageBytes;
+  }
+
+  get reassemblyBudget(): ReassemblyBudget {
+    return this.#mux.reassemblyBudget;
   }
 
   onStream(listener: (stream: RelayStream) => void): () => void {

@@ -89,9 +89,9 @@ export class StreamMux {
     return this.#streams.size;
   }
 
-  /** Bytes the streams hold for messages not yet delivered (their overhead counted). */
-  get reassemblyBytes(): number {
-    return this.#budget.used;
+  /** What the streams hold for messages not yet delivered, shared by all of them (and the layers above that rebuild messages). */
+  get reassemblyBudget(): ReassemblyBudget {
+    return this.#budget;
   }
 
   get(streamId: string): StreamCore | undefined {

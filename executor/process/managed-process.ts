@@ -187,8 +187,17 @@ export class ManagedProcess {
     else this.#driver.resume();
   }
 
-  /** Events after `afterSeq`; waits up to `waitMs` for something new (output, the exit, the close) when there is none. */
-  async read(afterSeq: number, maxBytes: number, waitMs: number): Promise<ProcessReadResult> {
+  /**
+   * Events after `afterSeq`; waits up to `waitMs` for something new (output,
+   * the exit, the close) when there is none. The answer is made once
+   * `reserve` has taken room for the output it would carry, and carries no more.
+   */
+  async read(
+    afterSeq: number,
+    maxBytes: number,
+    waitMs: number,
+    reserve: (outputBytes: number) => Promise<void>,
+  ): Promise<ProcessReadResult> {
     let slice = this.#log.read(afterSeq, maxBytes);
     const exitedSeq = this.#exited?.seq ?? 0;
     const news = slice.chunks.length > 0 || exitedSeq > afterSeq || this.#caughtUpToClose(slice.nextSeq);
@@ -196,6 +205,9 @@ export class ManagedProcess {
       await this.#waitForEvent(waitMs);
       slice = this.#log.read(afterSeq, maxBytes);
     }
+    const outputBytes = slice.chunks.reduce((sum, chunk) => sum + chunk.data.length, 0);
+    await reserve(outputBytes);
+    slice = this.#log.read(afterSeq, Math.max(outputBytes, 1));
     return {
       chunks: slice.chunks.map((c) => ({ seq: c.seq, stream: c.stream, chunk: c.data.toString('base64') })),
       nextSeq: slice.nextSeq,

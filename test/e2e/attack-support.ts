@@ -1,32 +1,38 @@
 /** The shared shape of the attack tests: a fresh stack each, a memory ceiling, a well-behaved harness served throughout. */
 import { afterEach, expect } from 'vitest';
 import type { HarnessClient } from '../../harness/index.ts';
-import type { RendezvousTarget } from '../../registry/index.ts';
+import type { SecurityProfile } from '../../proto/secure-relay.ts';
 import { inMiB, MiB, underMemoryCeiling } from '../../sim/attack/memory.ts';
 import { type ProbeResult, startProber } from '../../sim/attack/prober.ts';
+import type { AttackTarget } from '../../sim/attack/raw-harness.ts';
 import { FAST_EXECUTOR_ARGS, type Stack, startStack } from '../../sim/stack.ts';
 
 /** What the executor's resident memory must stay under through every attack. */
 export const RSS_CEILING = 300 * MiB;
 
-/** Starts a stack per test (so the executor's peak memory is the test's own), disposed after it. */
-export function useAttackStack(seed: number): { start(extraArgs?: string[]): Promise<Stack> } {
+/** Starts a stack per test (so the executor's peak memory is the test's own) in `securityProfile`, disposed after it. */
+export function useAttackStack(seed: number): { start(securityProfile: SecurityProfile): Promise<Stack> } {
   let stack: Stack | undefined;
   afterEach(async () => {
     await stack?.dispose();
     stack = undefined;
   });
   return {
-    async start(extraArgs = []) {
-      stack = await startStack({ seed, executorArgs: [...FAST_EXECUTOR_ARGS, ...extraArgs] });
+    async start(securityProfile) {
+      stack = await startStack({ seed, securityProfile, executorArgs: FAST_EXECUTOR_ARGS });
       return stack;
     },
   };
 }
 
-/** A harness identity's way to the stack's rendezvous, for the attack tools. */
-export async function attackTarget(stack: Stack): Promise<RendezvousTarget> {
-  return { registryUrl: stack.registryUrl, executorId: stack.executorId, token: await stack.harnessToken() };
+/** A harness's way to the stack's executor, for the attack tools. */
+export async function attackTarget(stack: Stack): Promise<AttackTarget> {
+  return {
+    registryUrl: stack.registryUrl,
+    executorId: stack.executorId,
+    token: await stack.harnessToken(),
+    securityProfile: stack.securityProfile,
+  };
 }
 
 /**

@@ -1,6 +1,8 @@
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../../executor/limits.ts';
 import {
+  ConnectionLostError,
   connect,
   type HarnessClient,
   HarnessConnectError,
@@ -96,6 +98,18 @@ describe('harness library through the rendezvous (worker under Miniflare)', () =
     expect((await client.readFile(path)).toString()).toBe('via relay');
     expect(await client.getMetadata(path)).toMatchObject({ isFile: true, size: 9 });
     await client.remove(path);
+  });
+
+  it('fails a write too large for the executor to read on the secure relay once, without sending it again and again', async () => {
+    const client = await relayClient();
+    const lost = await client
+      .writeFile(
+        `/tmp/relaykit-harness-never-${process.pid}`,
+        new Uint8Array(2 * DEFAULT_LIMITS.maxMessageBytes),
+      )
+      .catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(ConnectionLostError);
+    expect((await client.environmentInfo()).platform).toBe(process.platform);
   });
 
   it('keeps output byte-identical when the harness socket is killed mid-stream and the object restarts', async () => {

@@ -88,3 +88,30 @@ describe('relaykit keygen and authorize-harness', () => {
     expect(refused.stderr).toMatch(/^relaykit: --harness-key: invalid Noise channel public key: [^\n]+\n$/);
   });
 });
+
+describe('relaykit executor', () => {
+  it('lists the security flags and the limit flags in its help', async () => {
+    const help = await relaykit(['executor', '--help']);
+    expect(help.code).toBe(0);
+    for (const flag of ['--security-profile', '--key-file', '--trust-anchor', '--allowed-harness-keys']) {
+      expect(help.stdout).toContain(flag);
+    }
+    for (const flag of ['--max-message-bytes', '--max-reassembly-bytes', '--max-pending-reply-bytes-total']) {
+      expect(help.stdout).toContain(flag);
+    }
+  });
+
+  it('refuses a key file without the secure profile, and limits that contradict each other, with one line and exit code 2', async () => {
+    const remote = ['executor', '--registry', 'http://127.0.0.1:1', '--executor-id', 'x', '--token', 't'];
+    const keyed = await relaykit([...remote, '--security-profile', 'cleartext', '--key-file', 'k.json']);
+    expect(keyed).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^relaykit: .*need the secure profile\n$/),
+    });
+    const small = await relaykit([...remote, '--max-reassembly-bytes', '1000']);
+    expect(small).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^relaykit: maxReassemblyBytes \(1000\) must hold a message of twice/),
+    });
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ReassemblyBudget } from '../../endpoint/index.ts';
 import { MAX_MESSAGE_BYTES, MAX_RECORD_PLAINTEXT, RecordDecoder, RecordQueue } from '../../secure/index.ts';
 import { errorCode } from './support.ts';
 
@@ -107,6 +108,44 @@ describe('record framing of the JSON-RPC stream', () => {
     new DataView(header.buffer).setUint32(0, MAX_MESSAGE_BYTES);
     decoder.push(concat(header, new Uint8Array(100)));
     expect(decoder.pendingBytes).toBe(104);
+  });
+
+  it('refuses a declared length over its maxMessageBytes before buffering anything, and a larger message on send', () => {
+    const decoder = new RecordDecoder({ maxMessageBytes: 1000 });
+    expect(errorCode(() => decoder.push(Uint8Array.of(0, 0, 0x03, 0xe9)))).toBe('message_too_large');
+    expect(decoder.pendingBytes).toBe(4);
+    expect(errorCode(() => new RecordQueue({ maxMessageBytes: 1000 }).push(new Uint8Array(1001)))).toBe(
+      'message_too_large',
+    );
+  });
+
+  it('counts a message longer than its record against the budget until it is complete', () => {
+    const budget = new ReassemblyBudget();
+    const decoder = new RecordDecoder({ budget });
+    const [first, ...rest] = encodeMessageRecords(patterned(100_000));
+    decoder.push(first as Uint8Array);
+    expect(budget.used).toBeGreaterThanOrEqual(100_000);
+    expect(rest.flatMap((record) => decoder.push(record))).toHaveLength(1);
+    expect(budget.used).toBe(0);
+  });
+
+  it('refuses a message the budget has no room for, and gives back what a cleared decoder held', () => {
+    const budget = new ReassemblyBudget(150_000);
+    const holding = new RecordDecoder({ budget });
+    holding.push(encodeMessageRecords(patterned(100_000))[0] as Uint8Array);
+    const refused = new RecordDecoder({ budget });
+    expect(errorCode(() => refused.push(encodeMessageRecords(patterned(100_000))[0] as Uint8Array))).toBe(
+      'reassembly_limit',
+    );
+    holding.clear();
+    expect(budget.used).toBe(0);
+  });
+
+  it('passes on a message that lies within one record without holding it', () => {
+    const budget = new ReassemblyBudget(1);
+    const decoder = new RecordDecoder({ budget });
+    expect(decoder.push(concat(...encodeMessageRecords(text('{"id":1}'))))).toEqual([text('{"id":1}')]);
+    expect(budget.used).toBe(0);
   });
 
   it('refuses a plaintext record over 61440 bytes', () => {

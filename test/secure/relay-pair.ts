@@ -16,12 +16,25 @@ export type Tamper = (frame: Uint8Array, direction: Direction) => Uint8Array | u
  * A harness driver and a secure executor driver joined by an in-memory
  * link: frames cross on the next turn of the event loop, every one is
  * recorded, and `tamper` may change or drop it. Time is a ManualClock
- * that `settle` moves on.
+ * that `settle` moves on. `executor` sets the executor's message and
+ * reassembly limits.
  */
-export function relayPair(options: { stream?: Partial<StreamConfig> } = {}) {
+export function relayPair(
+  options: {
+    stream?: Partial<StreamConfig>;
+    executor?: { maxMessageBytes?: number; maxReassemblyBytes?: number };
+  } = {},
+) {
   const clock = new ManualClock();
+  const { maxMessageBytes, maxReassemblyBytes } = options.executor ?? {};
   const harness = new MuxDriver({ accept: false, clock, stream: options.stream });
-  const executor = new MuxDriver({ accept: true, security: 'secure', clock, stream: options.stream });
+  const executor = new MuxDriver({
+    accept: true,
+    security: 'secure',
+    clock,
+    maxReassemblyBytes,
+    stream: { ...options.stream, ...(maxMessageBytes && { maxMessageBytes }) },
+  });
   const frames: { direction: Direction; bytes: Uint8Array }[] = [];
   const link = { tamper: ((frame) => frame) as Tamper };
   const carry = (to: MuxDriver, direction: Direction) => (bytes: Uint8Array) => {

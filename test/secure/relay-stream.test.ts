@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RelayStream } from '../../endpoint/index.ts';
+import { decodeFrame } from '../../proto/codec/index.ts';
 import {
   type AcceptOptions,
   acceptSecureStream,
@@ -23,9 +24,12 @@ const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 let pair: ReturnType<typeof relayPair>;
 afterEach(() => pair?.stop());
 
-/** A pair whose executor accepts every secure stream with `authorize`, keeping the outcomes. */
-function securedPair(authorize: AcceptOptions['authorize'] = async () => true) {
-  pair = relayPair();
+/** A pair whose executor (with `limits`) accepts every secure stream with `authorize`, keeping the outcomes. */
+function securedPair(
+  authorize: AcceptOptions['authorize'] = async () => true,
+  limits: NonNullable<Parameters<typeof relayPair>[0]>['executor'] = {},
+) {
+  pair = relayPair({ executor: limits });
   const accepted: Promise<SecureMessageStream>[] = [];
   const opened: RelayStream[] = [];
   pair.executor.onStream((stream) => {
@@ -213,5 +217,45 @@ describe('a secure relay stream', () => {
     await pair.settle();
     expect(atExecutor).toEqual([]);
     expect(resets).toEqual(['secure_relay_protocol_error']);
+  });
+});
+
+describe("a secure relay stream within the executor's limits", () => {
+  const allowed = async () => true;
+
+  it("resets a stream whose message is over the executor's largest message, holding none of it", async () => {
+    const { accepted } = securedPair(allowed, { maxMessageBytes: 100_000 });
+    const harness = await initiate().outcome;
+    const atExecutor = received(await (accepted[0] as Promise<SecureMessageStream>));
+    harness.send(utf8(`"${'x'.repeat(100_000)}"`));
+    await pair.settle();
+    expect(atExecutor).toEqual([]);
+    // Records still on their way are answered with the same reason.
+    expect(new Set(reasonsSent('toHarness'))).toEqual(new Set(['secure_relay_protocol_error']));
+    expect(pair.executor.reassemblyBudget.used).toBe(0);
+  });
+
+  it('holds unfinished messages of every stream within one budget, resetting the stream that would pass it, and lets go of what a reset stream held', async () => {
+    const { accepted } = securedPair(allowed, { maxReassemblyBytes: 300_000 });
+    const first = initiate({ streamId: 'first' });
+    const second = initiate({ streamId: 'second' });
+    const [a, b] = [await first.outcome, await second.outcome];
+    await Promise.all(accepted);
+    // Only the first record of each message crosses: neither message is ever finished.
+    pair.link.tamper = (frame, to) => {
+      const decoded = decodeFrame(frame);
+      const body = decoded.ok ? decoded.value.body : undefined;
+      return to === 'toExecutor' && body?.case === 'data' && body.value.seq > 1 ? undefined : frame;
+    };
+    a.send(utf8(`"${'a'.repeat(200_000)}"`));
+    await pair.settle();
+    expect(pair.executor.reassemblyBudget.used).toBeGreaterThan(200_000);
+    b.send(utf8(`"${'b'.repeat(200_000)}"`));
+    await pair.settle();
+    expect(reasonsSent('toHarness')).toEqual(['secure_relay_protocol_error']);
+    expect(pair.decoded('toHarness').find((f) => f.body.case === 'reset')?.streamId).toBe('second');
+    a.reset('closed');
+    await pair.settle();
+    expect(pair.executor.reassemblyBudget.used).toBe(0);
   });
 });
