@@ -17,6 +17,7 @@ export interface MuxDriverOptions {
   security?: AcceptedSecurity;
   clock: Clock;
   maxStreams?: number;
+  maxStreamsPerOwner?: number;
   stream?: Partial<StreamConfig>;
   logger?: RelayLogger;
 }
@@ -58,6 +59,7 @@ export class MuxDriver implements StreamHost {
         accept: options.accept,
         security: options.security,
         maxStreams: options.maxStreams,
+        maxStreamsPerOwner: options.maxStreamsPerOwner,
         stream: options.stream,
       },
       false,
@@ -197,9 +199,9 @@ export class MuxDriver implements StreamHost {
           }
         }
         const born: LiveMessageStream[] = [];
-        for (const { streamId: id, kind } of out.opened) {
+        for (const { streamId: id, kind, owner } of out.opened) {
           const core = this.#mux.get(id);
-          const stream = new LiveMessageStream(id, kind, this, core?.state ?? 'reset');
+          const stream = new LiveMessageStream(id, kind, this, core?.state ?? 'reset', owner);
           this.#live.set(id, stream);
           if (core !== undefined) this.#stats.opened(id, statsOf(core));
           born.push(stream);
