@@ -1,11 +1,19 @@
 import type { Logger } from 'pino';
 import { startLocalServer } from './local-server.ts';
 import { warnIfNoPty } from './process/pty-support.ts';
-import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS, SessionTable } from './session-table.ts';
+import { ExpiryClock, type ReachabilitySource } from './session-expiry.ts';
+import {
+  DEFAULT_OUTAGE_ALLOWANCE_MS,
+  DEFAULT_RETAIN_BYTES,
+  DEFAULT_SESSION_TTL_MS,
+  SessionTable,
+} from './session-table.ts';
 
 export interface ExecutorTuning {
-  /** Detached-session lifetime (default 30 s). */
+  /** How long a session waits for its harness once one could reach it (default 30 s). */
   sessionTtlMs?: number;
+  /** How long it waits while the executor cannot reach the rendezvous (default 10 min; remote mode). */
+  outageAllowanceMs?: number;
   /** Retained output per process (default 1 MiB). */
   retainBytes?: number;
 }
@@ -17,9 +25,18 @@ export interface LocalExecutor {
   close(): Promise<void>;
 }
 
-export function createSessionTable(logger: Logger, tuning: ExecutorTuning = {}): SessionTable {
-  return new SessionTable({
+/** The session table; in remote mode `reachability` is the relay endpoint's. */
+export function createSessionTable(
+  logger: Logger,
+  tuning: ExecutorTuning = {},
+  reachability?: ReachabilitySource,
+): SessionTable {
+  const rules = {
     sessionTtlMs: tuning.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+    outageAllowanceMs: tuning.outageAllowanceMs ?? DEFAULT_OUTAGE_ALLOWANCE_MS,
+  };
+  return new SessionTable({
+    expiry: new ExpiryClock(rules, reachability),
     retainBytes: tuning.retainBytes ?? DEFAULT_RETAIN_BYTES,
     logger,
   });

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import {
+  DEFAULT_MAX_STREAMS,
+  DEFAULT_MAX_STREAMS_PER_OWNER,
   DEFAULT_STREAM_CONFIG,
   FatalConnectError,
   FIXED_500MS_RTO,
@@ -8,6 +10,7 @@ import {
 } from '../../endpoint/index.ts';
 import {
   createLogger,
+  DEFAULT_OUTAGE_ALLOWANCE_MS,
   DEFAULT_RETAIN_BYTES,
   DEFAULT_SESSION_TTL_MS,
   LOG_LEVELS,
@@ -36,6 +39,7 @@ interface ExecutorFlags extends ExecutorSecurityFlags {
   token?: string;
   logLevel: LogLevel;
   sessionTtlMs: number;
+  outageAllowanceMs: number;
   retainBytes: number;
   heartbeatMs?: number;
   pingIntervalMs?: number;
@@ -44,7 +48,8 @@ interface ExecutorFlags extends ExecutorSecurityFlags {
   reconnectMaxMs?: number;
   rto: 'adaptive' | 'fixed-500ms';
   rtoMaxMs?: number;
-  maxStreams?: number;
+  maxStreams: number;
+  maxStreamsPerHarness: number;
   metricsListen?: string;
 }
 
@@ -75,7 +80,8 @@ function relayTuning(flags: ExecutorFlags): RemoteExecutorOptions['relay'] {
     }),
     keepalive: defined({ pingIntervalMs: flags.pingIntervalMs, pongTimeoutMs: flags.pongTimeoutMs }),
     backoff: defined({ initialMs: flags.reconnectInitialMs, maxMs: flags.reconnectMaxMs }),
-    ...defined({ maxStreams: flags.maxStreams }),
+    maxStreams: flags.maxStreams,
+    maxStreamsPerOwner: flags.maxStreamsPerHarness,
   };
 }
 
@@ -156,6 +162,7 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
     logger,
     security,
     sessionTtlMs: flags.sessionTtlMs,
+    outageAllowanceMs: flags.outageAllowanceMs,
     retainBytes: flags.retainBytes,
     relay: relayTuning(flags),
   }).catch((err: Error) => {
@@ -192,9 +199,15 @@ export function executorCommand(): Command {
     )
     .option(
       '--session-ttl-ms <ms>',
-      'how long a detached session is kept',
+      'how long a session waits for its harness, from the last moment one could reach it',
       positiveInteger,
       DEFAULT_SESSION_TTL_MS,
+    )
+    .option(
+      '--outage-allowance-ms <ms>',
+      'remote mode: how long sessions wait while the executor cannot reach the rendezvous',
+      positiveInteger,
+      DEFAULT_OUTAGE_ALLOWANCE_MS,
     )
     .option('--retain-bytes <n>', 'retained output per process', positiveInteger, DEFAULT_RETAIN_BYTES)
     .option(
@@ -226,8 +239,15 @@ export function executorCommand(): Command {
     .option('--rto-max-ms <ms>', 'remote mode: retransmission timeout cap (default 30000)', positiveInteger)
     .option(
       '--max-streams <n>',
-      'remote mode: concurrent streams on the socket (default 128)',
+      'remote mode: concurrent streams in all',
       positiveInteger,
+      DEFAULT_MAX_STREAMS,
+    )
+    .option(
+      '--max-streams-per-harness <n>',
+      'remote mode: concurrent streams of one harness identity',
+      positiveInteger,
+      DEFAULT_MAX_STREAMS_PER_OWNER,
     )
     .option(
       '--metrics-listen <host:port>',

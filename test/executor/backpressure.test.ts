@@ -4,7 +4,7 @@ import { ConnectionProcessor } from '../../executor/connection-processor.ts';
 import { createSessionTable } from '../../executor/local-executor.ts';
 import { silentLogger } from '../../executor/logger.ts';
 import { PtyDriver } from '../../executor/process/pty-driver.ts';
-import type { SessionTable } from '../../executor/session-table.ts';
+import { SessionOwners, type SessionTable } from '../../executor/session-table.ts';
 import { FakeTransport } from './fake-transport.ts';
 import { until, waitGone } from './rpc-client.ts';
 
@@ -26,7 +26,7 @@ afterEach(() => {
 function processorOn(transport: FakeTransport): void {
   const registry = createSessionTable(silentLogger());
   registries.push(registry);
-  new ConnectionProcessor(transport, registry, silentLogger());
+  new ConnectionProcessor(transport, registry, silentLogger(), SessionOwners.local);
   transport.receive({ id: 0, method: 'initialize', params: { clientName: 'test' } });
   transport.receive({ method: 'initialized' });
 }
