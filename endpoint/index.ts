@@ -27,6 +27,7 @@ export type { MessageStream, RelayStream } from './live/message-stream.ts';
 export type { AcceptedSecurity } from './mux/stream-kinds.ts';
 export {
   DEFAULT_MAX_STREAMS,
+  DEFAULT_MAX_STREAMS_PER_OWNER,
   type MuxOutput,
   StreamLimitError,
   StreamMux,
@@ -35,4 +36,6 @@ export {
 export { type ConnectRelayOptions, connectRelay } from './ws/connect-relay.ts';
 export { rawBytes } from './ws/raw-data.ts';
 export { type ConnectionState, FatalConnectError, type RelayEndpoint } from './ws/relay-endpoint.ts';
+export type { Reachability } from './ws/rendezvous-contact.ts';
 export { DEFAULT_KEEPALIVE, type KeepaliveOptions } from './ws/socket-binding.ts';
+export { SocketRefusedError } from './ws/upgrade-refusal.ts';

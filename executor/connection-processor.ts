@@ -18,7 +18,7 @@ import { EvictedOutputError } from './process/output-log.ts';
 import { ReplyFlow, type Reservation } from './reply-flow.ts';
 import { invalidRequest } from './rpc-error.ts';
 import type { Session } from './session.ts';
-import type { SessionTable } from './session-table.ts';
+import type { SessionOwner, SessionTable } from './session-table.ts';
 
 type Phase = 'awaitingInitialize' | 'awaitingInitialized' | 'ready' | 'closed';
 
@@ -41,13 +41,16 @@ export class ConnectionProcessor {
   readonly #logger: Logger;
   readonly #http: HttpRequests;
   readonly #replies: ReplyFlow;
+  readonly #owner: SessionOwner;
   #phase: Phase = 'awaitingInitialize';
   #session: Session | null = null;
 
-  constructor(transport: RpcTransport, sessions: SessionTable, logger: Logger) {
+  /** `owner`: who the connection was authenticated as; its sessions are theirs. */
+  constructor(transport: RpcTransport, sessions: SessionTable, logger: Logger, owner: SessionOwner) {
     this.#transport = transport;
     this.#sessions = sessions;
     this.#logger = logger;
+    this.#owner = owner;
     this.#replies = new ReplyFlow(transport, sessions.pendingReplies, sessions.limits.maxPendingReplyBytes);
     this.#http = new HttpRequests(transport, sessions.limits.maxInlineBytes);
     transport.onMessage((text) => this.#onMessage(text));
@@ -72,7 +75,8 @@ export class ConnectionProcessor {
     const parsed = parseMessage(text, this.#sessions.limits.maxMessageBytes);
     switch (parsed.kind) {
       case 'invalid':
-        this.#logger.warn({ error: parsed.error.error.message }, 'malformed message');
+        // Not its error text: JSON.parse quotes the message, which may hold a session id or a secret.
+        this.#logger.warn({ bytes: text.length }, 'malformed message');
         this.#reply(parsed.error.id, { error: parsed.error.error });
         return;
       case 'response':
@@ -174,8 +178,8 @@ export class ConnectionProcessor {
   #initialize(params: ValidatedParams<'initialize'>): { sessionId: string } {
     const session =
       params.resumeSessionId !== undefined
-        ? this.#sessions.resume(params.resumeSessionId, this.#transport)
-        : this.#sessions.create(this.#transport);
+        ? this.#sessions.resume(params.resumeSessionId, this.#transport, this.#owner)
+        : this.#sessions.create(this.#transport, this.#owner);
     this.#session = session;
     this.#phase = 'awaitingInitialized';
     this.#logger.info({ sessionId: session.id, clientName: params.clientName }, 'initialized');

@@ -24,6 +24,7 @@ export {
 } from './remote-executor.ts';
 export { SECURE_RELAY_LIMITS } from './secure-acceptor.ts';
 export {
+  DEFAULT_OUTAGE_ALLOWANCE_MS,
   DEFAULT_RETAIN_BYTES,
   DEFAULT_SESSION_TTL_MS,
   type SessionCounts,

@@ -5,11 +5,19 @@ import { startContainment } from './containment/start-containment.ts';
 import { type ExecutorLimits, resolveLimits } from './limits.ts';
 import { startLocalServer } from './local-server.ts';
 import { warnIfNoPty } from './process/pty-support.ts';
-import { DEFAULT_RETAIN_BYTES, DEFAULT_SESSION_TTL_MS, SessionTable } from './session-table.ts';
+import { ExpiryClock, type ReachabilitySource } from './session-expiry.ts';
+import {
+  DEFAULT_OUTAGE_ALLOWANCE_MS,
+  DEFAULT_RETAIN_BYTES,
+  DEFAULT_SESSION_TTL_MS,
+  SessionTable,
+} from './session-table.ts';
 
 export interface ExecutorTuning {
-  /** Detached-session lifetime (default 30 s). */
+  /** How long a session waits for its harness once one could reach it (default 30 s). */
   sessionTtlMs?: number;
+  /** How long it waits while the executor cannot reach the rendezvous (default 10 min; remote mode). */
+  outageAllowanceMs?: number;
   /** Retained output per process (default 1 MiB). */
   retainBytes?: number;
   /** How started processes are contained (default `auto`: a cgroup each where possible, else process groups). */
@@ -27,21 +35,38 @@ export interface LocalExecutor {
   close(): Promise<void>;
 }
 
-/** The executor's session table, with its process containment set up (leftovers of a killed predecessor reaped). */
-export async function createSessionTable(logger: Logger, tuning: ExecutorTuning = {}): Promise<SessionTable> {
+/**
+ * Sets up process containment (leftovers of a killed predecessor reaped),
+ * then makes the session table; in remote mode `reachability` is the relay
+ * endpoint's, which connects once containment is ready.
+ */
+export async function prepareSessionTable(
+  logger: Logger,
+  tuning: ExecutorTuning = {},
+): Promise<(reachability?: ReachabilitySource) => SessionTable> {
   const limits = resolveLimits(tuning.limits);
   const containment = await startContainment({
     mode: tuning.containment,
     stateDirectory: tuning.stateDirectory === undefined ? defaultStateDirectory() : tuning.stateDirectory,
     logger,
   });
-  return new SessionTable({
+  const rules = {
     sessionTtlMs: tuning.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
-    retainBytes: tuning.retainBytes ?? DEFAULT_RETAIN_BYTES,
-    limits,
-    containment,
-    logger,
-  });
+    outageAllowanceMs: tuning.outageAllowanceMs ?? DEFAULT_OUTAGE_ALLOWANCE_MS,
+  };
+  return (reachability) =>
+    new SessionTable({
+      expiry: new ExpiryClock(rules, reachability),
+      retainBytes: tuning.retainBytes ?? DEFAULT_RETAIN_BYTES,
+      limits,
+      containment,
+      logger,
+    });
+}
+
+/** The executor's session table for local mode, where harnesses reach it directly. */
+export async function createSessionTable(logger: Logger, tuning: ExecutorTuning = {}): Promise<SessionTable> {
+  return (await prepareSessionTable(logger, tuning))();
 }
 
 /** Starts a local-mode executor (loopback WebSocket, plain JSON-RPC). */

@@ -4,7 +4,7 @@ import { WebSocketServer } from 'ws';
 import { wsTextTransport } from '../rpc/index.ts';
 import { ConnectionProcessor } from './connection-processor.ts';
 import { readableMessageBytes } from './limits.ts';
-import type { SessionTable } from './session-table.ts';
+import { SessionOwners, type SessionTable } from './session-table.ts';
 
 export interface LocalServer {
   /** The URL clients connect to, with the actual port. */
@@ -37,7 +37,7 @@ export async function startLocalServer(
   wss.on('error', (err) => logger.error({ err }, 'local server error'));
   wss.on('connection', (ws, req) => {
     logger.info({ remote: `${req.socket.remoteAddress}:${req.socket.remotePort}` }, 'connection accepted');
-    new ConnectionProcessor(wsTextTransport(ws), sessions, logger);
+    new ConnectionProcessor(wsTextTransport(ws), sessions, logger, SessionOwners.local);
   });
   const address = wss.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

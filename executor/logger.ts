@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { type Logger, pino } from 'pino';
+import { sessionTag } from '../rpc/index.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -22,17 +22,12 @@ export function createLogger(level: LogLevel): Logger {
           'sessionId',
           '*.sessionId',
         ],
-        censor: (value, path) => (path.at(-1) === 'sessionId' ? sessionTag(value) : '[redacted]'),
+        censor: (value, path) =>
+          path.at(-1) === 'sessionId' && typeof value === 'string' ? sessionTag(value) : '[redacted]',
       },
     },
     pino.destination({ fd: 2, sync: true }),
   );
-}
-
-/** A short tag standing for a session id in logs: the same for the same session, not the id. */
-function sessionTag(value: unknown): string {
-  if (typeof value !== 'string') return '[redacted]';
-  return `session-${createHash('sha256').update(value).digest('hex').slice(0, 12)}`;
 }
 
 export function silentLogger(): Logger {

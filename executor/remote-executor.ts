@@ -7,11 +7,11 @@ import { registerExecutor, validateHarnessKey } from '../registry/index.ts';
 import { streamTransport } from '../rpc/index.ts';
 import { type LocalHarnessPolicy, type NoisePublicKey, StaticIdentity } from '../secure/index.ts';
 import { ConnectionProcessor } from './connection-processor.ts';
-import { readableMessageBytes } from './limits.ts';
-import { createSessionTable, type ExecutorTuning } from './local-executor.ts';
+import { readableMessageBytes, resolveLimits } from './limits.ts';
+import { type ExecutorTuning, prepareSessionTable } from './local-executor.ts';
 import { warnIfNoPty } from './process/pty-support.ts';
 import { SecureAcceptor } from './secure-acceptor.ts';
-import type { SessionTable } from './session-table.ts';
+import { type SessionOwner, SessionOwners, type SessionTable } from './session-table.ts';
 
 /**
  * How the executor serves its streams: the secure relay (the default; a
@@ -75,8 +75,8 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
     return registration.url;
   };
 
-  const sessions = await createSessionTable(logger, options);
-  const { limits } = sessions;
+  const makeSessions = await prepareSessionTable(logger, options);
+  const limits = resolveLimits(options.limits);
   const endpoint = connectRelay({
     maxReassemblyBytes: limits.maxReassemblyBytes,
     ...options.relay,
@@ -90,6 +90,7 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
     security: identity === undefined ? 'cleartext' : 'secure',
     logger: logger.child({ part: 'relay' }),
   });
+  const sessions = makeSessions(endpoint);
   const acceptor =
     identity === undefined
       ? undefined
@@ -111,12 +112,14 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
   endpoint.onStream((stream) => {
     const streamLogger = logger.child({ streamId: stream.streamId });
     streamLogger.info({ kind: stream.kind }, 'stream opened');
-    const serve = (messages: MessageStream) => {
-      const processor = new ConnectionProcessor(streamTransport(messages), sessions, streamLogger);
+    const serve = (messages: MessageStream, owner: SessionOwner) => {
+      const processor = new ConnectionProcessor(streamTransport(messages), sessions, streamLogger, owner);
       expireWhenSuspended(messages, processor, sessions);
     };
-    if (acceptor === undefined) return serve(stream);
-    void acceptor.accept(stream).then((secured) => secured && serve(secured));
+    if (acceptor === undefined) return serve(stream, SessionOwners.rendezvous(stream.owner));
+    void acceptor.accept(stream).then((secured) => {
+      if (secured) serve(secured.messages, SessionOwners.harnessKey(secured.harnessKey.fingerprint()));
+    });
   });
   endpoint.onConnectionState((state, error) => {
     if (error) logger.error({ state, error: error.message }, 'relay connection failed');
@@ -137,28 +140,29 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
 
 /**
  * A suspended stream (peer silent, socket gone) keeps its session attached.
- * Once it has stayed suspended for the session TTL — the stream reopens only
- * when the peer is heard, a reconnect alone does not count — the stream is
- * reset with `session_expired` and its session ends with its processes, as a
- * detached session would.
+ * Once it has stayed suspended as long as a detached session waits (the
+ * TTL, or the outage allowance while the executor cannot reach the
+ * rendezvous) — the stream reopens only when the peer is heard, a reconnect
+ * alone does not count — the stream is reset with `session_expired` and
+ * its session ends with its processes, as a detached session would.
  */
 function expireWhenSuspended(
   stream: MessageStream,
   processor: ConnectionProcessor,
   sessions: SessionTable,
 ): void {
-  let expiry: NodeJS.Timeout | undefined;
+  let cancelExpiry: (() => void) | undefined;
   const cancel = () => {
-    clearTimeout(expiry);
-    expiry = undefined;
+    cancelExpiry?.();
+    cancelExpiry = undefined;
   };
   stream.onReset(cancel);
   stream.onStateChange((state) => {
     if (state !== 'suspended') return cancel();
-    expiry ??= setTimeout(() => {
+    cancelExpiry ??= sessions.expiry.start(() => {
       const sessionId = processor.sessionId;
       stream.reset(ResetReason.SessionExpired);
       if (sessionId !== null) sessions.expire(sessionId);
-    }, sessions.sessionTtlMs).unref();
+    });
   });
 }

@@ -53,17 +53,27 @@ export class SecureAcceptor {
     });
   }
 
-  /** The stream as messages once its handshake completed; undefined when it was refused or reset. */
-  async accept(stream: RelayStream): Promise<SecureMessageStream | undefined> {
+  /**
+   * The stream as messages once its handshake completed, with the harness
+   * key it authenticated; undefined when it was refused or reset.
+   */
+  async accept(
+    stream: RelayStream,
+  ): Promise<{ messages: SecureMessageStream; harnessKey: NoisePublicKey } | undefined> {
     const registrationId = this.#options.registrationId();
     const { identity, executorId } = this.#options;
+    let harnessKey: NoisePublicKey | undefined;
     try {
-      return await acceptSecureStream(stream, {
+      const messages = await acceptSecureStream(stream, {
         identity,
         executorId,
         registrationId,
-        authorize: (key, authorization) => this.#authorize(key, authorization, registrationId),
+        authorize: (key, authorization) => {
+          harnessKey = key;
+          return this.#authorize(key, authorization, registrationId);
+        },
       });
+      return { messages, harnessKey: harnessKey as NoisePublicKey };
     } catch (error) {
       this.#refused(stream.streamId, error);
       return undefined;

@@ -7,16 +7,32 @@ import type { Containment } from './containment/process-tree.ts';
 import type { ExecutorLimits } from './limits.ts';
 import { invalidRequest } from './rpc-error.ts';
 import { Session } from './session.ts';
+import type { ExpiryClock } from './session-expiry.ts';
 
 export interface SessionTableOptions {
   /** How long a detached session (and its processes) is kept for a resume. */
-  sessionTtlMs: number;
+  expiry: ExpiryClock;
   /** Retained output per process, in bytes. */
   retainBytes: number;
   limits: ExecutorLimits;
   containment: Containment;
   logger: Logger;
 }
+
+/**
+ * Who may resume a session: the harness that opened it, by the identity
+ * its connection was authenticated as (SessionOwners).
+ */
+export type SessionOwner = string;
+
+export const SessionOwners = {
+  /** A local-mode connection: whoever reaches the executor's loopback socket. */
+  local: 'local' as SessionOwner,
+  /** A secure stream: the harness's static key, authenticated by the handshake. */
+  harnessKey: (fingerprint: string): SessionOwner => `harness-key:${fingerprint}`,
+  /** A cleartext stream: the identity the rendezvous names ('' from a rendezvous that names none). */
+  rendezvous: (identity: string | undefined): SessionOwner => `rendezvous:${identity ?? ''}`,
+};
 
 /** The session table at one moment, for metrics. */
 export interface SessionCounts {
@@ -30,6 +46,7 @@ export interface SessionCounts {
 }
 
 export const DEFAULT_SESSION_TTL_MS = 30_000;
+export const DEFAULT_OUTAGE_ALLOWANCE_MS = 600_000;
 export const DEFAULT_RETAIN_BYTES = 1024 * 1024;
 
 /**
@@ -43,7 +60,7 @@ export class SessionTable {
   readonly #stdinBudget: ByteBudget;
   readonly #options: SessionTableOptions;
   readonly #sessions = new Map<string, Session>();
-  readonly #expiryTimers = new Map<Session, NodeJS.Timeout>();
+  readonly #expiries = new Map<Session, () => void>();
   readonly #totals = { created: 0, resumed: 0, expired: 0 };
 
   constructor(options: SessionTableOptions) {
@@ -57,8 +74,8 @@ export class SessionTable {
     return this.#sessions.size;
   }
 
-  get sessionTtlMs(): number {
-    return this.#options.sessionTtlMs;
+  get expiry(): ExpiryClock {
+    return this.#options.expiry;
   }
 
   counts(): SessionCounts {
@@ -71,8 +88,8 @@ export class SessionTable {
     return { attached, detached: this.#sessions.size - attached, processesRunning, ...this.#totals };
   }
 
-  create(transport: RpcTransport): Session {
-    const session = new Session(randomUUID(), {
+  create(transport: RpcTransport, owner: SessionOwner): Session {
+    const session = new Session(randomUUID(), owner, {
       retainBytes: this.#options.retainBytes,
       maxStdinBytes: this.limits.maxStdinBytes,
       stdinBudget: this.#stdinBudget,
@@ -86,33 +103,34 @@ export class SessionTable {
     return session;
   }
 
-  resume(sessionId: string, transport: RpcTransport): Session {
+  /** Another owner's session is answered as an unknown one: whether it exists does not leak. */
+  resume(sessionId: string, transport: RpcTransport, owner: SessionOwner): Session {
     const session = this.#sessions.get(sessionId);
-    if (!session) throw invalidRequest(`unknown session id ${sessionId}`);
+    if (session?.owner !== owner) throw invalidRequest(`unknown session id ${sessionId}`);
     if (session.attached) {
       throw new RpcError(
         RpcErrorCode.SessionAttachedElsewhere,
         `session ${sessionId} is already attached to another connection`,
       );
     }
-    const timer = this.#expiryTimers.get(session);
-    if (timer) clearTimeout(timer);
-    this.#expiryTimers.delete(session);
+    this.#expiries.get(session)?.();
+    this.#expiries.delete(session);
     session.attach(transport);
     this.#totals.resumed += 1;
     this.#options.logger.info({ sessionId }, 'session resumed');
     return session;
   }
 
-  /** The session's connection ended: keep it (and its processes) for the TTL. */
+  /** The session's connection ended: keep it (and its processes) while it waits for its harness. */
   detach(session: Session): void {
     if (!this.#sessions.has(session.id)) return;
     session.detach();
-    const timer = setTimeout(() => this.#expire(session), this.#options.sessionTtlMs);
-    timer.unref();
-    this.#expiryTimers.set(session, timer);
+    this.#expiries.set(
+      session,
+      this.#options.expiry.start(() => this.#expire(session)),
+    );
     this.#options.logger.info(
-      { sessionId: session.id, ttlMs: this.#options.sessionTtlMs },
+      { sessionId: session.id, ttlMs: this.#options.expiry.rules.sessionTtlMs },
       'session detached',
     );
   }
@@ -121,15 +139,14 @@ export class SessionTable {
   expire(sessionId: string): void {
     const session = this.#sessions.get(sessionId);
     if (!session) return;
-    const timer = this.#expiryTimers.get(session);
-    if (timer) clearTimeout(timer);
+    this.#expiries.get(session)?.();
     this.#expire(session);
   }
 
   /** Kills every process tree of every session, then ends the containment (removing this executor's record). */
   async shutdown(): Promise<void> {
-    for (const timer of this.#expiryTimers.values()) clearTimeout(timer);
-    this.#expiryTimers.clear();
+    for (const cancel of this.#expiries.values()) cancel();
+    this.#expiries.clear();
     const sessions = [...this.#sessions.values()];
     this.#sessions.clear();
     await Promise.all(sessions.map((session) => session.killAll()));
@@ -137,7 +154,7 @@ export class SessionTable {
   }
 
   #expire(session: Session): void {
-    this.#expiryTimers.delete(session);
+    this.#expiries.delete(session);
     this.#sessions.delete(session.id);
     this.#totals.expired += 1;
     void session.killAll();

@@ -40,6 +40,8 @@ const DEFAULT_ROWS = 24;
  */
 export class Session {
   readonly id: string;
+  /** Who may resume it (SessionOwner). */
+  readonly owner: string;
   readonly files = new FileHandles();
   readonly #options: SessionOptions;
   readonly #processes = new Map<string, ManagedProcess>();
@@ -54,8 +56,9 @@ export class Session {
   #ended = false;
   readonly #endedSignal = new AbortController();
 
-  constructor(id: string, options: SessionOptions) {
+  constructor(id: string, owner: string, options: SessionOptions) {
     this.id = id;
+    this.owner = owner;
     this.#options = options;
   }
 
@@ -121,7 +124,7 @@ export class Session {
       if (this.#ended) {
         // The session expired or the executor shut down while this one was spawning.
         void proc.kill();
-        throw invalidRequest(`session ${this.id} has ended`);
+        throw invalidRequest('the session has ended');
       }
       this.#updateFlow(proc);
       return proc;

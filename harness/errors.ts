@@ -1,14 +1,18 @@
 import { RpcError, RpcErrorCode } from '../proto/rpc/index.ts';
+import { sessionTag, withSessionTag } from '../rpc/index.ts';
 
 export { ConnectionLostError } from '../rpc/errors.ts';
 export { RpcError };
 
-/** The executor no longer knows the session (its TTL ran out or the executor restarted). */
+/**
+ * The executor no longer knows the session (its TTL ran out or the executor
+ * restarted). The message names the session by its tag, never by its id.
+ */
 export class SessionExpiredError extends Error {
   readonly sessionId: string;
 
   constructor(sessionId: string, detail: string) {
-    super(`session ${sessionId} expired: ${detail}`);
+    super(`${sessionTag(sessionId)} expired: ${withSessionTag(detail, sessionId)}`);
     this.name = 'SessionExpiredError';
     this.sessionId = sessionId;
   }

@@ -1,4 +1,5 @@
 import type { RendezvousTarget } from '../registry/index.ts';
+import { Turns } from './turns.ts';
 
 /**
  * Handshakes this process runs at once with one executor; the others wait
@@ -8,35 +9,15 @@ import type { RendezvousTarget } from '../registry/index.ts';
  */
 const HANDSHAKES_AT_ONCE = 16;
 
+const byExecutor = new Map<string, Turns>();
+
 /** Handshake turns per executor (registry URL and id), shared by every socket of this process. */
-export class HandshakeTurns {
-  static readonly #byExecutor = new Map<string, HandshakeTurns>();
-  #running = 0;
-  readonly #waiting: (() => void)[] = [];
-
-  static of(target: RendezvousTarget): HandshakeTurns {
-    const key = `${target.registryUrl} ${target.executorId}`;
-    let turns = HandshakeTurns.#byExecutor.get(key);
-    if (turns === undefined) {
-      turns = new HandshakeTurns();
-      HandshakeTurns.#byExecutor.set(key, turns);
-    }
-    return turns;
+export function handshakeTurns(target: RendezvousTarget): Turns {
+  const key = `${target.registryUrl} ${target.executorId}`;
+  let turns = byExecutor.get(key);
+  if (turns === undefined) {
+    turns = new Turns(HANDSHAKES_AT_ONCE);
+    byExecutor.set(key, turns);
   }
-
-  /** Resolves once fewer than HANDSHAKES_AT_ONCE handshakes run. */
-  async take(): Promise<void> {
-    if (this.#running < HANDSHAKES_AT_ONCE) {
-      this.#running += 1;
-      return;
-    }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
-  }
-
-  /** Hands a finished handshake's turn to the next one waiting. */
-  give(): void {
-    const next = this.#waiting.shift();
-    if (next === undefined) this.#running -= 1;
-    else next();
-  }
+  return turns;
 }

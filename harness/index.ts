@@ -63,6 +63,7 @@ export async function openRelaySocket(target: RelayTarget): Promise<SharedRelayS
   };
 }
 
+export { SocketRefusedError } from '../endpoint/index.ts';
 export { RendezvousError, RendezvousRejectedError, requestConnectUrl } from '../registry/index.ts';
 export { RpcClient } from '../rpc/client.ts';
 export { loadKeyFile, NoisePublicKey, StaticIdentity, saveKeyFile } from '../secure/index.ts';

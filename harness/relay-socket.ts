@@ -2,32 +2,38 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ConnectRelayOptions,
   connectRelay,
+  DEFAULT_MAX_STREAMS_PER_OWNER,
   type EndpointStats,
   jitteredDelay,
   type RelayEndpoint,
+  type RelayStream,
+  type StreamKind,
 } from '../endpoint/index.ts';
 import { type ConnectAnswer, type RendezvousTarget, requestConnect } from '../registry/index.ts';
 import { streamTransport } from '../rpc/index.ts';
 import { initiateSecureStream, SecureChannelError } from '../secure/index.ts';
 import type { Connector, OpenedConnection } from './connector.ts';
 import { HarnessConnectError } from './errors.ts';
-import { HandshakeTurns } from './handshake-turns.ts';
+import { handshakeTurns } from './handshake-turns.ts';
 import {
   admitAnswer,
   type HandshakeBundle,
   harnessIdentity,
   type RelaySecurityOptions,
 } from './relay-security.ts';
+import { Turns } from './turns.ts';
 
 /** Where a relay socket goes, how its endpoint is tuned and how it treats the secure relay. */
 export interface RelayTarget extends RendezvousTarget, RelaySecurityOptions {
   /**
    * Tuning of the relay endpoint (stream windows, keepalive, socket reconnect
-   * backoff, stream limit), and `legacy: true` to speak upstream's legacy
-   * generation to an executor that speaks nothing else (cleartext: the
-   * legacy relay; secure: upstream main's records from seq 0): no acks, no
-   * retransmission, and a lost socket ends the stream, so the session
-   * resumes on a new one.
+   * backoff); `maxStreams`, the streams the socket carries at once (default
+   * 64, what an executor grants one harness identity by default; a
+   * connection beyond waits for one to end); and `legacy: true` to speak
+   * upstream's legacy generation to an executor that speaks nothing else
+   * (cleartext: the legacy relay; secure: upstream main's records from seq
+   * 0): no acks, no retransmission, and a lost socket ends the stream, so
+   * the session resumes on a new one.
    */
   relay?: Pick<ConnectRelayOptions, 'stream' | 'keepalive' | 'backoff' | 'logger' | 'maxStreams' | 'legacy'>;
   /**
@@ -63,6 +69,8 @@ export class RelaySocket {
   readonly #endpoint: RelayEndpoint;
   readonly #target: RelayTarget;
   readonly #label: string;
+  /** A turn per stream the socket carries. */
+  readonly #streams: Turns;
   readonly #fatalListeners = new Set<(error: Error) => void>();
   #admitted: Admitted | undefined;
   #fetching: Promise<Admitted & { url: string }> | undefined;
@@ -74,8 +82,11 @@ export class RelaySocket {
     this.#label = `executor ${target.executorId} via ${target.registryUrl}`;
     this.#admitted = { bundle: this.#admit(first), at: performance.now() };
     let prefetched: string | undefined = first.url;
+    const maxStreams = target.relay?.maxStreams ?? DEFAULT_MAX_STREAMS_PER_OWNER;
+    this.#streams = new Turns(maxStreams);
     this.#endpoint = connectRelay({
       ...target.relay,
+      maxStreams,
       role: 'harness',
       resolveUrl: async () => {
         const url = prefetched;
@@ -117,7 +128,8 @@ export class RelaySocket {
         for (let attempt = 0; ; attempt++) {
           const bundle = await this.#bundle();
           if (bundle === undefined) {
-            const stream = this.#endpoint.openStream();
+            await this.#streams.take();
+            const stream = this.#openOnTurn();
             return { transport: streamTransport(stream), streamId: stream.streamId };
           }
           try {
@@ -149,18 +161,30 @@ export class RelaySocket {
     await this.#endpoint.close();
   }
 
+  /** Opens a stream on a turn taken from #streams; the turn is given back when the stream ends. */
+  #openOnTurn(kind?: StreamKind): RelayStream {
+    try {
+      const stream = this.#endpoint.openStream(undefined, kind);
+      stream.onReset(() => this.#streams.give());
+      return stream;
+    } catch (error) {
+      this.#streams.give();
+      throw error;
+    }
+  }
+
   async #openSecure(bundle: HandshakeBundle): Promise<OpenedConnection> {
-    const turns = HandshakeTurns.of(this.#target);
+    await this.#streams.take();
+    const turns = handshakeTurns(this.#target);
     await turns.take();
     try {
-      return await this.#handshake(bundle);
+      return await this.#handshake(this.#openOnTurn('secure'), bundle);
     } finally {
       turns.give();
     }
   }
 
-  async #handshake(bundle: HandshakeBundle): Promise<OpenedConnection> {
-    const stream = this.#endpoint.openStream(undefined, 'secure');
+  async #handshake(stream: RelayStream, bundle: HandshakeBundle): Promise<OpenedConnection> {
     try {
       const secured = await initiateSecureStream(stream, {
         identity: harnessIdentity(this.#target),

@@ -8,7 +8,7 @@ import {
   type RequestResults,
   RpcErrorCode,
 } from '../proto/rpc/index.ts';
-import { type NotificationListener, RpcClient } from '../rpc/index.ts';
+import { type NotificationListener, RpcClient, withSessionTag } from '../rpc/index.ts';
 import { MAX_RECORD_PLAINTEXT } from '../secure/index.ts';
 import { backoffDelay, type ReconnectPolicy } from './backoff.ts';
 import type { Connector, OpenedConnection } from './connector.ts';
@@ -19,6 +19,7 @@ import {
   RpcError,
   SessionExpiredError,
 } from './errors.ts';
+import { openSession } from './session-opening.ts';
 
 export type ResumableSessionState = 'open' | 'reconnecting' | 'failed' | 'closed';
 
@@ -89,38 +90,8 @@ export class ResumableSession {
 
   /** Opens the first connection and initializes a new session; connect errors are thrown as they are. */
   static async open(connector: Connector, options: ResumableSessionOptions): Promise<ResumableSession> {
-    const connection = await connector.open();
-    const rpc = new RpcClient(connection.transport);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(
-          new HarnessConnectError(
-            `${connector.target} did not answer initialize within ${options.firstAnswerTimeoutMs} ms (is the executor running?)`,
-            false,
-          ),
-        );
-      }, options.firstAnswerTimeoutMs);
-    });
-    try {
-      const { sessionId } = await Promise.race([
-        rpc.request('initialize', { clientName: options.clientName, resumeSessionId: null }),
-        timeout,
-      ]);
-      rpc.notify(INITIALIZED_NOTIFICATION, {});
-      return new ResumableSession(connector, options, rpc, sessionId, connection.streamId);
-    } catch (err) {
-      rpc.close('initialize_failed');
-      if (err instanceof ConnectionLostError) {
-        throw new HarnessConnectError(
-          `${connector.target}: connection ended during initialize (${err.reason})`,
-          true,
-        );
-      }
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
+    const { rpc, sessionId, streamId } = await openSession(connector, options);
+    return new ResumableSession(connector, options, rpc, sessionId, streamId);
   }
 
   get sessionId(): string {
@@ -259,7 +230,7 @@ export class ResumableSession {
         this.#fail(outcome.error);
         return;
       }
-      lastError = outcome.error.message;
+      lastError = withSessionTag(outcome.error.message, this.#sessionId);
     }
   }
 

@@ -9,8 +9,14 @@ export const ResetReason = {
   UnknownStream: 'unknown_stream',
   /** The accepting side has no room for another stream. */
   StreamLimit: 'stream_limit',
+  /** The accepting side has no room for another stream of this harness identity. */
+  HarnessStreamLimit: 'harness_stream_limit',
   /** The rendezvous refused a harness socket one more stream. */
   TooManyStreams: 'too_many_streams',
+  /** The rendezvous refused a harness socket a new stream: it opens them faster than allowed. */
+  StreamRateLimit: 'stream_rate_limit',
+  /** The rendezvous let go of a stream whose harness socket stayed closed. */
+  HarnessGone: 'harness_gone',
   /** The stream used up its seq space. */
   SeqExhausted: 'seq_exhausted',
   /** The executor ended the stream's session after the session TTL. */
@@ -39,6 +45,14 @@ export const ResetReason = {
 } as const;
 
 export type ResetReason = (typeof ResetReason)[keyof typeof ResetReason];
+
+/** Refusals of a new stream for want of room: the same stream may be opened again later. */
+export const CAPACITY_REFUSALS: ReadonlySet<string> = new Set([
+  ResetReason.StreamLimit,
+  ResetReason.HarnessStreamLimit,
+  ResetReason.TooManyStreams,
+  ResetReason.StreamRateLimit,
+]);
 
 /** The reason of a reset for a frame that broke the protocol. */
 export function protocolErrorReason(code: string): string {

@@ -6,6 +6,7 @@
 export { type NotificationListener, RpcClient } from './client.ts';
 export { ENCODED_JSON, type MaybeEncoded, messageJson } from './encoded-message.ts';
 export { ConnectionLostError } from './errors.ts';
+export { sessionTag, withSessionTag } from './session-tag.ts';
 export { streamTransport } from './stream-transport.ts';
 export type { RpcTransport } from './transport.ts';
 export {

@@ -1,9 +1,14 @@
 import type { Claim, RelayStore } from './store.ts';
 
+/** What a new claim says: who owns the stream, the socket it is bound to, the executor it was opened against. */
+export type NewClaim = Pick<Claim, 'owner' | 'socketKey' | 'instance'>;
+
 /**
  * Which harness identity owns each stream_id and which of its sockets the
  * stream is bound to. Kept in memory for the hot path and written through to
- * storage, so it is rebuilt exactly after hibernation or eviction.
+ * storage, so it is rebuilt exactly after hibernation or eviction. A claim
+ * the executor never answered, or whose socket stayed closed, expires
+ * after the claim timeout (the object's alarm sweeps them).
  */
 export class StreamClaims {
   readonly #store: RelayStore;
@@ -24,21 +29,37 @@ export class StreamClaims {
     return this.#claims.get(streamId);
   }
 
+  /** Every harness socket some claim is bound to. */
+  socketKeys(): string[] {
+    return [...this.#perSocket.keys()];
+  }
+
   countForSocket(socketKey: string): number {
     return this.#perSocket.get(socketKey) ?? 0;
   }
 
-  add(streamId: string, claim: Claim): void {
-    this.release(streamId);
-    this.#claims.set(streamId, claim);
-    this.#bump(claim.socketKey, 1);
-    this.#store.putClaim(streamId, claim);
+  add(streamId: string, claim: NewClaim, now: number): void {
+    this.#put(streamId, { ...claim, claimedAt: now, answered: false, detachedAt: null });
   }
 
   rebind(streamId: string, socketKey: string): void {
     const claim = this.#claims.get(streamId);
-    if (claim === undefined) return;
-    this.add(streamId, { ...claim, socketKey });
+    if (claim !== undefined) this.#put(streamId, { ...claim, socketKey, detachedAt: null });
+  }
+
+  /** The executor sent a frame on the stream: it will not expire unanswered. */
+  answered(streamId: string): void {
+    const claim = this.#claims.get(streamId);
+    if (claim !== undefined && !claim.answered) this.#put(streamId, { ...claim, answered: true });
+  }
+
+  /** The socket is gone: its claims wait for their owner's reconnect until the timeout. */
+  detachSocket(socketKey: string, now: number): void {
+    if (this.countForSocket(socketKey) === 0) return;
+    for (const claim of this.#claims.values()) {
+      if (claim.socketKey === socketKey && claim.detachedAt === null) claim.detachedAt = now;
+    }
+    this.#store.detachSocket(socketKey, now);
   }
 
   release(streamId: string): void {
@@ -59,8 +80,32 @@ export class StreamClaims {
   /** Rewrites the executor instance of every claim `predicate` selects. */
   setInstanceWhere(predicate: (claim: Claim) => boolean, instance: string): void {
     for (const [streamId, claim] of [...this.#claims]) {
-      if (predicate(claim)) this.add(streamId, { ...claim, instance });
+      if (predicate(claim)) this.#put(streamId, { ...claim, instance });
     }
+  }
+
+  /** When `claim` expires with `timeoutMs`, if it can. */
+  static expiresAt(claim: Claim, timeoutMs: number): number | undefined {
+    if (claim.detachedAt !== null) return claim.detachedAt + timeoutMs;
+    return claim.answered ? undefined : claim.claimedAt + timeoutMs;
+  }
+
+  /** The earliest time a claim expires, if one can. */
+  nextExpiry(timeoutMs: number): number | undefined {
+    let next: number | undefined;
+    for (const claim of this.#claims.values()) {
+      const at = StreamClaims.expiresAt(claim, timeoutMs);
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    return next;
+  }
+
+  #put(streamId: string, claim: Claim): void {
+    const previous = this.#claims.get(streamId);
+    if (previous !== undefined) this.#bump(previous.socketKey, -1);
+    this.#claims.set(streamId, claim);
+    this.#bump(claim.socketKey, 1);
+    this.#store.putClaim(streamId, claim);
   }
 
   #bump(socketKey: string, delta: number): void {

@@ -88,6 +88,9 @@ async function openSocket(request: Request, env: Env, url: URL, executorId: stri
   headers.set(RELAY_HEADERS.role, claims.role);
   headers.set(RELAY_HEADERS.subject, claims.subject);
   headers.set(RELAY_HEADERS.instance, claims.instance);
+  headers.set(RELAY_HEADERS.executorId, executorId);
+  headers.set(RELAY_HEADERS.ticketId, claims.ticketId);
+  headers.set(RELAY_HEADERS.ticketExpires, String(claims.expiresAt));
   return relayStub(env, executorId).fetch('https://relay.internal/ws', { headers });
 }
 

@@ -3,20 +3,25 @@
  * by stream_id between the executor's one socket and any number of harness
  * sockets (DESIGN.md §4).
  *
- * It uses the WebSocket Hibernation API only and sets no timers. Who a socket
- * is lives in its tag and attachment; stream claims, the executor's last
- * instance and registration, and counters live in SQLite storage. The constructor rebuilds the
- * in-memory indexes from those, so routing is the same after a wake-up.
+ * It uses the WebSocket Hibernation API only and sets no timers: claims and
+ * redeemed tickets expire by its alarm. Who a socket is lives in its tag and
+ * attachment; stream claims, redeemed tickets, the executor's last instance
+ * and registration, and counters live in SQLite storage. The constructor
+ * rebuilds the in-memory indexes from those, so routing is the same after a
+ * wake-up.
  *
  * Routing reads only the frame header (proto/codec peekHeader) and forwards
- * the message it received, the very same bytes.
+ * the message it received, the very same bytes; towards the executor it
+ * appends the owner field naming the harness identity (proto/codec owner.ts).
  */
 import { DurableObject } from 'cloudflare:workers';
 import { CloseCode } from '../proto/close-codes.ts';
 import { encodeReset } from '../proto/codec/encode.ts';
 import { MAX_FRAME_BYTES } from '../proto/codec/frame.ts';
+import { ownerField, withOwner } from '../proto/codec/owner.ts';
 import { type FrameHeader, peekHeader } from '../proto/codec/peek.ts';
 import { ResetReason } from '../proto/reset-reasons.ts';
+import { Alarm } from './alarm.ts';
 import { StreamClaims } from './claims.ts';
 import { type Env, type RelayLimits, relayLimits } from './config.ts';
 import { CLOSED, type HarnessSocketInfo, isOpen, SocketDirectory } from './connection.ts';
@@ -25,9 +30,14 @@ import { jsonError } from './http.ts';
 import { type Registration, Registrations } from './registrations.ts';
 import { RELAY_HEADERS } from './relay-headers.ts';
 import { RelayStore } from './store.ts';
+import { NewStreamRate } from './stream-rate.ts';
+import { TicketLedger } from './ticket-ledger.ts';
 
 /** Counters are written to storage at most this often (and on every close). */
 const COUNTER_FLUSH_MS = 1000;
+
+/** Owner fields kept encoded, one per harness identity. */
+const OWNER_FIELD_CACHE = 1024;
 
 /** Close codes a server may send back (1005/1006/1015 are reserved for "none"). */
 function echoableCode(code: number): number {
@@ -41,9 +51,14 @@ export class ExecutorRelay extends DurableObject<Env> {
   readonly #store: RelayStore;
   readonly #claims: StreamClaims;
   readonly #registrations: Registrations;
+  readonly #tickets: TicketLedger;
+  readonly #rate: NewStreamRate;
+  readonly #alarm: Alarm;
   readonly #counters: RelayCounters;
   readonly #harness = new Map<string, WebSocket>();
   readonly #sockets = new SocketDirectory();
+  /** The encoded owner field of each harness identity, appended to its frames. */
+  readonly #ownerFields = new Map<string, Uint8Array>();
   #executor: WebSocket | undefined;
   /** Instance of the last executor socket accepted ('' before the first). */
   #executorInstance: string;
@@ -56,6 +71,9 @@ export class ExecutorRelay extends DurableObject<Env> {
     this.#store = new RelayStore(ctx.storage.sql);
     this.#claims = new StreamClaims(this.#store);
     this.#registrations = new Registrations(this.#store);
+    this.#tickets = new TicketLedger(ctx.storage.sql);
+    this.#rate = new NewStreamRate(this.#limits.newStreamsPerSecond, this.#limits.newStreamBurst);
+    this.#alarm = new Alarm(ctx.storage);
     this.#counters = parseCounters(this.#store.getMeta('counters'));
     this.#executorInstance = this.#store.getMeta('executor_instance') ?? '';
     this.#starts = Number(this.#store.getMeta('starts') ?? '0') + 1;
@@ -66,6 +84,12 @@ export class ExecutorRelay extends DurableObject<Env> {
       if (info.role === 'executor') this.#executor = ws;
       else this.#harness.set(info.key, ws);
     }
+    // Sockets that closed while the object was away (a restart drops them all) left their claims behind.
+    const now = Date.now();
+    for (const socketKey of this.#claims.socketKeys()) {
+      if (!this.#harness.has(socketKey)) this.#claims.detachSocket(socketKey, now);
+    }
+    this.#scheduleSweep();
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -77,12 +101,31 @@ export class ExecutorRelay extends DurableObject<Env> {
       return Response.json(this.#registrations.register(instance, key));
     }
     if (pathname !== '/ws') return jsonError(404, 'not_found', `no relay route ${pathname}`);
-    const role = request.headers.get(RELAY_HEADERS.role);
-    const subject = request.headers.get(RELAY_HEADERS.subject) ?? '';
-    const instance = request.headers.get(RELAY_HEADERS.instance) ?? '';
-    if (role === 'executor') return this.#acceptExecutor(instance);
-    if (role === 'harness') return this.#acceptHarness(subject);
-    return jsonError(400, 'bad_role', 'role must be executor or harness');
+    const header = (name: string) => request.headers.get(name) ?? '';
+    const role = header(RELAY_HEADERS.role);
+    if (role !== 'executor' && role !== 'harness') {
+      return jsonError(400, 'bad_role', 'role must be executor or harness');
+    }
+    if (role === 'harness') {
+      const open = this.ctx.getWebSockets('harness').filter(isOpen).length;
+      const limit = this.#limits.maxHarnessSockets;
+      if (open >= limit) {
+        const message = `executor ${header(RELAY_HEADERS.executorId)} already has ${open} harness sockets (limit ${limit})`;
+        return jsonError(429, 'too_many_harness_sockets', message);
+      }
+    }
+    const expiresAt = Number(header(RELAY_HEADERS.ticketExpires));
+    if (!this.#tickets.redeem(header(RELAY_HEADERS.ticketId), expiresAt)) {
+      return jsonError(
+        401,
+        'ticket_already_used',
+        'this ticket has opened a socket already; ask for a new one',
+      );
+    }
+    this.#alarm.by(expiresAt * 1000);
+    return role === 'executor'
+      ? this.#acceptExecutor(header(RELAY_HEADERS.instance))
+      : this.#acceptHarness(header(RELAY_HEADERS.subject));
   }
 
   #acceptExecutor(instance: string): Response {
@@ -104,14 +147,6 @@ export class ExecutorRelay extends DurableObject<Env> {
   }
 
   #acceptHarness(identity: string): Response {
-    const open = this.ctx.getWebSockets('harness').filter(isOpen).length;
-    if (open >= this.#limits.maxHarnessSockets) {
-      return jsonError(
-        429,
-        'too_many_harness_sockets',
-        `executor already has ${open} harness sockets (limit ${this.#limits.maxHarnessSockets})`,
-      );
-    }
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, ['harness']);
     const key = crypto.randomUUID();
@@ -166,29 +201,41 @@ export class ExecutorRelay extends DurableObject<Env> {
       countDrop(this.#counters, 'foreign_stream');
       return;
     }
+    if (claim === undefined && header.kind === 'reset') {
+      // Nothing of this harness's to end: a reset claims nothing.
+      countDrop(this.#counters, 'unclaimed_stream');
+      return;
+    }
     // A new stream, or its owner back on a new socket (executor→harness frames follow it).
     const bindsHere =
       claim === undefined ||
       (claim.socketKey !== info.key &&
         (header.kind === 'resume' || !isOpen(this.#harness.get(claim.socketKey))));
     if (bindsHere) {
-      if (!this.#roomForStream(info.key)) {
-        countDrop(this.#counters, 'stream_limit');
-        this.#trySend(ws, encodeReset(streamId, ResetReason.TooManyStreams));
+      const refused = this.#refusal(info.key, claim === undefined);
+      if (refused !== undefined) {
+        countDrop(this.#counters, refused);
+        this.#trySend(
+          ws,
+          encodeReset(streamId, refused === 'stream_limit' ? ResetReason.TooManyStreams : refused),
+        );
         return;
       }
-      if (claim === undefined) {
-        this.#claims.add(streamId, {
-          owner: info.identity,
-          socketKey: info.key,
-          instance: this.#executorInstance,
-        });
-      } else {
+      if (claim !== undefined) {
         this.#claims.rebind(streamId, info.key);
+      } else {
+        const now = Date.now();
+        this.#claims.add(
+          streamId,
+          { owner: info.identity, socketKey: info.key, instance: this.#executorInstance },
+          now,
+        );
+        this.#alarm.by(now + this.#limits.claimTimeoutMs);
       }
     }
     if (header.kind === 'reset') this.#claims.release(streamId);
-    if (!isOpen(this.#executor) || !this.#trySend(this.#executor, bytes)) {
+    const towardsExecutor = withOwner(new Uint8Array(bytes), this.#ownerFieldOf(info.identity));
+    if (!isOpen(this.#executor) || !this.#trySend(this.#executor, towardsExecutor)) {
       countDrop(this.#counters, 'executor_absent');
       return;
     }
@@ -207,6 +254,7 @@ export class ExecutorRelay extends DurableObject<Env> {
       return;
     }
     if (header.kind === 'reset') this.#claims.release(header.streamId);
+    else this.#claims.answered(header.streamId);
     const target = this.#harness.get(claim.socketKey);
     if (!isOpen(target) || !this.#trySend(target, bytes)) {
       countDrop(this.#counters, 'harness_absent');
@@ -217,16 +265,55 @@ export class ExecutorRelay extends DurableObject<Env> {
   }
 
   /**
-   * Whether the harness socket may take one more stream. Claims of closed
-   * sockets are kept for their owner's reconnect, but only while the object
-   * as a whole is under its cap (sockets × streams per socket).
+   * Why the harness socket may not bind one more stream (`stream_limit`,
+   * or for a new stream `stream_rate_limit`), or undefined. Claims of
+   * closed sockets are kept for their owner's reconnect, but only while the
+   * object as a whole is under its cap (sockets × streams per socket).
    */
-  #roomForStream(socketKey: string): boolean {
-    if (this.#claims.countForSocket(socketKey) >= this.#limits.maxStreamsPerHarnessSocket) return false;
-    const cap = this.#limits.maxHarnessSockets * this.#limits.maxStreamsPerHarnessSocket;
+  #refusal(socketKey: string, newStream: boolean): 'stream_limit' | 'stream_rate_limit' | undefined {
+    const { maxStreamsPerHarnessSocket, maxHarnessSockets } = this.#limits;
+    if (this.#claims.countForSocket(socketKey) >= maxStreamsPerHarnessSocket) return 'stream_limit';
+    const cap = maxHarnessSockets * maxStreamsPerHarnessSocket;
     if (this.#claims.size >= cap)
       this.#claims.releaseWhere((claim) => !isOpen(this.#harness.get(claim.socketKey)));
-    return this.#claims.size < cap;
+    if (this.#claims.size >= cap) return 'stream_limit';
+    if (newStream && !this.#rate.take(socketKey, Date.now())) return ResetReason.StreamRateLimit;
+    return undefined;
+  }
+
+  #ownerFieldOf(identity: string): Uint8Array {
+    let field = this.#ownerFields.get(identity);
+    if (field === undefined) {
+      if (this.#ownerFields.size >= OWNER_FIELD_CACHE) this.#ownerFields.clear();
+      field = ownerField(identity);
+      this.#ownerFields.set(identity, field);
+    }
+    return field;
+  }
+
+  /** Expires claims and redeemed tickets whose time has come, then sets the alarm for the next. */
+  override async alarm(): Promise<void> {
+    this.#alarm.fired();
+    const now = Date.now();
+    const timeout = this.#limits.claimTimeoutMs;
+    const expired = this.#claims.releaseWhere(
+      (claim) => (StreamClaims.expiresAt(claim, timeout) ?? now + 1) <= now,
+    );
+    for (const [streamId, claim] of expired) {
+      // The executor may still hold the stream of a harness that went away: a legacy one never ends by itself.
+      if (claim.detachedAt !== null && isOpen(this.#executor)) {
+        this.#trySend(this.#executor, encodeReset(streamId, ResetReason.HarnessGone));
+      }
+    }
+    this.#tickets.forgetExpired(Math.floor(now / 1000));
+    this.#scheduleSweep();
+  }
+
+  #scheduleSweep(): void {
+    const claimAt = this.#claims.nextExpiry(this.#limits.claimTimeoutMs);
+    const ticketAt = this.#tickets.nextExpiry();
+    if (claimAt !== undefined) this.#alarm.by(claimAt);
+    if (ticketAt !== undefined) this.#alarm.by(ticketAt * 1000);
   }
 
   /** Tells every harness stream opened against `instance` that its executor is gone. */
@@ -249,7 +336,12 @@ export class ExecutorRelay extends DurableObject<Env> {
 
   #forget(ws: WebSocket): void {
     const info = this.#sockets.infoOf(ws);
-    if (info?.role === 'harness' && this.#harness.get(info.key) === ws) this.#harness.delete(info.key);
+    if (info?.role === 'harness' && this.#harness.get(info.key) === ws) {
+      this.#harness.delete(info.key);
+      this.#rate.forget(info.key);
+      this.#claims.detachSocket(info.key, Date.now());
+      this.#scheduleSweep();
+    }
     if (ws === this.#executor) this.#executor = undefined;
     this.#flushCounters();
   }

@@ -6,7 +6,8 @@
  * versa. Claims: `role` (executor | harness), `eid` (the one executor id the
  * credential is scoped to), `sub` (the identity: a random id per minted
  * token, carried over into every ticket issued for it), `exp`; tickets also
- * carry `ins` (the executor's process instance).
+ * carry `ins` (the executor's process instance) and `jti` (a random id: the
+ * rendezvous lets each ticket open one socket).
  *
  * Pure: uses only jose and Web Crypto, takes the current time as an argument,
  * and is imported by both the worker and the Node CLI.
@@ -31,6 +32,8 @@ export interface CredentialClaims {
 export interface TicketClaims extends CredentialClaims {
   /** The executor process instance the ticket was issued for ('' for a harness). */
   instance: string;
+  /** The ticket's own id (`jti`). */
+  ticketId: string;
 }
 
 export type VerifyFailure = { ok: false; code: 'invalid_token' | 'expired_token'; message: string };
@@ -71,7 +74,9 @@ async function sign(
   extra: Record<string, string>,
 ): Promise<string> {
   checkMintOptions(opts);
-  return new SignJWT({ role: opts.role, eid: opts.executorId, ...extra })
+  const jwt = new SignJWT({ role: opts.role, eid: opts.executorId, ...extra });
+  if (typ === TICKET_TYPE) jwt.setJti(crypto.randomUUID());
+  return jwt
     .setProtectedHeader({ alg: 'HS256', typ })
     .setSubject(opts.subject ?? crypto.randomUUID())
     .setIssuedAt(opts.now)
@@ -103,9 +108,9 @@ async function verify(
       algorithms: ['HS256'],
       typ,
       currentDate: new Date(now * 1000),
-      requiredClaims: ['exp', 'sub'],
+      requiredClaims: typ === TICKET_TYPE ? ['exp', 'sub', 'jti'] : ['exp', 'sub'],
     });
-    const { role, eid, sub, exp, ins } = payload;
+    const { role, eid, sub, exp, ins, jti } = payload;
     if (role !== 'executor' && role !== 'harness') {
       return { ok: false, code: 'invalid_token', message: 'credential has no valid role claim' };
     }
@@ -116,7 +121,8 @@ async function verify(
       return { ok: false, code: 'invalid_token', message: 'credential has no valid subject or expiry' };
     }
     const instance = typeof ins === 'string' ? ins : '';
-    return { ok: true, claims: { role, executorId: eid, subject: sub, expiresAt: exp, instance } };
+    const ticketId = typeof jti === 'string' ? jti : '';
+    return { ok: true, claims: { role, executorId: eid, subject: sub, expiresAt: exp, instance, ticketId } };
   } catch (err) {
     if (err instanceof errors.JWTExpired) {
       return { ok: false, code: 'expired_token', message: 'credential has expired' };
@@ -134,7 +140,7 @@ export async function verifyToken(
 ): Promise<VerifyResult<CredentialClaims>> {
   const result = await verify(signingKey, TOKEN_TYPE, token, now);
   if (!result.ok) return result;
-  const { instance: _ignored, ...claims } = result.claims;
+  const { instance: _instance, ticketId: _ticketId, ...claims } = result.claims;
   return { ok: true, claims };
 }
 

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import {
+  DEFAULT_MAX_STREAMS,
+  DEFAULT_MAX_STREAMS_PER_OWNER,
   DEFAULT_STREAM_CONFIG,
   FatalConnectError,
   FIXED_500MS_RTO,
@@ -9,6 +11,7 @@ import {
 import {
   createLogger,
   DEFAULT_LIMITS,
+  DEFAULT_OUTAGE_ALLOWANCE_MS,
   DEFAULT_RETAIN_BYTES,
   DEFAULT_SESSION_TTL_MS,
   type ExecutorLimits,
@@ -55,6 +58,7 @@ interface ExecutorFlags extends Partial<ExecutorLimits>, ExecutorSecurityFlags {
   token?: string;
   logLevel: LogLevel;
   sessionTtlMs: number;
+  outageAllowanceMs: number;
   retainBytes: number;
   heartbeatMs?: number;
   pingIntervalMs?: number;
@@ -63,7 +67,8 @@ interface ExecutorFlags extends Partial<ExecutorLimits>, ExecutorSecurityFlags {
   reconnectMaxMs?: number;
   rto: 'adaptive' | 'fixed-500ms';
   rtoMaxMs?: number;
-  maxStreams?: number;
+  maxStreams: number;
+  maxStreamsPerHarness: number;
   containment: 'auto' | 'cgroup' | 'process-group';
   stateDir?: string;
   metricsListen?: string;
@@ -96,7 +101,8 @@ function relayTuning(flags: ExecutorFlags): RemoteExecutorOptions['relay'] {
     }),
     keepalive: defined({ pingIntervalMs: flags.pingIntervalMs, pongTimeoutMs: flags.pongTimeoutMs }),
     backoff: defined({ initialMs: flags.reconnectInitialMs, maxMs: flags.reconnectMaxMs }),
-    ...defined({ maxStreams: flags.maxStreams }),
+    maxStreams: flags.maxStreams,
+    maxStreamsPerOwner: flags.maxStreamsPerHarness,
   };
 }
 
@@ -197,6 +203,7 @@ async function runRemote(flags: ExecutorFlags & { registry: string }, logger: Lo
     logger,
     security,
     ...executorTuning(flags),
+    outageAllowanceMs: flags.outageAllowanceMs,
     relay: relayTuning(flags),
   }).catch((err: Error) => {
     throw new CliError(err instanceof FatalConnectError ? err.message : `cannot register: ${err.message}`);
@@ -248,9 +255,15 @@ function executorFlags(): Command {
     )
     .option(
       '--session-ttl-ms <ms>',
-      'how long a detached session is kept',
+      'how long a session waits for its harness, from the last moment one could reach it',
       positiveInteger,
       DEFAULT_SESSION_TTL_MS,
+    )
+    .option(
+      '--outage-allowance-ms <ms>',
+      'remote mode: how long sessions wait while the executor cannot reach the rendezvous',
+      positiveInteger,
+      DEFAULT_OUTAGE_ALLOWANCE_MS,
     )
     .option('--retain-bytes <n>', 'retained output per process', positiveInteger, DEFAULT_RETAIN_BYTES)
     .addOption(
@@ -294,8 +307,15 @@ function executorFlags(): Command {
     .option('--rto-max-ms <ms>', 'remote mode: retransmission timeout cap (default 30000)', positiveInteger)
     .option(
       '--max-streams <n>',
-      'remote mode: concurrent streams on the socket (default 128)',
+      'remote mode: concurrent streams in all',
       positiveInteger,
+      DEFAULT_MAX_STREAMS,
+    )
+    .option(
+      '--max-streams-per-harness <n>',
+      'remote mode: concurrent streams of one harness identity',
+      positiveInteger,
+      DEFAULT_MAX_STREAMS_PER_OWNER,
     )
     .option(
       '--metrics-listen <host:port>',

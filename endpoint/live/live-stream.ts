@@ -36,6 +36,7 @@ class ListenerSet<A extends unknown[]> {
 export class LiveMessageStream implements RelayStream {
   readonly streamId: string;
   readonly kind: StreamKind;
+  readonly owner: string | undefined;
   readonly #host: StreamHost;
   #currentState: StreamState;
   #resetReason: string | undefined;
@@ -46,9 +47,10 @@ export class LiveMessageStream implements RelayStream {
   readonly #handshakeListeners = new ListenerSet<[Uint8Array]>();
   readonly #quietListeners = new ListenerSet<[]>();
 
-  constructor(streamId: string, kind: StreamKind, host: StreamHost, state: StreamState) {
+  constructor(streamId: string, kind: StreamKind, host: StreamHost, state: StreamState, owner?: string) {
     this.streamId = streamId;
     this.kind = kind;
+    this.owner = owner;
     this.#host = host;
     this.#currentState = state;
   }

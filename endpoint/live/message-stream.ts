@@ -45,6 +45,8 @@ export interface MessageStream {
 
 /** A stream as the relay endpoint gives it: a secure one also carries its handshake. */
 export interface RelayStream extends MessageStream {
+  /** Accepting side: the harness identity the rendezvous says opened the stream, if it says. */
+  readonly owner: string | undefined;
   /**
    * Secure streams only: sends our handshake message (1 on the opening side,
    * 2 on the accepting side); the endpoint resends it as the relay requires.

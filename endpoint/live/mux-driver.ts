@@ -18,6 +18,7 @@ export interface MuxDriverOptions {
   security?: AcceptedSecurity;
   clock: Clock;
   maxStreams?: number;
+  maxStreamsPerOwner?: number;
   maxReassemblyBytes?: number;
   stream?: Partial<StreamConfig>;
   logger?: RelayLogger;
@@ -55,8 +56,11 @@ export class MuxDriver implements StreamHost {
   #flushAgain = false;
 
   constructor(options: MuxDriverOptions) {
-    const { accept, security, maxStreams, maxReassemblyBytes, stream } = options;
-    this.#mux = new StreamMux({ accept, security, maxStreams, maxReassemblyBytes, stream }, false);
+    const { accept, security, maxStreams, maxStreamsPerOwner, maxReassemblyBytes, stream } = options;
+    this.#mux = new StreamMux(
+      { accept, security, maxStreams, maxStreamsPerOwner, maxReassemblyBytes, stream },
+      false,
+    );
     this.#logger = options.logger;
     this.#clock = options.clock;
   }
@@ -200,9 +204,9 @@ export class MuxDriver implements StreamHost {
           }
         }
         const born: LiveMessageStream[] = [];
-        for (const { streamId: id, kind } of out.opened) {
+        for (const { streamId: id, kind, owner } of out.opened) {
           const core = this.#mux.get(id);
-          const stream = new LiveMessageStream(id, kind, this, core?.state ?? 'reset');
+          const stream = new LiveMessageStream(id, kind, this, core?.state ?? 'reset', owner);
           this.#live.set(id, stream);
           if (core !== undefined) this.#stats.opened(id, statsOf(core));
           born.push(stream);

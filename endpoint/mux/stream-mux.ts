@@ -6,14 +6,21 @@ import { ReassemblyBudget } from '../core/reassembly-budget.ts';
 import type { ReliableStream } from '../core/reliable-stream.ts';
 import type { SecureGeneration, StreamCore, StreamKind } from '../core/stream-core.ts';
 import { type AcceptedSecurity, classifyOpening, createStream } from './stream-kinds.ts';
+import { StreamOwners } from './stream-owners.ts';
 
 export interface StreamMuxOptions {
   /** Accepting side (the executor): streams the peer starts are opened here. */
   accept: boolean;
   /** Accepting side: which streams it opens (default cleartext: reliable and legacy ones). */
   security?: AcceptedSecurity;
-  /** Live streams at most (default 128). */
+  /** Live streams at most (default 1,024). */
   maxStreams?: number;
+  /**
+   * Accepting side: live streams one owner may have (default 64). The owner
+   * is the harness identity the rendezvous names in a stream's opening
+   * frame (field 100); streams without one count against `maxStreams` only.
+   */
+  maxStreamsPerOwner?: number;
   stream?: Partial<StreamConfig>;
   /** How many ended stream ids are remembered to answer late frames (default 1024). */
   tombstones?: number;
@@ -31,8 +38,8 @@ export interface MuxStreamOutput {
 export interface MuxOutput {
   /** Encoded frames for the physical channel, in order. */
   frames: Uint8Array[];
-  /** Streams the peer opened (accepting side only), in order of arrival. */
-  opened: { streamId: string; kind: StreamKind }[];
+  /** Streams the peer opened (accepting side only), in order of arrival, with their owner if named. */
+  opened: { streamId: string; kind: StreamKind; owner?: string }[];
   streams: MuxStreamOutput[];
 }
 
@@ -43,7 +50,8 @@ export class StreamLimitError extends Error {
   }
 }
 
-export const DEFAULT_MAX_STREAMS = 128;
+export const DEFAULT_MAX_STREAMS = 1024;
+export const DEFAULT_MAX_STREAMS_PER_OWNER = 64;
 
 /** An ended stream, remembered to answer its late frames. */
 interface Tombstone {
@@ -65,6 +73,7 @@ export class StreamMux {
   readonly #tombstoneLimit: number;
   readonly #budget: ReassemblyBudget;
   readonly #streams = new Map<string, StreamCore>();
+  readonly #owners: StreamOwners;
   /** Ended streams, oldest first. */
   readonly #ended = new Map<string, Tombstone>();
   /** Streams that ended with their link (legacy ones): the peer hears of it once a link is back. */
@@ -79,6 +88,7 @@ export class StreamMux {
     this.#accept = options.accept;
     this.#security = options.security ?? 'cleartext';
     this.#maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
+    this.#owners = new StreamOwners(options.maxStreamsPerOwner ?? DEFAULT_MAX_STREAMS_PER_OWNER);
     this.#tombstoneLimit = options.tombstones ?? 1024;
     this.#budget = new ReassemblyBudget(options.maxReassemblyBytes);
     this.config = resolveStreamConfig(options.stream);
@@ -130,6 +140,8 @@ export class StreamMux {
     const frame = decoded.value;
     const stream = this.#streams.get(frame.streamId);
     if (stream !== undefined) {
+      // Another identity's frame on this stream: the rendezvous should have dropped it.
+      if (!this.#owners.admits(frame.streamId, frame.owner)) return;
       stream.receive(frame, now);
       return;
     }
@@ -185,6 +197,7 @@ export class StreamMux {
       }
       if (stream.state === 'reset') {
         this.#streams.delete(id);
+        this.#owners.release(id);
         this.#remember(id, { reason: stream.reason ?? ResetReason.Closed, kind: stream.kind });
       }
     }
@@ -224,16 +237,21 @@ export class StreamMux {
 
   /** Opens a stream the peer's `frame` asked for, and hands it that frame. */
   #accepted(kind: StreamKind, frame: RelayFrame, now: number): void {
-    if (this.#streams.size >= this.#maxStreams) {
-      const secure = kind === 'secure';
-      this.#sendReset(
-        frame.streamId,
-        secure ? ResetReason.SecureRelayProtocolError : ResetReason.StreamLimit,
-      );
+    const { streamId, owner } = frame;
+    const full =
+      this.#streams.size >= this.#maxStreams
+        ? ResetReason.StreamLimit
+        : this.#owners.full(owner)
+          ? ResetReason.HarnessStreamLimit
+          : undefined;
+    if (full !== undefined) {
+      // Every refusal of a secure stream has the one name the secure relay gives its failures.
+      this.#sendReset(streamId, kind === 'secure' ? ResetReason.SecureRelayProtocolError : full);
       return;
     }
-    const stream = this.#add(kind, frame.streamId, now, true);
-    this.#opened.push({ streamId: frame.streamId, kind });
+    const stream = this.#add(kind, streamId, now, true);
+    this.#owners.claim(streamId, owner);
+    this.#opened.push({ streamId, kind, ...(owner !== undefined && { owner }) });
     stream.receive(frame, now);
   }
 

@@ -12,7 +12,9 @@ import { MuxDriver } from '../live/mux-driver.ts';
 import type { AcceptedSecurity } from '../mux/stream-kinds.ts';
 import { maskOptionFor } from './masking.ts';
 import { type ConnectionState, FatalConnectError, type RelayEndpoint } from './relay-endpoint.ts';
+import { type Reachability, RendezvousContact } from './rendezvous-contact.ts';
 import { bindSocket, DEFAULT_KEEPALIVE, type KeepaliveOptions } from './socket-binding.ts';
+import { readRefusal, SocketRefusedError, type UpgradeRefusal } from './upgrade-refusal.ts';
 
 export interface ConnectRelayOptions {
   /** Called before every (re)connect for a fresh ticket URL. A FatalConnectError stops reconnecting. */
@@ -29,7 +31,10 @@ export interface ConnectRelayOptions {
   /** Executor side: which streams the peer may open (default cleartext). */
   security?: AcceptedSecurity;
   stream?: Partial<StreamConfig>;
+  /** Live streams at most (default 1,024). */
   maxStreams?: number;
+  /** Executor side: live streams of one harness identity at most (default 64). */
+  maxStreamsPerOwner?: number;
   /** Bytes all streams together may hold for messages not yet delivered (default: unbounded). */
   maxReassemblyBytes?: number;
   keepalive?: Partial<KeepaliveOptions>;
@@ -40,6 +45,12 @@ export interface ConnectRelayOptions {
 }
 
 type StateListener = (state: ConnectionState, error?: Error) => void;
+
+/**
+ * Upgrades refused with 429 (the rendezvous is at a limit, such as its
+ * harness sockets) in a row before the endpoint gives up, with backoff in between.
+ */
+const LIMIT_REFUSALS = 3;
 
 function closeSocket(ws: WebSocket | undefined): Promise<void> {
   if (ws === undefined || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
@@ -57,11 +68,13 @@ class ReconnectingEndpoint implements RelayEndpoint {
   readonly #keepalive: KeepaliveOptions;
   readonly #backoff: Backoff;
   readonly #clock: Clock;
+  readonly #contact: RendezvousContact;
   readonly #stateListeners = new Set<StateListener>();
   #state: ConnectionState = 'connecting';
   #ws: WebSocket | undefined;
   #cancelRetry: (() => void) | undefined;
   #closing = false;
+  #limitRefusals = 0;
 
   constructor(options: ConnectRelayOptions) {
     this.#clock = options.clock ?? systemClock;
@@ -70,12 +83,15 @@ class ReconnectingEndpoint implements RelayEndpoint {
       security: options.security,
       clock: this.#clock,
       maxStreams: options.maxStreams,
+      maxStreamsPerOwner: options.maxStreamsPerOwner,
       maxReassemblyBytes: options.maxReassemblyBytes,
       stream: options.stream,
       logger: options.logger,
     });
     this.#options = options;
     this.#keepalive = { ...DEFAULT_KEEPALIVE, ...options.keepalive };
+    // A healthy socket hears a pong every ping interval: two without one is silence.
+    this.#contact = new RendezvousContact(2 * this.#keepalive.pingIntervalMs, this.#clock.now());
     this.#backoff = new Backoff(options.backoff);
     void this.#connect();
   }
@@ -102,6 +118,14 @@ class ReconnectingEndpoint implements RelayEndpoint {
 
   stats(): EndpointStats {
     return this.#driver.stats();
+  }
+
+  reachability(): Reachability {
+    return this.#contact.state(this.#clock.now());
+  }
+
+  onReachability(listener: () => void): () => void {
+    return this.#contact.onChange(listener);
   }
 
   onConnectionState(listener: StateListener): () => void {
@@ -145,22 +169,39 @@ class ReconnectingEndpoint implements RelayEndpoint {
     ws.binaryType = 'nodebuffer';
     this.#ws = ws;
     let opened = false;
-    ws.on('error', (err) => this.#options.logger?.warn?.({ err }, 'relay socket error'));
+    let refusal: UpgradeRefusal | undefined;
+    ws.on('error', (err) => {
+      if (refusal === undefined) this.#options.logger?.warn?.({ err }, 'relay socket error');
+    });
+    ws.once('unexpected-response', (_request, response) => {
+      void readRefusal(response).then((read) => {
+        refusal = read;
+        this.#options.logger?.warn?.({ status: read.status, code: read.code }, 'relay socket refused');
+        ws.terminate();
+      });
+    });
     ws.once('close', () => {
       // Closes after `open` are handled by the socket binding.
       if (opened) return;
       if (this.#ws === ws) this.#ws = undefined;
+      this.#limitRefusals = refusal?.status === 429 ? this.#limitRefusals + 1 : 0;
+      if (refusal !== undefined && this.#limitRefusals >= LIMIT_REFUSALS) {
+        this.#giveUp(new SocketRefusedError(refusal));
+        return;
+      }
       this.#retry();
     });
     ws.once('open', () => {
       opened = true;
+      this.#limitRefusals = 0;
       if (this.#closing) {
         ws.close(CloseCode.Normal, 'closed');
         return;
       }
       this.#backoff.opened(this.#clock.now());
-      bindSocket(ws, this.#driver, this.#keepalive, this.#clock, this.#options.logger, (code, reason) => {
-        this.#options.logger?.info?.({ code, reason }, 'relay socket closed');
+      const { logger } = this.#options;
+      bindSocket(ws, this.#driver, this.#keepalive, this.#clock, this.#contact, logger, (code, reason) => {
+        logger?.info?.({ code, reason }, 'relay socket closed');
         if (this.#ws === ws) this.#ws = undefined;
         if (!this.#closing) this.#retry();
       });

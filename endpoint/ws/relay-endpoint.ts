@@ -1,6 +1,7 @@
 import type { StreamKind } from '../core/stream-core.ts';
 import type { EndpointStats } from '../live/endpoint-stats.ts';
 import type { RelayStream } from '../live/message-stream.ts';
+import type { Reachability } from './rendezvous-contact.ts';
 
 /** Thrown by `resolveUrl` for failures that retrying cannot fix (rejected token, unknown executor). */
 export class FatalConnectError extends Error {
@@ -33,6 +34,10 @@ export interface RelayEndpoint {
   readonly connectionState: ConnectionState;
   /** Counters of this endpoint's sockets and streams since it started. */
   stats(): EndpointStats;
+  /** Whether the rendezvous can reach this endpoint now (its socket is open and not silent), and since when. */
+  reachability(): Reachability;
+  /** Fired when contact with the rendezvous begins (again) or its socket closes. */
+  onReachability(listener: () => void): () => void;
   /** Resets every stream with `closed` and closes the socket; no reconnect after. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../live/clock.ts';
 import type { RelayLogger } from '../live/logger.ts';
 import type { MuxDriver } from '../live/mux-driver.ts';
 import { rawBytes } from './raw-data.ts';
+import type { RendezvousContact } from './rendezvous-contact.ts';
 
 export interface KeepaliveOptions {
   /** WebSocket ping interval (default 30 s). */
@@ -20,16 +21,19 @@ const LINK_HIGH_WATER_BYTES = 1024 * 1024;
 /**
  * Wires one open WebSocket to a driver: binary messages in, frames out,
  * pings with a pong deadline, congestion when the socket queues more than
- * its high water. Calls `onClosed` once when the socket is gone.
+ * its high water, what it hears told to `contact`. Calls `onClosed` once
+ * when the socket is gone.
  */
 export function bindSocket(
   ws: WebSocket,
   driver: MuxDriver,
   keepalive: KeepaliveOptions,
   clock: Clock,
+  contact: RendezvousContact,
   logger: RelayLogger | undefined,
   onClosed: (code: number, reason: string) => void,
 ): void {
+  contact.opened();
   let lastPong = clock.now();
   let ended = false;
   /** More than the high water is queued in the socket; legacy streams wait for it to drain. */
@@ -47,6 +51,7 @@ export function bindSocket(
 
   ws.on('pong', () => {
     lastPong = clock.now();
+    contact.heard(lastPong);
   });
   ws.on('message', (data, isBinary) => {
     if (!isBinary) {
@@ -54,6 +59,7 @@ export function bindSocket(
       ws.close(CloseCode.UnsupportedData, 'binary frames only');
       return;
     }
+    contact.heard(clock.now());
     driver.receive(rawBytes(data));
   });
   ws.on('error', (err) => logger?.warn?.({ err }, 'relay socket error'));
@@ -61,6 +67,7 @@ export function bindSocket(
     if (ended) return;
     ended = true;
     cancelPing();
+    contact.closed();
     if (congested) driver.linkCongested(false);
     driver.linkDown();
     onClosed(code, reason.toString());

@@ -2,6 +2,7 @@ import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { type DecodeResult, FrameError, fail } from './errors.ts';
 import {
   BODY_KIND_BY_FIELD,
+  OWNER_FIELD,
   type RelayDataBody,
   type RelayFrame,
   type RelayFrameBody,
@@ -112,10 +113,16 @@ function parseFrame(bytes: Uint8Array): ParsedFrame {
   let ack = 0;
   let ackBits = 0;
   let body: RelayFrameBody | undefined;
+  let owner: string | undefined;
   let skippedUnknown = false;
   while (r.pos < r.len) {
     const [no, wt] = r.tag();
     switch (no) {
+      case OWNER_FIELD:
+        // The last one wins, as in protobuf: the rendezvous appends its own after the sender's.
+        expectWireType('owner', wt, WireType.LengthDelimited);
+        owner = r.string();
+        break;
       case 1:
         expectWireType('version', wt, WireType.Varint);
         version = r.uint32();
@@ -150,7 +157,7 @@ function parseFrame(bytes: Uint8Array): ParsedFrame {
       }
     }
   }
-  return { version, streamId, ack, ackBits, body, skippedUnknown };
+  return { version, streamId, ack, ackBits, body, skippedUnknown, ...(owner !== undefined && { owner }) };
 }
 
 function toWireError(err: unknown): FrameError {

@@ -33,6 +33,12 @@ export type RelayFrameKind = RelayFrameBody['case'];
 export interface RelayFrame {
   version: number;
   streamId: string;
+  /**
+   * relaykit's extension field 100: the harness identity that owns the
+   * stream, added by relaykit's rendezvous to what it forwards to the
+   * executor (owner.ts); never encoded by an endpoint.
+   */
+  owner?: string;
   /** Highest seq received contiguously (0 = nothing yet). */
   ack: number;
   /** Bit i acknowledges seq `ack + 1 + i`; bit 0 is always 0. */
@@ -64,3 +70,6 @@ export const BODY_KIND_BY_FIELD: Readonly<Record<number, RelayFrameKind>> = {
  * traceparent = 11; tracestate = 12;`, W3C trace context).
  */
 export const SKIPPED_HEADER_FIELDS: ReadonlySet<number> = new Set([11, 12]);
+
+/** relaykit's extension `string owner = 100;`, far above upstream's field numbers. */
+export const OWNER_FIELD = 100;

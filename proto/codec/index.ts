@@ -5,11 +5,13 @@ export {
   MAX_FRAME_BYTES,
   MAX_RESET_REASON_BYTES,
   MAX_STREAM_ID_BYTES,
+  OWNER_FIELD,
   RELAY_FRAME_VERSION,
   type RelayDataBody,
   type RelayFrame,
   type RelayFrameBody,
   type RelayFrameKind,
 } from './frame.ts';
+export { ownerField, withOwner } from './owner.ts';
 export { type FrameHeader, peekHeader } from './peek.ts';
 export { validateFrame, validateHeader } from './validate.ts';

@@ -1,5 +1,5 @@
 import { type DecodeResult, fail } from './errors.ts';
-import { BODY_KIND_BY_FIELD, type RelayFrameKind, SKIPPED_HEADER_FIELDS } from './frame.ts';
+import { BODY_KIND_BY_FIELD, OWNER_FIELD, type RelayFrameKind, SKIPPED_HEADER_FIELDS } from './frame.ts';
 import { validateHeader } from './validate.ts';
 
 /**
@@ -105,7 +105,7 @@ export function peekHeader(bytes: Uint8Array): DecodeResult<FrameHeader> {
       continue;
     }
     const field = fieldNo === 2 ? 'stream_id' : BODY_KIND_BY_FIELD[fieldNo];
-    if (field === undefined && !SKIPPED_HEADER_FIELDS.has(fieldNo)) {
+    if (field === undefined && !SKIPPED_HEADER_FIELDS.has(fieldNo) && fieldNo !== OWNER_FIELD) {
       skippedUnknown = true;
       const skipped = skipValue(fieldNo, wireType, 0);
       if (skipped !== undefined) return skipped;

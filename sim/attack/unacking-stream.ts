@@ -30,6 +30,8 @@ function listen<T>(set: Set<T>, listener: T): () => void {
 export class UnackingStream implements RelayStream {
   readonly streamId = randomUUID();
   readonly kind: 'reliable' | 'secure';
+  /** The opening side: the rendezvous names no owner to it. */
+  readonly owner = undefined;
   readonly maxMessageBytes = DEFAULT_STREAM_CONFIG.maxMessageBytes;
   readonly reassemblyBudget = new ReassemblyBudget();
   /** Never busy: a part record goes out at once. */

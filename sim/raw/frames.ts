@@ -1,6 +1,7 @@
 /** Builders for encoded relay frames, for tests that drive relay sockets by hand. */
 import { randomBytes } from 'node:crypto';
-import { decodeFrame, encodeFrame, type RelayFrame } from '../../proto/codec/index.ts';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { decodeFrame, encodeFrame, OWNER_FIELD, type RelayFrame } from '../../proto/codec/index.ts';
 
 export function dataFrame(streamId: string, seq: number, payload: Uint8Array = randomBytes(16)): Uint8Array {
   return encodeFrame({
@@ -58,6 +59,27 @@ export function unknownBodyFrame(streamId: string): Uint8Array {
 }
 
 export { encodeReset as resetFrame } from '../../proto/codec/index.ts';
+
+/**
+ * A frame as the rendezvous forwards it to the executor, split into the
+ * frame the harness sent and the owner field appended to it (proto/codec
+ * owner.ts); `owner` is undefined when the last field is not one.
+ */
+export function splitOwner(bytes: Uint8Array): { frame: Uint8Array; owner: string | undefined } {
+  const reader = new BinaryReader(bytes);
+  let last = 0;
+  let lastField = 0;
+  while (reader.pos < reader.len) {
+    last = reader.pos;
+    const [field, wireType] = reader.tag();
+    lastField = field;
+    reader.skip(wireType, field);
+  }
+  if (lastField !== OWNER_FIELD) return { frame: bytes, owner: undefined };
+  const owner = new BinaryReader(bytes.subarray(last));
+  owner.tag();
+  return { frame: bytes.subarray(0, last), owner: owner.string() };
+}
 
 /** Decodes a frame a test received, failing loudly when it is not a valid frame. */
 export function decoded(bytes: Uint8Array): RelayFrame {

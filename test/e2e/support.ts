@@ -46,6 +46,23 @@ export function useStack(options: StackOptions): { readonly stack: Stack } {
   };
 }
 
+/** Recorded stacks each test starts for itself (`start`), disposed after the test however it ends. */
+export function useStackPerTest(seed: number): {
+  start(options?: Omit<StackOptions, 'seed'>): Promise<Stack>;
+} {
+  const started: Stack[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((stack) => stack.dispose()));
+  });
+  return {
+    async start(options = {}) {
+      const stack = await startRecordedStack({ seed, ...options });
+      started.push(stack);
+      return stack;
+    },
+  };
+}
+
 /** A stack that records a timeline, written out next to the seed if a test fails. */
 export async function startRecordedStack(options: StackOptions): Promise<Stack> {
   const stack = await startStack({ ...options, timeline: true });

@@ -5,7 +5,7 @@ import { startContainment } from '../../executor/containment/start-containment.t
 import { createSessionTable } from '../../executor/local-executor.ts';
 import { silentLogger } from '../../executor/logger.ts';
 import { PtyDriver } from '../../executor/process/pty-driver.ts';
-import type { SessionTable } from '../../executor/session-table.ts';
+import { SessionOwners, type SessionTable } from '../../executor/session-table.ts';
 import { FakeTransport } from './fake-transport.ts';
 import { until, waitGone } from './rpc-client.ts';
 
@@ -27,7 +27,7 @@ afterEach(async () => {
 async function processorOn(transport: FakeTransport): Promise<void> {
   const registry = await createSessionTable(silentLogger());
   registries.push(registry);
-  new ConnectionProcessor(transport, registry, silentLogger());
+  new ConnectionProcessor(transport, registry, silentLogger(), SessionOwners.local);
   transport.receive({ id: 0, method: 'initialize', params: { clientName: 'test' } });
   transport.receive({ method: 'initialized' });
 }

@@ -3,7 +3,7 @@ import { ConnectionProcessor } from '../../executor/connection-processor.ts';
 import { DEFAULT_LIMITS } from '../../executor/limits.ts';
 import { createSessionTable } from '../../executor/local-executor.ts';
 import { silentLogger } from '../../executor/logger.ts';
-import type { SessionTable } from '../../executor/session-table.ts';
+import { SessionOwners, type SessionTable } from '../../executor/session-table.ts';
 import { RpcErrorCode } from '../../proto/rpc/index.ts';
 import { FakeTransport } from './fake-transport.ts';
 import { useExecutor } from './fixture.ts';
@@ -216,7 +216,7 @@ describe('http/request body backpressure', () => {
     const transport = new FakeTransport();
     const table = await createSessionTable(silentLogger());
     tables.push(table);
-    new ConnectionProcessor(transport, table, silentLogger());
+    new ConnectionProcessor(transport, table, silentLogger(), SessionOwners.local);
     transport.receive({ id: 0, method: 'initialize', params: { clientName: 'test', resumeSessionId: null } });
     transport.receive({ method: 'initialized', params: {} });
     const size = 32 * MiB;

@@ -4,7 +4,7 @@ import { encodeFrame } from '../../proto/codec/index.ts';
 import { dataFrame, frameOfSize, resetReason, resumeFrame } from '../../sim/raw/frames.ts';
 import { eventually } from '../../sim/raw/session.ts';
 import { UpgradeRejected } from '../../sim/raw/socket.ts';
-import { useWorker } from './fixture.ts';
+import { forwarded, useWorker } from './fixture.ts';
 
 const MiB = 1024 * 1024;
 const relay = useWorker();
@@ -17,12 +17,12 @@ async function scene() {
   const bystander = await relay.openHarness(executorId);
   const stream = randomUUID();
   bystander.send(resumeFrame(stream));
-  expect(await executor.nextFrame()).toEqual(resumeFrame(stream));
+  expect(await forwarded(executor)).toEqual(resumeFrame(stream));
   /** Proves the object is up and routes both ways for the bystander. */
   const stillRoutes = async () => {
     const up = dataFrame(stream, 1);
     bystander.send(up);
-    expect(await executor.nextFrame()).toEqual(up);
+    expect(await forwarded(executor)).toEqual(up);
     const down = dataFrame(stream, 1);
     executor.send(down);
     expect(await bystander.nextFrame()).toEqual(down);
@@ -43,7 +43,7 @@ describe('bad input on relay sockets', () => {
     const { executorId, executor, victim, stillRoutes } = await scene();
     const largest = frameOfSize(randomUUID(), MiB);
     victim.send(largest);
-    expect(await executor.nextFrame()).toEqual(largest);
+    expect(await forwarded(executor)).toEqual(largest);
 
     victim.send(frameOfSize(randomUUID(), MiB + 1));
     expect((await victim.closed).code).toBe(1009);
@@ -71,7 +71,7 @@ describe('bad input on relay sockets', () => {
     const own = resumeFrame(randomUUID());
     victim.send(own);
     // The victim's socket still works, and none of its invalid frames went through first.
-    expect(await executor.nextFrame()).toEqual(own);
+    expect(await forwarded(executor)).toEqual(own);
     await stillRoutes();
 
     const { drops } = await relay.worker.stats(executorId);
@@ -89,9 +89,9 @@ describe('bad input on relay sockets', () => {
     const ids = Array.from({ length: attempts }, () => randomUUID());
     for (const id of ids) victim.send(resumeFrame(id));
 
-    const forwarded = new Set<string>();
-    for (let i = 0; i < limit; i++) forwarded.add(Buffer.from(await executor.nextFrame()).toString('hex'));
-    expect(forwarded).toEqual(
+    const claimed = new Set<string>();
+    for (let i = 0; i < limit; i++) claimed.add(Buffer.from(await forwarded(executor)).toString('hex'));
+    expect(claimed).toEqual(
       new Set(ids.slice(0, limit).map((id) => Buffer.from(resumeFrame(id)).toString('hex'))),
     );
     for (let i = limit; i < attempts; i++)
@@ -108,18 +108,18 @@ describe('bad input on relay sockets', () => {
     const { executor, victim } = await scene();
     const ids = Array.from({ length: 129 }, () => randomUUID());
     for (const id of ids) victim.send(resumeFrame(id));
-    for (let i = 0; i < 128; i++) await executor.nextFrame();
+    for (let i = 0; i < 128; i++) await forwarded(executor);
     expect(resetReason(await victim.nextFrame())).toBe('too_many_streams');
     const again = dataFrame(ids[0] as string, 1);
     victim.send(again);
-    expect(await executor.nextFrame()).toEqual(again);
+    expect(await forwarded(executor)).toEqual(again);
   });
 });
 
 describe('configurable limits', () => {
   const limited = useWorker({ vars: { MAX_STREAMS_PER_HARNESS_SOCKET: '2', MAX_HARNESS_SOCKETS: '2' } });
 
-  it('refuses a harness socket beyond MAX_HARNESS_SOCKETS with 429 until one closes', async () => {
+  it('refuses a harness socket beyond MAX_HARNESS_SOCKETS with a 429 naming the executor and the limit, until one closes', async () => {
     const id = `exec-${randomUUID()}`;
     const first = await limited.openHarness(id);
     await limited.openHarness(id);
@@ -129,6 +129,12 @@ describe('configurable limits', () => {
     );
     expect(refused).toBeInstanceOf(UpgradeRejected);
     expect((refused as UpgradeRejected).status).toBe(429);
+    expect(JSON.parse((refused as UpgradeRejected).body)).toEqual({
+      error: {
+        code: 'too_many_harness_sockets',
+        message: `executor ${id} already has 2 harness sockets (limit 2)`,
+      },
+    });
 
     await first.close();
     await eventually(async () => (await limited.worker.stats(id)).sockets.harness === 1);
@@ -141,8 +147,8 @@ describe('configurable limits', () => {
     const harness = await limited.openHarness(id);
     const ids = [randomUUID(), randomUUID(), randomUUID()];
     for (const stream of ids) harness.send(resumeFrame(stream));
-    expect(await executor.nextFrame()).toEqual(resumeFrame(ids[0] as string));
-    expect(await executor.nextFrame()).toEqual(resumeFrame(ids[1] as string));
+    expect(await forwarded(executor)).toEqual(resumeFrame(ids[0] as string));
+    expect(await forwarded(executor)).toEqual(resumeFrame(ids[1] as string));
     expect(resetReason(await harness.nextFrame())).toBe('too_many_streams');
   });
 });

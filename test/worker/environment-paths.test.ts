@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { RegistryAnswer } from '../../proto/registry.ts';
 import { dataFrame, resetReason, resumeFrame } from '../../sim/raw/frames.ts';
-import { useWorker } from './fixture.ts';
+import { forwarded, useWorker } from './fixture.ts';
 
 const relay = useWorker();
 
@@ -46,7 +46,7 @@ describe("upstream's environment path family", () => {
     const stream = randomUUID();
     const claim = resumeFrame(stream, 0);
     harness.send(claim);
-    expect(await executor.nextFrame()).toEqual(claim);
+    expect(await forwarded(executor)).toEqual(claim);
     const reply = dataFrame(stream, 0);
     executor.send(reply);
     expect(await harness.nextFrame()).toEqual(reply);

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { splitOwner } from '../../sim/raw/frames.ts';
 import { openExecutor, openHarness } from '../../sim/raw/session.ts';
 import { openRelaySocket, type RelaySocket } from '../../sim/raw/socket.ts';
 import { type StartWorkerOptions, startWorker, type WorkerUnderTest } from '../../sim/worker-runner.ts';
@@ -42,4 +43,11 @@ export function useWorker(options?: StartWorkerOptions) {
       return track(await openHarness(this.worker, executorId, token));
     },
   };
+}
+
+/** The next frame the executor's socket got, as its harness sent it: the owner field the rendezvous appended is checked and taken off. */
+export async function forwarded(executor: RelaySocket): Promise<Uint8Array> {
+  const { frame, owner } = splitOwner(await executor.nextFrame());
+  expect(owner).toMatch(/^[0-9a-f-]{36}$/);
+  return frame;
 }

@@ -9,7 +9,7 @@ import {
   unknownBodyFrame,
 } from '../../sim/raw/frames.ts';
 import { eventually } from '../../sim/raw/session.ts';
-import { useWorker } from './fixture.ts';
+import { forwarded, useWorker } from './fixture.ts';
 
 const relay = useWorker();
 
@@ -28,7 +28,7 @@ async function twoHarnessesTwoStreams(executorId: string) {
     for (const id of ids) {
       const claim = resumeFrame(id);
       socket.send(claim);
-      expect(await executor.nextFrame()).toEqual(claim);
+      expect(await forwarded(executor)).toEqual(claim);
     }
   }
   return { executor, h1, h2, streams };
@@ -49,8 +49,8 @@ describe('routing between one executor and many harness sockets', () => {
     h2.send(up[1] as Uint8Array);
     h1.send(up[2] as Uint8Array);
     h2.send(up[3] as Uint8Array);
-    const atExecutor = [await executor.nextFrame(), await executor.nextFrame(), await executor.nextFrame()];
-    atExecutor.push(await executor.nextFrame());
+    const atExecutor = [await forwarded(executor), await forwarded(executor), await forwarded(executor)];
+    atExecutor.push(await forwarded(executor));
     expect(new Set(atExecutor.map((f) => Buffer.from(f).toString('hex')))).toEqual(
       new Set(up.map((f) => Buffer.from(f).toString('hex'))),
     );
@@ -93,13 +93,13 @@ describe('routing between one executor and many harness sockets', () => {
     intruder.send(resumeFrame(streams.b2));
     const legit = dataFrame(streams.a1, 1);
     h1.send(legit);
-    expect(await executor.nextFrame()).toEqual(legit);
+    expect(await forwarded(executor)).toEqual(legit);
 
     const own = randomUUID();
     const reply = dataFrame(streams.a1, 1);
     executor.send(reply);
     intruder.send(resumeFrame(own));
-    expect(await executor.nextFrame()).toEqual(resumeFrame(own));
+    expect(await forwarded(executor)).toEqual(resumeFrame(own));
     const toIntruder = dataFrame(own, 1);
     executor.send(toIntruder);
     expect(await h1.nextFrame()).toEqual(reply);
@@ -118,7 +118,7 @@ describe('routing between one executor and many harness sockets', () => {
 
     const up = dataFrame(streams.a1, 2);
     h1.send(up);
-    expect(await second.nextFrame()).toEqual(up);
+    expect(await forwarded(second)).toEqual(up);
     const down = dataFrame(streams.a2, 2);
     second.send(down);
     // No executor_restarted reset came first: the same process reconnected.
@@ -142,7 +142,7 @@ describe('routing between one executor and many harness sockets', () => {
     // The ids are free again: opening a stream anew routes to the new executor.
     const reopen = resumeFrame(streams.a1);
     h1.send(reopen);
-    expect(await restarted.nextFrame()).toEqual(reopen);
+    expect(await forwarded(restarted)).toEqual(reopen);
   });
 
   it('drops and counts frames while no executor is connected, then routes once one registers', async () => {
@@ -155,7 +155,7 @@ describe('routing between one executor and many harness sockets', () => {
     const executor = await relay.openExecutor(executorId);
     const resend = dataFrame(stream, 1);
     harness.send(resend);
-    expect(await executor.nextFrame()).toEqual(resend);
+    expect(await forwarded(executor)).toEqual(resend);
     const stats = await relay.worker.stats(executorId);
     expect(stats.drops).toEqual({ executor_absent: 3 });
     expect(stats.frames.harness_to_executor).toBe(1);
@@ -167,7 +167,7 @@ describe('routing between one executor and many harness sockets', () => {
     const harness = await relay.openHarness(executorId);
     const stream = randomUUID();
     harness.send(resumeFrame(stream));
-    await executor.nextFrame();
+    await forwarded(executor);
     await harness.close();
 
     executor.send(dataFrame(randomUUID(), 1));
@@ -185,13 +185,13 @@ describe('routing between one executor and many harness sockets', () => {
     const first = await relay.openHarness(executorId, token);
     const stream = randomUUID();
     first.send(dataFrame(stream, 1));
-    await executor.nextFrame();
+    await forwarded(executor);
     await first.close();
 
     const again = await relay.openHarness(executorId, token);
     const resume = resumeFrame(stream, 2);
     again.send(resume);
-    expect(await executor.nextFrame()).toEqual(resume);
+    expect(await forwarded(executor)).toEqual(resume);
     const down = dataFrame(stream, 1);
     executor.send(down);
     expect(await again.nextFrame()).toEqual(down);
@@ -204,11 +204,11 @@ describe('routing between one executor and many harness sockets', () => {
     const old = await relay.openHarness(executorId, token);
     const stream = randomUUID();
     old.send(resumeFrame(stream));
-    await executor.nextFrame();
+    await forwarded(executor);
 
     const fresh = await relay.openHarness(executorId, token);
     fresh.send(resumeFrame(stream, 1));
-    await executor.nextFrame();
+    await forwarded(executor);
     const down = dataFrame(stream, 1);
     executor.send(down);
     expect(await fresh.nextFrame()).toEqual(down);
@@ -222,7 +222,7 @@ describe('routing between one executor and many harness sockets', () => {
     const h2 = await relay.openHarness(executorId);
     const stream = randomUUID();
     h1.send(resumeFrame(stream));
-    await executor.nextFrame();
+    await forwarded(executor);
     executor.send(dataFrame(stream, 1));
     await h1.nextFrame();
     const reset = resetFrame(stream, 'closed');
@@ -230,7 +230,7 @@ describe('routing between one executor and many harness sockets', () => {
     expect(await h1.nextFrame()).toEqual(reset);
 
     h2.send(resumeFrame(stream));
-    expect(await executor.nextFrame()).toEqual(resumeFrame(stream));
+    expect(await forwarded(executor)).toEqual(resumeFrame(stream));
     expect((await relay.worker.stats(executorId)).streams).toBe(1);
   });
 });
@@ -246,7 +246,7 @@ describe('routing frames whatever their body', () => {
     const unknownBody = unknownBodyFrame(stream);
     for (const frame of [claim, handshake, unknownBody]) {
       harness.send(frame);
-      expect(await executor.nextFrame()).toEqual(frame);
+      expect(await forwarded(executor)).toEqual(frame);
     }
     for (const frame of [handshake, unknownBody]) {
       executor.send(frame);
@@ -268,7 +268,7 @@ describe('routing across hibernation and eviction', () => {
 
     const up = dataFrame(streams.b2, 1);
     h2.send(up);
-    expect(await executor.nextFrame()).toEqual(up);
+    expect(await forwarded(executor)).toEqual(up);
     const down = [dataFrame(streams.a1, 1), dataFrame(streams.b1, 1)];
     executor.send(down[0] as Uint8Array);
     executor.send(down[1] as Uint8Array);
@@ -279,7 +279,7 @@ describe('routing across hibernation and eviction', () => {
     h2.send(dataFrame(streams.a1, 9));
     const marker = dataFrame(streams.a1, 2);
     h1.send(marker);
-    expect(await executor.nextFrame()).toEqual(marker);
+    expect(await forwarded(executor)).toEqual(marker);
 
     const after = await relay.worker.stats(executorId);
     expect(after.object_starts).toBe(before.object_starts + 2);
@@ -302,6 +302,6 @@ describe('routing across hibernation and eviction', () => {
     ]);
     const reopen = resumeFrame(streams.a2);
     h1.send(reopen);
-    expect(await restarted.nextFrame()).toEqual(reopen);
+    expect(await forwarded(restarted)).toEqual(reopen);
   });
 });

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { RendezvousContact } from '../../endpoint/ws/rendezvous-contact.ts';
+import { ExpiryClock, expiresAt } from '../../executor/session-expiry.ts';
+import { ManualClock } from '../endpoint/manual-clock.ts';
+
+const rules = { sessionTtlMs: 30_000, outageAllowanceMs: 600_000 };
+
+/** An executor's contact with the rendezvous (pongs every 30 s) and its sessions' clock, on manual time. */
+function executorAt() {
+  const clock = new ManualClock();
+  const contact = new RendezvousContact(60_000, clock.now());
+  const source = {
+    reachability: () => contact.state(clock.now()),
+    onReachability: (listener: () => void) => contact.onChange(listener),
+  };
+  const expiry = new ExpiryClock(rules, source, clock);
+  const expired: string[] = [];
+  const wait = (name: string) => expiry.start(() => expired.push(name));
+  return { clock, contact, expired, wait };
+}
+
+describe('how long a session waits for its harness', () => {
+  it('is the TTL from the wait or from when harnesses could reach the executor again, whichever is later', () => {
+    expect(expiresAt(1000, rules, { reachable: true, since: 0 })).toBe(31_000);
+    expect(expiresAt(1000, rules, { reachable: true, since: 5000 })).toBe(35_000);
+  });
+
+  it('is the outage allowance from when the executor last heard from the rendezvous, while it cannot reach it', () => {
+    expect(expiresAt(1000, rules, { reachable: false, since: 500 })).toBe(600_500);
+    expect(expiresAt(1000, { ...rules, outageAllowanceMs: 10 }, { reachable: false, since: 500 })).toBe(
+      31_000,
+    );
+  });
+
+  it('ends a session whose harness went away after the TTL while the executor is connected', () => {
+    const executor = executorAt();
+    executor.contact.opened();
+    executor.wait('gone');
+    executor.clock.advance(29_000);
+    executor.contact.heard(executor.clock.now());
+    expect(executor.expired).toEqual([]);
+    executor.clock.advance(1000);
+    expect(executor.expired).toEqual(['gone']);
+  });
+
+  it('keeps sessions through an outage of the executor longer than the TTL, then counts the TTL from the reconnect', () => {
+    const executor = executorAt();
+    executor.contact.opened();
+    // The rendezvous goes silent at 0; the stream, silent too, is suspended 45 s later.
+    executor.clock.advance(45_000);
+    executor.wait('kept');
+    executor.clock.advance(15_000);
+    executor.contact.closed();
+    executor.clock.advance(240_000);
+    expect(executor.expired).toEqual([]);
+    executor.contact.opened();
+    executor.contact.heard(executor.clock.now());
+    executor.clock.advance(29_000);
+    expect(executor.expired).toEqual([]);
+    executor.clock.advance(1000);
+    expect(executor.expired).toEqual(['kept']);
+  });
+
+  it('ends sessions once an outage outlasts the allowance', () => {
+    const executor = executorAt();
+    executor.contact.opened();
+    executor.wait('outlived');
+    executor.contact.closed();
+    executor.clock.advance(599_000);
+    expect(executor.expired).toEqual([]);
+    executor.clock.advance(1000);
+    expect(executor.expired).toEqual(['outlived']);
+  });
+
+  it('counts a socket that opens but hears nothing as no contact', () => {
+    const executor = executorAt();
+    executor.contact.opened();
+    executor.clock.advance(45_000);
+    executor.wait('half-open');
+    executor.clock.advance(16_000);
+    executor.contact.closed();
+    executor.contact.opened();
+    executor.clock.advance(100_000);
+    expect(executor.contact.state(executor.clock.now())).toEqual({ reachable: false, since: 0 });
+    expect(executor.expired).toEqual([]);
+  });
+
+  it('forgets a wait that was cancelled', () => {
+    const executor = executorAt();
+    executor.contact.opened();
+    const cancel = executor.wait('resumed');
+    executor.clock.advance(10_000);
+    cancel();
+    executor.clock.advance(60_000);
+    expect(executor.expired).toEqual([]);
+  });
+});
