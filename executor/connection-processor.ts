@@ -13,6 +13,7 @@ import {
 import { ENCODED_JSON, type MaybeEncoded, type RpcTransport } from '../rpc/index.ts';
 import { AfterReply } from './after-reply.ts';
 import { HttpRequests } from './http/http-requests.ts';
+import { inlineBytesOf } from './limits.ts';
 import { METHODS, type MethodContext, type MethodFamily } from './method-table.ts';
 import { EvictedOutputError } from './process/output-log.ts';
 import { ReplyFlow, type Reservation } from './reply-flow.ts';
@@ -42,6 +43,8 @@ export class ConnectionProcessor {
   readonly #http: HttpRequests;
   readonly #replies: ReplyFlow;
   readonly #owner: SessionOwner;
+  /** The largest answer the transport carries (a legacy relay stream: one frame). */
+  readonly #maxAnswerBytes: number;
   #phase: Phase = 'awaitingInitialize';
   #session: Session | null = null;
 
@@ -52,7 +55,8 @@ export class ConnectionProcessor {
     this.#logger = logger;
     this.#owner = owner;
     this.#replies = new ReplyFlow(transport, sessions.pendingReplies, sessions.limits.maxPendingReplyBytes);
-    this.#http = new HttpRequests(transport, sessions.limits.maxInlineBytes);
+    this.#maxAnswerBytes = transport.maxMessageBytes ?? Number.POSITIVE_INFINITY;
+    this.#http = new HttpRequests(transport, inlineBytesOf(sessions.limits, this.#maxAnswerBytes));
     transport.onMessage((text) => this.#onMessage(text));
     transport.onClose((reason) => this.#onClose(reason));
   }
@@ -167,6 +171,7 @@ export class ConnectionProcessor {
       session,
       http: this.#http,
       limits: this.#sessions.limits,
+      maxAnswerBytes: this.#maxAnswerBytes,
       signal: AbortSignal.any([this.#replies.signal, session.signal]),
       reserveReply: async (bytes) => {
         request.reservation = await this.#replies.reserve(bytes);

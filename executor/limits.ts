@@ -48,6 +48,14 @@ const ENVELOPE_BYTES = 64 * 1024;
 /** The size of an answer carrying `bytes` of data as base64. */
 export const inlineAnswerBytes = (bytes: number) => Math.ceil(bytes / 3) * 4 + ENVELOPE_BYTES;
 
+/** The data an answer of at most `answerBytes` can carry as base64 (the inverse of inlineAnswerBytes). */
+export const inlineBytesWithin = (answerBytes: number) =>
+  Math.max(0, Math.floor((answerBytes - ENVELOPE_BYTES) / 4) * 3);
+
+/** The data one answer carries inline on a connection: `maxInlineBytes`, or less where its messages are smaller. */
+export const inlineBytesOf = (limits: ExecutorLimits, maxAnswerBytes: number) =>
+  Math.min(limits.maxInlineBytes, inlineBytesWithin(maxAnswerBytes));
+
 /** Fills in defaults and refuses limits that contradict each other. */
 export function resolveLimits(overrides: Partial<ExecutorLimits> = {}): ExecutorLimits {
   const limits = { ...DEFAULT_LIMITS, ...overrides };

@@ -13,7 +13,7 @@ import {
 } from './files/fs-methods.ts';
 import { fsWalk } from './files/fs-walk.ts';
 import type { HttpRequests } from './http/http-requests.ts';
-import { type ExecutorLimits, inlineAnswerBytes } from './limits.ts';
+import { type ExecutorLimits, inlineAnswerBytes, inlineBytesWithin } from './limits.ts';
 import {
   closeStdin,
   readProcess,
@@ -30,6 +30,8 @@ export interface MethodContext {
   readonly session: Session;
   readonly http: HttpRequests;
   readonly limits: ExecutorLimits;
+  /** The largest answer the connection carries (a legacy relay stream: one frame); unbounded when its transport has no limit of its own. */
+  readonly maxAnswerBytes: number;
   /** Aborted when the connection or the session ends: the answer has no one to go to. */
   readonly signal: AbortSignal;
   /** Waits until a large answer of about `bytes` has room (see ReplyFlow); call before producing it. */
@@ -47,7 +49,10 @@ interface Method<M extends RequestMethod> {
 /** Every method but `initialize`, which the connection processor handles itself. */
 export const METHODS: { [M in Exclude<RequestMethod, 'initialize'>]: Method<M> } = {
   'process/start': { family: 'exec', run: (p, c) => startProcess(c.session, p) },
-  'process/read': { family: 'exec', run: (p, c) => readProcess(c.session, p, c.reserveReply) },
+  'process/read': {
+    family: 'exec',
+    run: (p, c) => readProcess(c.session, p, c.reserveReply, c.maxAnswerBytes),
+  },
   // Decoded here so that the base64 text is not held while the write waits for stdin room.
   'process/write': {
     family: 'exec',
@@ -76,8 +81,10 @@ export const METHODS: { [M in Exclude<RequestMethod, 'initialize'>]: Method<M> }
   'fs/readBlock': {
     family: 'filesystem',
     run: async (p, c) => {
-      await c.reserveReply(inlineAnswerBytes(p.len));
-      const { chunk, eof } = await c.session.files.readBlock(p.handleId, p.offset, p.len);
+      // A block one message of the connection cannot carry is read short (eof tells the end).
+      const len = Math.max(1, Math.min(p.len, inlineBytesWithin(c.maxAnswerBytes)));
+      await c.reserveReply(inlineAnswerBytes(len));
+      const { chunk, eof } = await c.session.files.readBlock(p.handleId, p.offset, len);
       return withBase64Json({ chunk: chunk.toString('base64'), eof }, 'chunk');
     },
   },

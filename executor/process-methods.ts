@@ -12,6 +12,8 @@ import type { Session } from './session.ts';
 
 /** Default cap of one `process/read` answer (upstream has none; relaykit's answers stay well under a message). */
 const DEFAULT_READ_MAX_BYTES = 1024 * 1024;
+/** What a `process/read` answer takes around its chunks (its id, the exit, the flags), with room to spare. */
+const READ_ENVELOPE_BYTES = 4 * 1024;
 /** Longest long-poll of one `process/read`. */
 const MAX_READ_WAIT_MS = 300_000;
 /** Output a `process/read` answer carries without reserving room for it. */
@@ -45,10 +47,11 @@ export function readProcess(
   session: Session,
   p: ValidatedParams<'process/read'>,
   reserveReply: (bytes: number) => Promise<void>,
+  maxAnswerBytes: number,
 ): Promise<ProcessReadResult> {
   return existing(session, p.processId).read(
     p.afterSeq ?? 0,
-    p.maxBytes ?? DEFAULT_READ_MAX_BYTES,
+    { maxBytes: p.maxBytes ?? DEFAULT_READ_MAX_BYTES, maxAnswerBytes: maxAnswerBytes - READ_ENVELOPE_BYTES },
     Math.min(p.waitMs ?? 0, MAX_READ_WAIT_MS),
     async (outputBytes) => {
       if (outputBytes > SMALL_READ_BYTES) await reserveReply(inlineAnswerBytes(outputBytes));

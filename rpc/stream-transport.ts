@@ -21,6 +21,9 @@ export function streamTransport(stream: MessageStream): RpcTransport {
       // Buffer.from encodes UTF-8 faster than TextEncoder, with the same bytes.
       stream.send(Buffer.from(messageJson(message), 'utf8'));
     },
+    get maxMessageBytes(): number | undefined {
+      return stream.maxMessageBytes;
+    },
     get writable(): boolean {
       return stream.writable;
     },

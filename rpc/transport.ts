@@ -6,6 +6,8 @@
 export interface RpcTransport {
   /** Sends one JSON-RPC message (serialized to UTF-8 JSON by the transport). */
   send(message: object): void;
+  /** The largest message `send` can carry, when the transport has a limit of its own (a legacy relay stream: one frame). */
+  readonly maxMessageBytes?: number;
   /** False while the transport is backed up; producers pause until onWritable fires. */
   readonly writable: boolean;
   onWritable(listener: () => void): () => void;

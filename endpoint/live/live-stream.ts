@@ -1,5 +1,6 @@
 import { StreamClosedError } from '../core/errors.ts';
 import type { StreamEvent, StreamState } from '../core/events.ts';
+import { LEGACY_MAX_MESSAGE_BYTES } from '../core/legacy-stream.ts';
 import type { ReassemblyBudget } from '../core/reassembly-budget.ts';
 import type { StreamKind } from '../core/stream-core.ts';
 import type { RelayStream } from './message-stream.ts';
@@ -64,7 +65,8 @@ export class LiveMessageStream implements RelayStream {
   }
 
   get maxMessageBytes(): number {
-    return this.#host.maxMessageBytes;
+    const { maxMessageBytes } = this.#host;
+    return this.kind === 'legacy' ? Math.min(maxMessageBytes, LEGACY_MAX_MESSAGE_BYTES) : maxMessageBytes;
   }
 
   get reassemblyBudget(): ReassemblyBudget {

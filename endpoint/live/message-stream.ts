@@ -21,6 +21,8 @@ export interface MessageStream {
    * Throws StreamClosedError after the stream was reset.
    */
   send(message: Uint8Array): boolean;
+  /** The largest message `send` takes, where the stream says (a legacy stream: one frame's worth). */
+  readonly maxMessageBytes?: number;
   /** True while the send window has room. */
   readonly writable: boolean;
   onWritable(listener: () => void): () => void;
@@ -59,7 +61,8 @@ export interface RelayStream extends MessageStream {
   /** Fired when the stream stops being busy. */
   onQuiet(listener: () => void): () => void;
   /**
-   * The largest message the endpoint takes, and the budget its streams share
+   * The largest message the stream carries (a legacy stream: one frame's
+   * worth), and the budget the endpoint's streams share
    * for messages not yet delivered (DESIGN.md §3): a layer that rebuilds
    * messages from this stream's (a secure stream's records) keeps to both.
    */

@@ -23,7 +23,7 @@ import {
   type ValidatedParams,
 } from '../../proto/rpc/index.ts';
 import { withBase64Json } from '../encoded-result.ts';
-import { inlineAnswerBytes } from '../limits.ts';
+import { inlineAnswerBytes, inlineBytesOf } from '../limits.ts';
 import type { MethodContext } from '../method-table.ts';
 import { internalError, invalidRequest } from '../rpc-error.ts';
 import { kindOf } from './file-kind.ts';
@@ -39,7 +39,7 @@ type Empty = Record<string, never>;
 
 const tooLarge = (limit: number) =>
   invalidRequest(
-    `file is too large to read: limit is ${limit} bytes; read it with fs/open and fs/readBlock (max-inline-bytes)`,
+    `file is too large to read: limit is ${limit} bytes; read it with fs/open and fs/readBlock (max-inline-bytes, or what one message of this connection carries)`,
   );
 
 /** The whole file, up to `limit` bytes (a file that grows past it while read fails too). */
@@ -67,7 +67,7 @@ export async function fsReadFile(
   { path }: ValidatedParams<'fs/readFile'>,
   context: MethodContext,
 ): Promise<FsReadFileResult> {
-  const limit = context.limits.maxInlineBytes;
+  const limit = inlineBytesOf(context.limits, context.maxAnswerBytes);
   const data = await onPath(path, async () => {
     const handle = await open(path, READ_FLAGS);
     try {

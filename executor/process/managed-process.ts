@@ -2,7 +2,7 @@ import { constants } from 'node:os';
 import type { OutputStream, ProcessReadResult, WriteStatus } from '../../proto/rpc/index.ts';
 import type { ProcessTree } from '../containment/process-tree.ts';
 import type { ProcessDriver } from './driver.ts';
-import { OutputLog } from './output-log.ts';
+import { OutputLog, type ReadBounds } from './output-log.ts';
 import type { StdinGate } from './stdin-gate.ts';
 
 /** How a process ended: an integer code always (128+n for signal n), and the signal's name. */
@@ -194,20 +194,20 @@ export class ManagedProcess {
    */
   async read(
     afterSeq: number,
-    maxBytes: number,
+    bounds: ReadBounds,
     waitMs: number,
     reserve: (outputBytes: number) => Promise<void>,
   ): Promise<ProcessReadResult> {
-    let slice = this.#log.read(afterSeq, maxBytes);
+    let slice = this.#log.read(afterSeq, bounds);
     const exitedSeq = this.#exited?.seq ?? 0;
     const news = slice.chunks.length > 0 || exitedSeq > afterSeq || this.#caughtUpToClose(slice.nextSeq);
     if (!news && waitMs > 0) {
       await this.#waitForEvent(waitMs);
-      slice = this.#log.read(afterSeq, maxBytes);
+      slice = this.#log.read(afterSeq, bounds);
     }
     const outputBytes = slice.chunks.reduce((sum, chunk) => sum + chunk.data.length, 0);
     await reserve(outputBytes);
-    slice = this.#log.read(afterSeq, Math.max(outputBytes, 1));
+    slice = this.#log.read(afterSeq, { ...bounds, maxBytes: Math.max(outputBytes, 1) });
     return {
       chunks: slice.chunks.map((c) => ({ seq: c.seq, stream: c.stream, chunk: c.data.toString('base64') })),
       nextSeq: slice.nextSeq,

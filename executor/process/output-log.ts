@@ -12,6 +12,16 @@ export interface LogSlice {
   nextSeq: number;
 }
 
+/** How much one read takes: output bytes, and the size of the chunks as an answer carries them. */
+export interface ReadBounds {
+  maxBytes: number;
+  /** The chunks' share of the answer: base64 data and JSON around each (default: unbounded). */
+  maxAnswerBytes?: number;
+}
+
+/** One chunk in an answer: its base64 and `{"seq":…,"stream":"stdout","chunk":""},` with room to spare. */
+const chunkAnswerBytes = (c: LoggedChunk) => Math.ceil(c.data.length / 3) * 4 + 64;
+
 /** Thrown when a reader asks for output that was evicted from the retained window. */
 export class EvictedOutputError extends Error {
   readonly firstRetainedSeq: number;
@@ -57,19 +67,25 @@ export class OutputLog {
     return ++this.#lastSeq;
   }
 
-  /** Retained chunks after `afterSeq`, at most `maxBytes` (always at least one chunk when any is pending). */
-  read(afterSeq: number, maxBytes: number): LogSlice {
+  /**
+   * Retained chunks after `afterSeq`, within `bounds` (always at least one
+   * chunk when any is pending).
+   */
+  read(afterSeq: number, { maxBytes, maxAnswerBytes = Number.POSITIVE_INFINITY }: ReadBounds): LogSlice {
     if (afterSeq < this.#evictedThroughSeq) throw new EvictedOutputError(afterSeq, this.#evictedThroughSeq);
     const chunks: LoggedChunk[] = [];
     let bytes = 0;
+    let answerBytes = 0;
     for (let i = this.#head; i < this.#chunks.length; i++) {
       const c = this.#chunks[i] as LoggedChunk;
       if (c.seq <= afterSeq) continue;
-      if (chunks.length > 0 && bytes + c.data.length > maxBytes) {
+      const cost = chunkAnswerBytes(c);
+      if (chunks.length > 0 && (bytes + c.data.length > maxBytes || answerBytes + cost > maxAnswerBytes)) {
         return { chunks, nextSeq: c.seq };
       }
       chunks.push(c);
       bytes += c.data.length;
+      answerBytes += cost;
     }
     return { chunks, nextSeq: this.#lastSeq + 1 };
   }

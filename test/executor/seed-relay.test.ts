@@ -5,7 +5,11 @@
  * upstream's legacy cleartext harness (data from seq 0, ack 0, no acks, no
  * retransmissions) through a fake registry and a fake rendezvous.
  */
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_FRAME_BYTES } from '../../proto/codec/index.ts';
 import { type ExecutorProcess, spawnExecutor } from '../../sim/executor-process.ts';
 import { baseUrl, closeServer, FakeRendezvous, startFakeRegistry } from './seed-rendezvous.ts';
 
@@ -111,5 +115,80 @@ describe('legacy streams on the executor, beyond the seed', () => {
     const answer = await rendezvous.readMessage();
     expect(answer.streamId).toBe(id);
     expect(answer.message).toMatchObject({ id: 1, result: { sessionId: expect.stringMatching(UUID) } });
+  });
+
+  it('answers reads of more than one frame can hold in answers that each fit in one frame: process/read, fs/readFile, fs/readBlock', async () => {
+    const id = 'stream-large-reads';
+    let seq = 0;
+    const answers = new Map<number, Record<string, unknown>>();
+    const frameSizes: number[] = [];
+    let closed = false;
+    const call = async (requestId: number, method: string, params: object) => {
+      answers.delete(requestId);
+      rendezvous.sendMessage(id, seq++, request(requestId, method, params));
+      while (!answers.has(requestId)) {
+        const frame = await rendezvous.readFrame();
+        if (frame.streamId !== id || frame.body.case !== 'data') continue;
+        frameSizes.push(frame.body.value.payload.length);
+        const message = JSON.parse(new TextDecoder().decode(frame.body.value.payload));
+        if (typeof message.id === 'number') answers.set(message.id, message);
+        else if (message.method === 'process/closed') closed = true;
+      }
+      return answers.get(requestId) as { result?: Record<string, unknown>; error?: { message: string } };
+    };
+    await call(1, 'initialize', { clientName: 'large-reads' });
+    rendezvous.sendMessage(id, seq++, notification('initialized', {}));
+    // More than one frame can carry, less than the executor retains (1 MiB).
+    const outputBytes = 900_000;
+    await call(2, 'process/start', {
+      processId: 'p',
+      argv: ['sh', '-c', `head -c ${outputBytes} /dev/zero | tr '\\0' x`],
+      tty: false,
+    });
+    // All of it waits in the executor before the first read, which asks for all of it.
+    while (!closed) await call(3, 'process/read', { processId: 'p', afterSeq: 0, maxBytes: 1, waitMs: 100 });
+    let read = 0;
+    let reads = 0;
+    let afterSeq = 0;
+    for (let n = 4; ; n++) {
+      const { result, error } = await call(n, 'process/read', {
+        processId: 'p',
+        afterSeq,
+        maxBytes: 4 << 20,
+        waitMs: 2000,
+      });
+      expect(error, JSON.stringify(error)).toBeUndefined();
+      const chunks = result?.chunks as { chunk: string }[];
+      for (const c of chunks) read += Buffer.from(c.chunk, 'base64').length;
+      reads += 1;
+      afterSeq = (result?.nextSeq as number) - 1;
+      if (result?.closed) break;
+    }
+    expect(read).toBe(outputBytes);
+    expect(reads).toBeGreaterThan(1);
+
+    const path = join(tmpdir(), `relaykit-legacy-large-${process.pid}`);
+    const file = Buffer.alloc(2 * MAX_FRAME_BYTES, 7);
+    await writeFile(path, file);
+    try {
+      const whole = await call(100, 'fs/readFile', { path });
+      expect(whole.error?.message).toMatch(
+        /^file is too large to read: limit is \d+ bytes; read it with fs\/open/,
+      );
+      await call(101, 'fs/open', { handleId: 'h', path });
+      const blocks: Buffer[] = [];
+      for (let n = 102, offset = 0; ; n++) {
+        const { result } = await call(n, 'fs/readBlock', { handleId: 'h', offset, len: MAX_FRAME_BYTES });
+        const block = Buffer.from(result?.chunk as string, 'base64');
+        expect(block.length).toBeLessThan(MAX_FRAME_BYTES);
+        blocks.push(block);
+        offset += block.length;
+        if (result?.eof) break;
+      }
+      expect(Buffer.concat(blocks).equals(file)).toBe(true);
+    } finally {
+      await rm(path, { force: true });
+    }
+    expect(Math.max(...frameSizes)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
   });
 });

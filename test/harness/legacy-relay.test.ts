@@ -6,6 +6,7 @@
  * executor serves them as the legacy cleartext relay, a secure one as
  * upstream main's secure relay (records from seq 0).
  */
+import { rm, writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type HarnessClient } from '../../harness/index.ts';
 import { SECURE_PROFILE, SECURITY_PROFILES } from '../../proto/secure-relay.ts';
@@ -89,6 +90,18 @@ describe.each(SECURITY_PROFILES)('an executor in the %s profile', (securityProfi
       await client.remove(path);
       await until(() => kindOpened(client.streamId) !== undefined, 'the executor to log the stream');
       expect(kindOpened(client.streamId)).toBe(kinds.legacy);
+    });
+
+    it('reads a file larger than one legacy frame, byte-identical', async () => {
+      const client = await relayClient(true);
+      const path = `/tmp/relaykit-legacy-large-${process.pid}.bin`;
+      const data = Buffer.from(Array.from({ length: 3 << 20 }, (_, i) => (i * 31) & 0xff));
+      await writeFile(path, data);
+      try {
+        expect((await client.readFile(path)).equals(data)).toBe(true);
+      } finally {
+        await rm(path, { force: true });
+      }
     });
 
     it('shares one executor socket between a legacy stream and a reliable stream running at the same time', async () => {
