@@ -81,10 +81,9 @@ export const METHODS: { [M in Exclude<RequestMethod, 'initialize'>]: Method<M> }
   'fs/readBlock': {
     family: 'filesystem',
     run: async (p, c) => {
-      // A block one message of the connection cannot carry is read short (eof tells the end).
-      const len = Math.max(1, Math.min(p.len, inlineBytesWithin(c.maxAnswerBytes)));
-      await c.reserveReply(inlineAnswerBytes(len));
-      const { chunk, eof } = await c.session.files.readBlock(p.handleId, p.offset, len);
+      const room = inlineBytesWithin(c.maxAnswerBytes);
+      await c.reserveReply(inlineAnswerBytes(Math.min(p.len, room)));
+      const { chunk, eof } = await c.session.files.readBlock(p.handleId, p.offset, p.len, room);
       return withBase64Json({ chunk: chunk.toString('base64'), eof }, 'chunk');
     },
   },

@@ -43,15 +43,22 @@ export class FileHandles {
     }
   }
 
-  async readBlock(handleId: string, offset: number, len: number): Promise<{ chunk: Buffer; eof: boolean }> {
+  /** Up to `requested` bytes at `offset`; a block over `room` (what one answer of the connection carries) is read short, `eof` still telling the end. */
+  async readBlock(
+    handleId: string,
+    offset: number,
+    requested: number,
+    room = Number.POSITIVE_INFINITY,
+  ): Promise<{ chunk: Buffer; eof: boolean }> {
     checkHandleId(handleId);
     const opening = this.#handles.get(handleId);
     if (opening === undefined) {
       throw new RpcError(RpcErrorCode.NotFound, `unknown file read handle \`${handleId}\``);
     }
-    if (len < 1 || len > MAX_READ_BLOCK_BYTES) {
+    if (requested < 1 || requested > MAX_READ_BLOCK_BYTES) {
       throw invalidRequest(`file read block length must be between 1 and ${MAX_READ_BLOCK_BYTES}`);
     }
+    const len = Math.max(1, Math.min(requested, room));
     if (offset + len > Number.MAX_SAFE_INTEGER) throw invalidRequest('file read offset overflowed');
     const chunk = Buffer.alloc(len);
     let filled = 0;
