@@ -33,6 +33,9 @@ const INHERIT_ALL: EnvPolicy = {
   includeOnly: [],
 };
 
+/** Relay counters by metric name: a number each, or a record per label value for the labelled ones. */
+export type RelayStats = Record<string, number | Record<string, number>>;
+
 export interface ExecOptions {
   /** An absolute path or a `file:` URI; defaults to the executor's working directory. */
   cwd?: string;
@@ -74,6 +77,7 @@ export class HarnessClient {
   readonly #session: ResumableSession;
   readonly #trackers = new Map<string, ProcessTracker>();
   readonly #backlog: OutputBacklog;
+  readonly #relayStats: (() => RelayStats) | undefined;
   readonly #http: RemoteHttp;
   /** The executor's working directory, asked once: upstream's `process/start` requires a cwd. */
   #defaultCwd: Promise<string | null> | undefined;
@@ -85,9 +89,14 @@ export class HarnessClient {
    * the low watermark. Read every handle's output: unread output beyond the
    * high watermark stalls the whole client, requests included.
    */
-  constructor(session: ResumableSession, backlog: OutputBacklog = new OutputBacklog()) {
+  constructor(
+    session: ResumableSession,
+    backlog: OutputBacklog = new OutputBacklog(),
+    relayStats?: () => RelayStats,
+  ) {
     this.#session = session;
     this.#backlog = backlog;
+    this.#relayStats = relayStats;
     this.#http = new RemoteHttp(session, backlog);
     this.#backlog.onPausedChange((paused) => (paused ? session.pauseReceiving() : session.resumeReceiving()));
     session.onNotification((notification) => {
@@ -109,6 +118,16 @@ export class HarnessClient {
   /** The relay `stream_id` the session currently runs on (relay mode; undefined in local mode). */
   get streamId(): string | undefined {
     return this.#session.streamId;
+  }
+
+  /**
+   * The counters of the relay socket the client runs on, under the
+   * executor's metric names (README, Metrics): a number each, or a record
+   * per label value. Shared by every client of an `openRelaySocket`;
+   * undefined in local mode.
+   */
+  stats(): RelayStats | undefined {
+    return this.#relayStats?.();
   }
 
   /** How many times the session was re-attached after a lost connection. */

@@ -1,5 +1,6 @@
 import { endpointMetricValues } from '../endpoint/index.ts';
 import { defaultReconnectPolicy } from './backoff.ts';
+import type { RelayStats } from './client.ts';
 import { HarnessClient } from './client.ts';
 import type { CommonConnectOptions, ConnectOptions } from './connect-options.ts';
 import type { Connector } from './connector.ts';
@@ -11,7 +12,11 @@ import { ResumableSession } from './resumable-session.ts';
 const FIRST_ANSWER_TIMEOUT_MS = 20_000;
 
 /** Opens a session over `connector`; the connector is closed if that fails. */
-async function openClient(connector: Connector, options: CommonConnectOptions): Promise<HarnessClient> {
+async function openClient(
+  connector: Connector,
+  options: CommonConnectOptions,
+  relayStats?: () => RelayStats,
+): Promise<HarnessClient> {
   const backlog = new OutputBacklog(options.outputBacklog);
   try {
     const session = await ResumableSession.open(connector, {
@@ -19,7 +24,7 @@ async function openClient(connector: Connector, options: CommonConnectOptions): 
       reconnect: { ...defaultReconnectPolicy, ...options.reconnect },
       firstAnswerTimeoutMs: options.firstAnswerTimeoutMs ?? FIRST_ANSWER_TIMEOUT_MS,
     });
-    return new HarnessClient(session, backlog);
+    return new HarnessClient(session, backlog, relayStats);
   } catch (err) {
     await connector.close();
     throw err;
@@ -38,7 +43,8 @@ export async function connect(options: ConnectOptions): Promise<HarnessClient> {
   // A secure stream's handshake gets the time the first answer gets.
   const handshakeTimeoutMs = options.firstAnswerTimeoutMs ?? FIRST_ANSWER_TIMEOUT_MS;
   const relay = { ...options.relay, stream: { handshakeTimeoutMs, ...options.relay?.stream } };
-  return openClient((await RelaySocket.open({ ...options, relay })).connector(true), options);
+  const socket = await RelaySocket.open({ ...options, relay });
+  return openClient(socket.connector(true), options, () => endpointMetricValues(socket.stats()));
 }
 
 /** One relay socket that carries a stream per client, as one harness process multiplexing its sessions. */
@@ -49,16 +55,17 @@ export interface SharedRelaySocket {
    * The socket's counters under the executor's metric names (see README,
    * Metrics): a number each, or a record per label value for the labelled ones.
    */
-  stats(): Record<string, number | Record<string, number>>;
+  stats(): RelayStats;
   /** Closes every stream and the socket. */
   close(): Promise<void>;
 }
 
 export async function openRelaySocket(target: RelayTarget): Promise<SharedRelaySocket> {
   const socket = await RelaySocket.open(target);
+  const stats = () => endpointMetricValues(socket.stats());
   return {
-    client: (options = {}) => openClient(socket.connector(false), options),
-    stats: () => endpointMetricValues(socket.stats()),
+    client: (options = {}) => openClient(socket.connector(false), options, stats),
+    stats,
     close: () => socket.close(),
   };
 }
@@ -68,7 +75,7 @@ export { RendezvousError, RendezvousRejectedError, requestConnectUrl } from '../
 export { RpcClient } from '../rpc/client.ts';
 export { loadKeyFile, NoisePublicKey, StaticIdentity, saveKeyFile } from '../secure/index.ts';
 export type { ReconnectPolicy } from './backoff.ts';
-export type { ExecOptions, RunOptions, RunResult } from './client.ts';
+export type { ExecOptions, RelayStats, RunOptions, RunResult } from './client.ts';
 export { HarnessClient } from './client.ts';
 export type {
   CommonConnectOptions,

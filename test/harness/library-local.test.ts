@@ -47,6 +47,10 @@ async function untilOutput(iterator: AsyncIterator<{ data: Uint8Array }>, patter
 }
 
 describe('harness library against a local-mode executor', () => {
+  it('has no relay counters in local mode', () => {
+    expect(client.stats()).toBeUndefined();
+  });
+
   it('reports the exit code and keeps stdout and stderr apart', async () => {
     const result = await client.run(['sh', '-c', 'echo out; echo err >&2; exit 3']);
     expect(result).toMatchObject({ exitCode: 3, signal: null });

@@ -78,6 +78,18 @@ describe('harness library through the rendezvous (worker under Miniflare)', () =
     expect(client.streamId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("counts its own socket's relay traffic under the executor's metric names", async () => {
+    const client = await relayClient();
+    const before = client.stats();
+    await client.run(['echo', 'counted']);
+    const after = client.stats();
+    expect(after?.relaykit_relay_connected).toBe(1);
+    expect(after?.relaykit_streams_opened_total).toBe(1);
+    const sent = (stats: typeof before) => stats?.relaykit_stream_data_transmissions_total as number;
+    expect(sent(after)).toBeGreaterThan(sent(before));
+    expect(after?.relaykit_relay_frames_received_total).toBeGreaterThan(0);
+  });
+
   it('runs under a PTY, resizes it and delivers signals', async () => {
     const client = await relayClient();
     const pty = await client.exec(['sh', '-c', 'read x; stty size'], { tty: true, cols: 80, rows: 24 });
