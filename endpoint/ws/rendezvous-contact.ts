@@ -7,11 +7,11 @@ export interface Reachability {
 
 /**
  * What an endpoint knows of its contact with the rendezvous: it is
- * reachable while its socket is open and it heard from the rendezvous (a
- * pong or a frame) within `staleMs`. A half-open socket thus stops counting
- * before its pong deadline, a socket that opens counts once something comes
- * through it, and hearing again after a silence starts a new contact.
- * Listeners hear when a socket opens or closes and when contact begins again.
+ * reachable while its socket is open and it heard from the rendezvous (the
+ * upgrade's answer, a pong or a frame) within `staleMs`. A half-open socket
+ * thus stops counting before its pong deadline; a socket that opens, and
+ * hearing again after a silence, start a new contact. Listeners hear when a
+ * socket opens or closes and when contact begins again.
  */
 export class RendezvousContact {
   readonly #staleMs: number;
@@ -26,8 +26,11 @@ export class RendezvousContact {
     this.#since = now;
   }
 
-  opened(): void {
+  /** A socket opened at `now`: the rendezvous answered its upgrade, a new contact. */
+  opened(now: number): void {
     this.#open = true;
+    this.#heardAt = now;
+    this.#since = now;
     this.#notify();
   }
 

@@ -33,7 +33,7 @@ export function bindSocket(
   logger: RelayLogger | undefined,
   onClosed: (code: number, reason: string) => void,
 ): void {
-  contact.opened();
+  contact.opened(clock.now());
   let lastPong = clock.now();
   let ended = false;
   /** More than the high water is queued in the socket; legacy streams wait for it to drain. */

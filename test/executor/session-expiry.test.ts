@@ -34,7 +34,7 @@ describe('how long a session waits for its harness', () => {
 
   it('ends a session whose harness went away after the TTL while the executor is connected', () => {
     const executor = executorAt();
-    executor.contact.opened();
+    executor.contact.opened(executor.clock.now());
     executor.wait('gone');
     executor.clock.advance(29_000);
     executor.contact.heard(executor.clock.now());
@@ -45,7 +45,7 @@ describe('how long a session waits for its harness', () => {
 
   it('keeps sessions through an outage of the executor longer than the TTL, then counts the TTL from the reconnect', () => {
     const executor = executorAt();
-    executor.contact.opened();
+    executor.contact.opened(executor.clock.now());
     // The rendezvous goes silent at 0; the stream, silent too, is suspended 45 s later.
     executor.clock.advance(45_000);
     executor.wait('kept');
@@ -53,7 +53,7 @@ describe('how long a session waits for its harness', () => {
     executor.contact.closed();
     executor.clock.advance(240_000);
     expect(executor.expired).toEqual([]);
-    executor.contact.opened();
+    executor.contact.opened(executor.clock.now());
     executor.contact.heard(executor.clock.now());
     executor.clock.advance(29_000);
     expect(executor.expired).toEqual([]);
@@ -63,7 +63,7 @@ describe('how long a session waits for its harness', () => {
 
   it('ends sessions once an outage outlasts the allowance', () => {
     const executor = executorAt();
-    executor.contact.opened();
+    executor.contact.opened(executor.clock.now());
     executor.wait('outlived');
     executor.contact.closed();
     executor.clock.advance(599_000);
@@ -72,22 +72,35 @@ describe('how long a session waits for its harness', () => {
     expect(executor.expired).toEqual(['outlived']);
   });
 
-  it('counts a socket that opens but hears nothing as no contact', () => {
+  it('counts the TTL from the reconnect after an outage shorter than the silence that marks one', () => {
     const executor = executorAt();
-    executor.contact.opened();
-    executor.clock.advance(45_000);
-    executor.wait('half-open');
-    executor.clock.advance(16_000);
+    executor.contact.opened(executor.clock.now());
+    executor.wait('kept');
     executor.contact.closed();
-    executor.contact.opened();
-    executor.clock.advance(100_000);
-    expect(executor.contact.state(executor.clock.now())).toEqual({ reachable: false, since: 0 });
+    executor.clock.advance(35_000);
+    executor.contact.opened(executor.clock.now());
+    expect(executor.contact.state(executor.clock.now())).toEqual({ reachable: true, since: 35_000 });
+    executor.clock.advance(29_000);
     expect(executor.expired).toEqual([]);
+    executor.clock.advance(1000);
+    expect(executor.expired).toEqual(['kept']);
+  });
+
+  it('counts contact as lost when an open socket hears nothing for two ping intervals, and waits the allowance then', () => {
+    const executor = executorAt();
+    executor.contact.opened(executor.clock.now());
+    executor.clock.advance(61_000);
+    expect(executor.contact.state(executor.clock.now())).toEqual({ reachable: false, since: 0 });
+    executor.wait('half-open');
+    executor.clock.advance(538_000);
+    expect(executor.expired).toEqual([]);
+    executor.clock.advance(1000);
+    expect(executor.expired).toEqual(['half-open']);
   });
 
   it('forgets a wait that was cancelled', () => {
     const executor = executorAt();
-    executor.contact.opened();
+    executor.contact.opened(executor.clock.now());
     const cancel = executor.wait('resumed');
     executor.clock.advance(10_000);
     cancel();
