@@ -110,7 +110,10 @@ export class ConnectionProcessor {
   #reply(id: RequestId, body: { result: unknown } | { error: ErrorBody }, request: InProgress = {}) {
     const { reservation } = request;
     request.reservation = undefined;
-    if (this.#phase === 'closed') return reservation?.endTurn();
+    if (this.#phase === 'closed') {
+      if (reservation) this.#replies.cancel(reservation);
+      return;
+    }
     try {
       this.#replies.send(response(id, body), reservation);
     } catch (err) {

@@ -43,7 +43,7 @@ export interface LocalExecutor {
 export async function prepareSessionTable(
   logger: Logger,
   tuning: ExecutorTuning = {},
-): Promise<(reachability?: ReachabilitySource) => SessionTable> {
+): Promise<{ limits: ExecutorLimits; create(reachability?: ReachabilitySource): SessionTable }> {
   const limits = resolveLimits(tuning.limits);
   const containment = await startContainment({
     mode: tuning.containment,
@@ -54,7 +54,7 @@ export async function prepareSessionTable(
     sessionTtlMs: tuning.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
     outageAllowanceMs: tuning.outageAllowanceMs ?? DEFAULT_OUTAGE_ALLOWANCE_MS,
   };
-  return (reachability) =>
+  const create = (reachability?: ReachabilitySource) =>
     new SessionTable({
       expiry: new ExpiryClock(rules, reachability),
       retainBytes: tuning.retainBytes ?? DEFAULT_RETAIN_BYTES,
@@ -62,11 +62,12 @@ export async function prepareSessionTable(
       containment,
       logger,
     });
+  return { limits, create };
 }
 
 /** The executor's session table for local mode, where harnesses reach it directly. */
 export async function createSessionTable(logger: Logger, tuning: ExecutorTuning = {}): Promise<SessionTable> {
-  return (await prepareSessionTable(logger, tuning))();
+  return (await prepareSessionTable(logger, tuning)).create();
 }
 
 /** Starts a local-mode executor (loopback WebSocket, plain JSON-RPC). */

@@ -7,7 +7,7 @@ import { registerExecutor, validateHarnessKey } from '../registry/index.ts';
 import { streamTransport } from '../rpc/index.ts';
 import { type LocalHarnessPolicy, type NoisePublicKey, StaticIdentity } from '../secure/index.ts';
 import { ConnectionProcessor } from './connection-processor.ts';
-import { readableMessageBytes, resolveLimits } from './limits.ts';
+import { readableMessageBytes } from './limits.ts';
 import { type ExecutorTuning, prepareSessionTable } from './local-executor.ts';
 import { warnIfNoPty } from './process/pty-support.ts';
 import { SecureAcceptor } from './secure-acceptor.ts';
@@ -75,8 +75,8 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
     return registration.url;
   };
 
-  const makeSessions = await prepareSessionTable(logger, options);
-  const limits = resolveLimits(options.limits);
+  const prepared = await prepareSessionTable(logger, options);
+  const { limits } = prepared;
   const endpoint = connectRelay({
     maxReassemblyBytes: limits.maxReassemblyBytes,
     ...options.relay,
@@ -90,7 +90,7 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
     security: identity === undefined ? 'cleartext' : 'secure',
     logger: logger.child({ part: 'relay' }),
   });
-  const sessions = makeSessions(endpoint);
+  const sessions = prepared.create(endpoint);
   const acceptor =
     identity === undefined
       ? undefined
@@ -117,9 +117,15 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
       expireWhenSuspended(messages, processor, sessions);
     };
     if (acceptor === undefined) return serve(stream, SessionOwners.rendezvous(stream.owner));
-    void acceptor.accept(stream).then((secured) => {
-      if (secured) serve(secured.messages, SessionOwners.harnessKey(secured.harnessKey.fingerprint()));
-    });
+    acceptor.accept(stream).then(
+      (secured) => {
+        if (secured) serve(secured.messages, SessionOwners.harnessKey(secured.harnessKey.fingerprint()));
+      },
+      (err: Error) => {
+        streamLogger.error({ err: err.message }, 'secure stream not served');
+        stream.reset(ResetReason.SecureRelayProtocolError);
+      },
+    );
   });
   endpoint.onConnectionState((state, error) => {
     if (error) logger.error({ state, error: error.message }, 'relay connection failed');

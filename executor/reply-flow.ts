@@ -80,6 +80,12 @@ export class ReplyFlow {
     }
   }
 
+  /** Gives back the room of an answer that will not be sent (its connection ended). */
+  cancel(reservation: Reservation): void {
+    reservation.endTurn();
+    this.#budget.release(reservation.bytes);
+  }
+
   /** The connection ended: everything pending is let go and waiting answers give up. */
   close(): void {
     this.#ended.abort();

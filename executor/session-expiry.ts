@@ -44,12 +44,13 @@ export class ExpiryClock {
   readonly #source: ReachabilitySource;
   readonly #clock: Clock;
   readonly #waits = new Set<Wait>();
+  readonly #stopListening: () => void;
 
   constructor(rules: ExpiryRules, source: ReachabilitySource = ALWAYS_REACHABLE, clock: Clock = systemClock) {
     this.rules = rules;
     this.#source = source;
     this.#clock = clock;
-    source.onReachability(() => {
+    this.#stopListening = source.onReachability(() => {
       for (const wait of this.#waits) this.#arm(wait);
     });
   }
@@ -65,10 +66,11 @@ export class ExpiryClock {
     };
   }
 
-  /** Cancels every wait. */
+  /** Cancels every wait and stops following reachability (shutdown). */
   stop(): void {
     for (const wait of this.#waits) wait.cancelTimer();
     this.#waits.clear();
+    this.#stopListening();
   }
 
   #arm(wait: Wait): void {

@@ -145,7 +145,7 @@ export class SessionTable {
 
   /** Kills every process tree of every session, then ends the containment (removing this executor's record). */
   async shutdown(): Promise<void> {
-    for (const cancel of this.#expiries.values()) cancel();
+    this.#options.expiry.stop();
     this.#expiries.clear();
     const sessions = [...this.#sessions.values()];
     this.#sessions.clear();

@@ -100,8 +100,9 @@ export class Session {
       throw invalidRequest(`process ${processId} already exists`);
     }
     this.#starting.add(processId);
-    const tree = this.#options.containment.newTree();
     try {
+      // Inside the try: a tree that cannot be made (no cgroup left) fails this start only.
+      const tree = this.#options.containment.newTree();
       let driver: ProcessDriver;
       try {
         driver = await spawnDriver(params, tree);

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 
 /**
- * A session id lets whoever holds it resume the session, so logs and error
- * messages show a tag instead: the same for the same session, not the id.
+ * Logs and error messages show a session by a tag, the same for the same
+ * session, never by its id: where sessions are not bound to a harness (local
+ * mode, a rendezvous that names no owner) the id alone resumes one.
  */
 export function sessionTag(sessionId: string): string {
   return `session-${createHash('sha256').update(sessionId).digest('hex').slice(0, 12)}`;

@@ -29,7 +29,7 @@ import { countDrop, parseCounters, type RelayCounters, type RelayStats } from '.
 import { jsonError } from './http.ts';
 import { type Registration, Registrations } from './registrations.ts';
 import { RELAY_HEADERS } from './relay-headers.ts';
-import { RelayStore } from './store.ts';
+import { type Claim, RelayStore } from './store.ts';
 import { NewStreamRate } from './stream-rate.ts';
 import { TicketLedger } from './ticket-ledger.ts';
 
@@ -275,7 +275,7 @@ export class ExecutorRelay extends DurableObject<Env> {
     if (this.#claims.countForSocket(socketKey) >= maxStreamsPerHarnessSocket) return 'stream_limit';
     const cap = maxHarnessSockets * maxStreamsPerHarnessSocket;
     if (this.#claims.size >= cap)
-      this.#claims.releaseWhere((claim) => !isOpen(this.#harness.get(claim.socketKey)));
+      this.#letGo(this.#claims.releaseWhere((claim) => !isOpen(this.#harness.get(claim.socketKey))));
     if (this.#claims.size >= cap) return 'stream_limit';
     if (newStream && !this.#rate.take(socketKey, Date.now())) return ResetReason.StreamRateLimit;
     return undefined;
@@ -299,14 +299,18 @@ export class ExecutorRelay extends DurableObject<Env> {
     const expired = this.#claims.releaseWhere(
       (claim) => (StreamClaims.expiresAt(claim, timeout) ?? now + 1) <= now,
     );
-    for (const [streamId, claim] of expired) {
-      // The executor may still hold the stream of a harness that went away: a legacy one never ends by itself.
+    this.#letGo(expired);
+    this.#tickets.forgetExpired(Math.floor(now / 1000));
+    this.#scheduleSweep();
+  }
+
+  /** Tells the executor of released claims whose harness went away: a legacy stream never ends by itself. */
+  #letGo(released: Iterable<[string, Claim]>): void {
+    for (const [streamId, claim] of released) {
       if (claim.detachedAt !== null && isOpen(this.#executor)) {
         this.#trySend(this.#executor, encodeReset(streamId, ResetReason.HarnessGone));
       }
     }
-    this.#tickets.forgetExpired(Math.floor(now / 1000));
-    this.#scheduleSweep();
   }
 
   #scheduleSweep(): void {

@@ -174,7 +174,13 @@ async function runLocal(flags: ExecutorFlags & { listen: string }, logger: Logge
   const metricsAt = metricsAddress(flags);
   const executor = await startLocalExecutor(listen, logger, executorTuning(flags)).catch(
     (err: NodeJS.ErrnoException) => {
-      throw new CliError(`cannot listen on ${flags.listen}: ${err.code ?? err.message}`);
+      // Only the listen itself fails with a socket error code; containment and state-dir errors say what they are.
+      const listenFailed = err.syscall === 'listen' || err.syscall === 'getaddrinfo';
+      throw new CliError(
+        listenFailed
+          ? `cannot listen on ${flags.listen}: ${err.code ?? err.message}`
+          : `cannot start: ${err.message}`,
+      );
     },
   );
   process.stdout.write(`relaykit executor listening on ${executor.url}\n`);

@@ -3,6 +3,8 @@ import { FatalConnectError } from './relay-endpoint.ts';
 
 /** How much of a refusal's body is read: the rendezvous answers `{"error":{"code","message"}}`. */
 const MAX_BODY_BYTES = 4096;
+/** How long a refusal's body may take: a peer that never ends it does not hold the reconnect. */
+const BODY_TIMEOUT_MS = 5000;
 
 /** The rendezvous answered a WebSocket upgrade with an HTTP status instead of 101. */
 export interface UpgradeRefusal {
@@ -13,15 +15,18 @@ export interface UpgradeRefusal {
   message: string;
 }
 
-/** Reads the refusal in `response` (the body up to 4 KiB). */
-export function readRefusal(response: IncomingMessage): Promise<UpgradeRefusal> {
+/** Reads the refusal in `response` (the body up to 4 KiB, for at most `timeoutMs`). */
+export function readRefusal(response: IncomingMessage, timeoutMs = BODY_TIMEOUT_MS): Promise<UpgradeRefusal> {
   return new Promise((resolve) => {
     let body = '';
     response.setEncoding('utf8');
     response.on('data', (chunk: string) => {
       if (body.length < MAX_BODY_BYTES) body += chunk;
     });
+    const timer = setTimeout(() => response.destroy(), timeoutMs);
+    timer.unref();
     const done = () => {
+      clearTimeout(timer);
       let error: { code?: unknown; message?: unknown } | undefined;
       try {
         error = (JSON.parse(body) as { error?: typeof error }).error;
@@ -33,6 +38,7 @@ export function readRefusal(response: IncomingMessage): Promise<UpgradeRefusal> 
     };
     response.on('end', done);
     response.on('error', done);
+    response.on('close', done);
   });
 }
 

@@ -53,12 +53,28 @@ describe('answers paced by the send window', () => {
 
   it('makes one large answer at a time per connection, the next once the previous is sent', async () => {
     const transport = new FakeTransport();
-    const flow = new ReplyFlow(transport, new ByteBudget(10_000), 200);
+    const budget = new ByteBudget(10_000);
+    const flow = new ReplyFlow(transport, budget, 200);
     const first = await flow.reserve(100);
     const second = flow.reserve(100);
     expect(await settled(second)).toBe(false);
     flow.send(answer(1, 50), first);
+    expect(await settled(second)).toBe(true);
     flow.send(answer(2, 50), await second);
+    expect(transport.sent.map((m) => (m as { id: number }).id)).toEqual([1, 2]);
+    expect(budget.used).toBe(0);
+  });
+
+  it('gives back the room and the turn of an answer its ended connection will never send', async () => {
+    const transport = new FakeTransport();
+    const budget = new ByteBudget(1_000);
+    const flow = new ReplyFlow(transport, budget, 200);
+    const reservation = await flow.reserve(600);
+    flow.close();
+    flow.cancel(reservation);
+    expect(budget.used).toBe(0);
+    const other = new ReplyFlow(new FakeTransport(), budget, 200);
+    expect((await other.reserve(900)).bytes).toBe(900);
   });
 
   it('gives up waiting for room when the connection ends', async () => {

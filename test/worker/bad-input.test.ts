@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encodeFrame } from '../../proto/codec/index.ts';
+import { decodeFrame, encodeFrame } from '../../proto/codec/index.ts';
 import { dataFrame, frameOfSize, resetReason, resumeFrame } from '../../sim/raw/frames.ts';
 import { eventually } from '../../sim/raw/session.ts';
 import { UpgradeRejected } from '../../sim/raw/socket.ts';
@@ -139,6 +139,34 @@ describe('configurable limits', () => {
     await first.close();
     await eventually(async () => (await limited.worker.stats(id)).sockets.harness === 1);
     await limited.openHarness(id);
+  });
+
+  it("lets go of a closed socket's claims when the object is at its cap, telling the executor harness_gone", async () => {
+    const id = `exec-${randomUUID()}`;
+    const executor = await limited.openExecutor(id);
+    const claimTwo = async () => {
+      const harness = await limited.openHarness(id);
+      const streams = [randomUUID(), randomUUID()];
+      for (const stream of streams) {
+        harness.send(resumeFrame(stream));
+        await forwarded(executor);
+        executor.send(dataFrame(stream, 1));
+        await harness.nextFrame();
+      }
+      return { harness, streams };
+    };
+    const gone = await claimTwo();
+    await claimTwo();
+    await gone.harness.close();
+    await eventually(async () => (await limited.worker.stats(id)).sockets.harness === 1);
+    const newcomer = await limited.openHarness(id);
+    const stream = randomUUID();
+    newcomer.send(resumeFrame(stream));
+    const told = [decodeFrame(await executor.nextFrame()), decodeFrame(await executor.nextFrame())];
+    expect(told.map((frame) => frame.ok && [frame.value.streamId, frame.value.body])).toEqual(
+      gone.streams.map((streamId) => [streamId, { case: 'reset', value: { reason: 'harness_gone' } }]),
+    );
+    expect(await forwarded(executor)).toEqual(resumeFrame(stream));
   });
 
   it('applies MAX_STREAMS_PER_HARNESS_SOCKET', async () => {
