@@ -14,6 +14,7 @@
  * memory. `secure` measures both profiles side by side; the other relay
  * suites run in `--security-profile` (default the secure relay).
  */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,13 +28,15 @@ import { directSystem, relaySystem } from './lib/systems.ts';
 import { formatTable, type Row, tableLines } from './lib/table.ts';
 import { percentilesOf, startEcho } from './suites/latency.ts';
 import { lossSetup, type RtoMode } from './suites/loss.ts';
-import { measureMemory } from './suites/memory.ts';
+import { measureIdleRss, measureMemory } from './suites/memory.ts';
 import { runMicro } from './suites/micro.ts';
 import { openRoutingPair } from './suites/routing.ts';
-import { measureScale } from './suites/scale.ts';
+import { measureScale, scaleShape } from './suites/scale.ts';
 import { measureSecure } from './suites/secure.ts';
 import { measureStartup } from './suites/startup.ts';
 import { measureSystemThroughput, openRawWsPeer } from './suites/throughput.ts';
+
+const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
 const SUITES = [
   'micro',
@@ -76,8 +79,7 @@ const settings = {
   warmup: 1,
   throughputBytes: Number(values['throughput-mib'] ?? (quick ? 16 : 256)) * MiB,
   latencySamples: quick ? 300 : 2000,
-  scaleStreams: quick ? [10, 100] : [10, 100, 1000],
-  streamsPerHarnessSocket: 100,
+  scaleStreams: quick ? [10, 100] : [10, 100, 1000, 10_000],
   lossBytes: (quick ? 4 : 32) * MiB,
   lossDrops: [0, 0.01, 0.05, 0.1],
   memoryBytes: (quick ? [16, 64] : [64, 256]).map((m) => m * MiB),
@@ -248,11 +250,14 @@ async function suiteLatency(worker: WorkerUnderTest): Promise<void> {
 async function suiteScale(worker: WorkerUnderTest): Promise<void> {
   const out: Record<string, unknown[]> = {};
   for (const streams of settings.scaleStreams) {
-    // A fresh executor per size, allowed enough streams on its one socket.
-    const system = await relaySystem(worker, { maxStreams: Math.max(128, streams + 8), securityProfile });
+    // A fresh executor per size, with every limit at its default.
+    const system = await relaySystem(worker, { securityProfile });
+    const shape = scaleShape(streams);
+    // The churn of 10,000 sessions is measured once, after no warm-up.
+    const big = streams > 1000;
     try {
-      const runs = await repeat(settings.runs, settings.warmup, () =>
-        measureScale(worker, system, streams, settings.streamsPerHarnessSocket),
+      const runs = await repeat(big ? 1 : settings.runs, big ? 0 : settings.warmup, () =>
+        measureScale(worker, system, shape),
       );
       out[String(streams)] = runs;
       const failed = runs.reduce((s, r) => s + r.failed, 0);
@@ -260,19 +265,28 @@ async function suiteScale(worker: WorkerUnderTest): Promise<void> {
         problems.push(
           `scale ${streams}: ${failed} stream runs failed (${runs.find((r) => r.firstError)?.firstError})`,
         );
-      const sockets = runs[0]?.objectSockets.harness ?? 0;
+      const completed = runs.reduce((s, r) => s + r.completed, 0);
+      const how = shape.hold
+        ? 'all open at once'
+        : `at most ${shape.sockets * shape.streamsPerSocket} at once`;
       add(
         'scale',
-        `${streams} streams: per-stream completion, median`,
+        `${streams} streams: per-stream completion, p50`,
         'ms',
         runs.map((r) => r.perStreamMs.median),
-        `${sockets} harness socket(s) on the DO, ${runs.reduce((s, r) => s + r.completed, 0)}/${streams * runs.length} completed`,
+        `${shape.sockets} harness socket(s) × ${shape.streamsPerSocket}, ${how}; ${completed}/${streams * runs.length} completed`,
       );
       add(
         'scale',
-        `${streams} streams: per-stream completion, max`,
+        `${streams} streams: per-stream completion, p99`,
         'ms',
-        runs.map((r) => r.perStreamMs.max),
+        runs.map((r) => r.perStreamMs.p99),
+      );
+      add(
+        'scale',
+        `${streams} streams: all completed (wall)`,
+        's',
+        runs.map((r) => r.wallMs / 1000),
       );
       add(
         'scale',
@@ -323,6 +337,18 @@ async function suiteLoss(worker: WorkerUnderTest): Promise<void> {
 
 async function suiteMemory(worker: WorkerUnderTest): Promise<void> {
   const out: Record<string, unknown[]> = {};
+  // Idle: both profiles, from the sources and compiled, interleaved.
+  execFileSync(process.execPath, ['scripts/build.ts'], { cwd: repositoryRoot, stdio: 'ignore' });
+  const idle: Record<string, number[]> = {};
+  await repeat(settings.runs, 0, async () => {
+    for (const compiled of [false, true])
+      for (const profile of SECURITY_PROFILES) {
+        const key = `executor idle RSS, ${profile === SECURE_PROFILE ? 'secure' : 'cleartext'}, ${compiled ? 'compiled' : 'sources'}`;
+        idle[key] = [...(idle[key] ?? []), (await measureIdleRss(worker, profile, compiled)) / MiB];
+      }
+  });
+  for (const [key, values] of Object.entries(idle)) add('memory', key, 'MiB', values);
+  raw.memoryIdle = idle;
   for (const bytes of settings.memoryBytes) {
     const runs = await repeat(settings.runs, 0, () =>
       measureMemory(worker, bytes, settings.memoryReaderMiBps, securityProfile),
