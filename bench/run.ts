@@ -14,7 +14,6 @@
  * memory. `secure` measures both profiles side by side; the other relay
  * suites run in `--security-profile` (default the secure relay).
  */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,15 +27,13 @@ import { directSystem, relaySystem } from './lib/systems.ts';
 import { formatTable, type Row, tableLines } from './lib/table.ts';
 import { percentilesOf, startEcho } from './suites/latency.ts';
 import { lossSetup, type RtoMode } from './suites/loss.ts';
-import { measureIdleRss, measureMemory } from './suites/memory.ts';
+import { measureIdleRssEverywhere, measureMemory } from './suites/memory.ts';
 import { runMicro } from './suites/micro.ts';
 import { openRoutingPair } from './suites/routing.ts';
-import { measureScale, scaleShape } from './suites/scale.ts';
+import { measureScaleSize } from './suites/scale.ts';
 import { measureSecure } from './suites/secure.ts';
 import { measureStartup } from './suites/startup.ts';
 import { measureSystemThroughput, openRawWsPeer } from './suites/throughput.ts';
-
-const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
 const SUITES = [
   'micro',
@@ -250,53 +247,40 @@ async function suiteLatency(worker: WorkerUnderTest): Promise<void> {
 async function suiteScale(worker: WorkerUnderTest): Promise<void> {
   const out: Record<string, unknown[]> = {};
   for (const streams of settings.scaleStreams) {
-    // A fresh executor per size, with every limit at its default.
-    const system = await relaySystem(worker, { securityProfile });
-    const shape = scaleShape(streams);
-    // The churn of 10,000 sessions is measured once, after no warm-up.
-    const big = streams > 1000;
-    try {
-      const runs = await repeat(big ? 1 : settings.runs, big ? 0 : settings.warmup, () =>
-        measureScale(worker, system, shape),
+    const { shape, runs } = await measureScaleSize(worker, streams, settings, securityProfile);
+    out[String(streams)] = runs;
+    const failed = runs.reduce((s, r) => s + r.failed, 0);
+    if (failed > 0)
+      problems.push(
+        `scale ${streams}: ${failed} stream runs failed (${runs.find((r) => r.firstError)?.firstError})`,
       );
-      out[String(streams)] = runs;
-      const failed = runs.reduce((s, r) => s + r.failed, 0);
-      if (failed > 0)
-        problems.push(
-          `scale ${streams}: ${failed} stream runs failed (${runs.find((r) => r.firstError)?.firstError})`,
-        );
-      const completed = runs.reduce((s, r) => s + r.completed, 0);
-      const how = shape.hold
-        ? 'all open at once'
-        : `at most ${shape.sockets * shape.streamsPerSocket} at once`;
-      add(
-        'scale',
-        `${streams} streams: per-stream completion, p50`,
-        'ms',
-        runs.map((r) => r.perStreamMs.median),
-        `${shape.sockets} harness socket(s) × ${shape.streamsPerSocket}, ${how}; ${completed}/${streams * runs.length} completed`,
-      );
-      add(
-        'scale',
-        `${streams} streams: per-stream completion, p99`,
-        'ms',
-        runs.map((r) => r.perStreamMs.p99),
-      );
-      add(
-        'scale',
-        `${streams} streams: all completed (wall)`,
-        's',
-        runs.map((r) => r.wallMs / 1000),
-      );
-      add(
-        'scale',
-        `${streams} streams: executor peak RSS`,
-        'MiB',
-        runs.map((r) => r.executorPeakRssBytes / MiB),
-      );
-    } finally {
-      await system.stop();
-    }
+    const completed = runs.reduce((s, r) => s + r.completed, 0);
+    const how = shape.hold ? 'all open at once' : `at most ${shape.sockets * shape.streamsPerSocket} at once`;
+    add(
+      'scale',
+      `${streams} streams: per-stream completion, p50`,
+      'ms',
+      runs.map((r) => r.perStreamMs.median),
+      `${shape.sockets} harness socket(s) × ${shape.streamsPerSocket}, ${how}; ${completed}/${streams * runs.length} completed`,
+    );
+    add(
+      'scale',
+      `${streams} streams: per-stream completion, p99`,
+      'ms',
+      runs.map((r) => r.perStreamMs.p99),
+    );
+    add(
+      'scale',
+      `${streams} streams: all completed (wall)`,
+      's',
+      runs.map((r) => r.wallMs / 1000),
+    );
+    add(
+      'scale',
+      `${streams} streams: executor peak RSS`,
+      'MiB',
+      runs.map((r) => r.executorPeakRssBytes / MiB),
+    );
   }
   raw.scale = out;
 }
@@ -337,16 +321,7 @@ async function suiteLoss(worker: WorkerUnderTest): Promise<void> {
 
 async function suiteMemory(worker: WorkerUnderTest): Promise<void> {
   const out: Record<string, unknown[]> = {};
-  // Idle: both profiles, from the sources and compiled, interleaved.
-  execFileSync(process.execPath, ['scripts/build.ts'], { cwd: repositoryRoot, stdio: 'ignore' });
-  const idle: Record<string, number[]> = {};
-  await repeat(settings.runs, 0, async () => {
-    for (const compiled of [false, true])
-      for (const profile of SECURITY_PROFILES) {
-        const key = `executor idle RSS, ${profile === SECURE_PROFILE ? 'secure' : 'cleartext'}, ${compiled ? 'compiled' : 'sources'}`;
-        idle[key] = [...(idle[key] ?? []), (await measureIdleRss(worker, profile, compiled)) / MiB];
-      }
-  });
+  const idle = await measureIdleRssEverywhere(worker, settings.runs);
   for (const [key, values] of Object.entries(idle)) add('memory', key, 'MiB', values);
   raw.memoryIdle = idle;
   for (const bytes of settings.memoryBytes) {

@@ -14,10 +14,11 @@
  * turn (the churn of many short sessions).
  */
 import { type HarnessClient, openRelaySocket, type SharedRelaySocket } from '../../harness/index.ts';
+import type { SecurityProfile } from '../../proto/secure-relay.ts';
 import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 import { procRss, RssSampler } from '../lib/memory.ts';
-import { msSince, summarize } from '../lib/stats.ts';
-import type { RelaySystem } from '../lib/systems.ts';
+import { msSince, repeat, summarize } from '../lib/stats.ts';
+import { type RelaySystem, relaySystem } from '../lib/systems.ts';
 
 export interface ScaleShape {
   streams: number;
@@ -137,4 +138,27 @@ export async function measureScale(
     objectSockets: stats.sockets,
     objectStreams: stats.streams,
   };
+}
+
+/**
+ * The runs of one size on a fresh executor with every limit at its default;
+ * the churn of more than 1,000 sessions is measured once, with no warm-up.
+ */
+export async function measureScaleSize(
+  worker: WorkerUnderTest,
+  streams: number,
+  settings: { runs: number; warmup: number },
+  securityProfile: SecurityProfile,
+): Promise<{ shape: ScaleShape; runs: ScaleRun[] }> {
+  const system = await relaySystem(worker, { securityProfile });
+  const shape = scaleShape(streams);
+  const once = streams > 1000;
+  try {
+    const runs = await repeat(once ? 1 : settings.runs, once ? 0 : settings.warmup, () =>
+      measureScale(worker, system, shape),
+    );
+    return { shape, runs };
+  } finally {
+    await system.stop();
+  }
 }
