@@ -27,10 +27,10 @@ import { directSystem, relaySystem } from './lib/systems.ts';
 import { formatTable, type Row, tableLines } from './lib/table.ts';
 import { percentilesOf, startEcho } from './suites/latency.ts';
 import { lossSetup, type RtoMode } from './suites/loss.ts';
-import { measureMemory } from './suites/memory.ts';
+import { measureIdleRssEverywhere, measureMemory } from './suites/memory.ts';
 import { runMicro } from './suites/micro.ts';
 import { openRoutingPair } from './suites/routing.ts';
-import { measureScale } from './suites/scale.ts';
+import { measureScaleSize } from './suites/scale.ts';
 import { measureSecure } from './suites/secure.ts';
 import { measureStartup } from './suites/startup.ts';
 import { measureSystemThroughput, openRawWsPeer } from './suites/throughput.ts';
@@ -76,8 +76,7 @@ const settings = {
   warmup: 1,
   throughputBytes: Number(values['throughput-mib'] ?? (quick ? 16 : 256)) * MiB,
   latencySamples: quick ? 300 : 2000,
-  scaleStreams: quick ? [10, 100] : [10, 100, 1000],
-  streamsPerHarnessSocket: 100,
+  scaleStreams: quick ? [10, 100] : [10, 100, 1000, 10_000],
   lossBytes: (quick ? 4 : 32) * MiB,
   lossDrops: [0, 0.01, 0.05, 0.1],
   memoryBytes: (quick ? [16, 64] : [64, 256]).map((m) => m * MiB),
@@ -248,41 +247,40 @@ async function suiteLatency(worker: WorkerUnderTest): Promise<void> {
 async function suiteScale(worker: WorkerUnderTest): Promise<void> {
   const out: Record<string, unknown[]> = {};
   for (const streams of settings.scaleStreams) {
-    // A fresh executor per size, allowed enough streams on its one socket.
-    const system = await relaySystem(worker, { maxStreams: Math.max(128, streams + 8), securityProfile });
-    try {
-      const runs = await repeat(settings.runs, settings.warmup, () =>
-        measureScale(worker, system, streams, settings.streamsPerHarnessSocket),
+    const { shape, runs } = await measureScaleSize(worker, streams, settings, securityProfile);
+    out[String(streams)] = runs;
+    const failed = runs.reduce((s, r) => s + r.failed, 0);
+    if (failed > 0)
+      problems.push(
+        `scale ${streams}: ${failed} stream runs failed (${runs.find((r) => r.firstError)?.firstError})`,
       );
-      out[String(streams)] = runs;
-      const failed = runs.reduce((s, r) => s + r.failed, 0);
-      if (failed > 0)
-        problems.push(
-          `scale ${streams}: ${failed} stream runs failed (${runs.find((r) => r.firstError)?.firstError})`,
-        );
-      const sockets = runs[0]?.objectSockets.harness ?? 0;
-      add(
-        'scale',
-        `${streams} streams: per-stream completion, median`,
-        'ms',
-        runs.map((r) => r.perStreamMs.median),
-        `${sockets} harness socket(s) on the DO, ${runs.reduce((s, r) => s + r.completed, 0)}/${streams * runs.length} completed`,
-      );
-      add(
-        'scale',
-        `${streams} streams: per-stream completion, max`,
-        'ms',
-        runs.map((r) => r.perStreamMs.max),
-      );
-      add(
-        'scale',
-        `${streams} streams: executor peak RSS`,
-        'MiB',
-        runs.map((r) => r.executorPeakRssBytes / MiB),
-      );
-    } finally {
-      await system.stop();
-    }
+    const completed = runs.reduce((s, r) => s + r.completed, 0);
+    const how = shape.hold ? 'all open at once' : `at most ${shape.sockets * shape.streamsPerSocket} at once`;
+    add(
+      'scale',
+      `${streams} streams: per-stream completion, p50`,
+      'ms',
+      runs.map((r) => r.perStreamMs.median),
+      `${shape.sockets} harness socket(s) × ${shape.streamsPerSocket}, ${how}; ${completed}/${streams * runs.length} completed`,
+    );
+    add(
+      'scale',
+      `${streams} streams: per-stream completion, p99`,
+      'ms',
+      runs.map((r) => r.perStreamMs.p99),
+    );
+    add(
+      'scale',
+      `${streams} streams: all completed (wall)`,
+      's',
+      runs.map((r) => r.wallMs / 1000),
+    );
+    add(
+      'scale',
+      `${streams} streams: executor peak RSS`,
+      'MiB',
+      runs.map((r) => r.executorPeakRssBytes / MiB),
+    );
   }
   raw.scale = out;
 }
@@ -323,6 +321,9 @@ async function suiteLoss(worker: WorkerUnderTest): Promise<void> {
 
 async function suiteMemory(worker: WorkerUnderTest): Promise<void> {
   const out: Record<string, unknown[]> = {};
+  const idle = await measureIdleRssEverywhere(worker, settings.runs);
+  for (const [key, values] of Object.entries(idle)) add('memory', key, 'MiB', values);
+  raw.memoryIdle = idle;
   for (const bytes of settings.memoryBytes) {
     const runs = await repeat(settings.runs, 0, () =>
       measureMemory(worker, bytes, settings.memoryReaderMiBps, securityProfile),

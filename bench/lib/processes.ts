@@ -6,6 +6,8 @@ import { SECURE_PROFILE, type SecurityProfile } from '../../proto/secure-relay.t
 import { RELAYKIT_BIN as BIN, readyLine } from '../../sim/executor-process.ts';
 
 const RAW_WS_PEER = fileURLToPath(new URL('./raw-ws-peer-main.ts', import.meta.url));
+/** The compiled CLI, as the installed package runs it (built by `scripts/build.ts`). */
+export const COMPILED_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 export interface Child {
   readonly pid: number;
@@ -46,6 +48,8 @@ export interface RelayExecutorSettings {
   maxStreams?: number;
   /** Default: the secure relay, as the executor's own default. */
   securityProfile?: SecurityProfile;
+  /** Run the compiled CLI (dist/) instead of the sources. */
+  compiled?: boolean;
 }
 
 /** `relaykit executor --registry …`, registered with `registryUrl`. */
@@ -56,7 +60,7 @@ export function spawnRelayExecutor(
   settings: RelayExecutorSettings = {},
 ): Promise<Child> {
   const args = [
-    BIN,
+    settings.compiled ? COMPILED_CLI : BIN,
     'executor',
     '--registry',
     registryUrl,

@@ -1,16 +1,25 @@
 /**
- * Memory: peak RSS of the executor and of the harness (each its own process)
- * while a slow reader consumes a fast producer through the relay. Bounded
- * memory means the peaks do not grow with the output size.
+ * Memory: the executor's resident memory once it has registered and sits
+ * idle (from the sources, as a clone runs it, and compiled, as the installed
+ * package runs it; both security profiles), and the peak RSS of the
+ * executor and of the harness (each its own process) while a slow reader
+ * consumes a fast producer through the relay. Bounded memory means the
+ * peaks do not grow with the output size.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { SecurityProfile } from '../../proto/secure-relay.ts';
+import { SECURE_PROFILE, SECURITY_PROFILES, type SecurityProfile } from '../../proto/secure-relay.ts';
 import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
-import { procRss, RssSampler } from '../lib/memory.ts';
+import { MiB, procRss, RssSampler } from '../lib/memory.ts';
+import { repeat } from '../lib/stats.ts';
 import { relaySystem } from '../lib/systems.ts';
 
 const SLOW_READER = fileURLToPath(new URL('../lib/slow-reader-main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** How long a registered executor is left alone before its RSS is read. */
+const IDLE_SETTLE_MS = 5000;
 
 export interface MemoryRun {
   outputBytes: number;
@@ -18,6 +27,40 @@ export interface MemoryRun {
   seconds: number;
   executorPeakRssBytes: number;
   harnessPeakRssBytes: number;
+}
+
+/** RSS of a relay executor registered and idle for a few seconds (no stream has been opened). */
+export async function measureIdleRss(
+  worker: WorkerUnderTest,
+  securityProfile: SecurityProfile,
+  compiled: boolean,
+): Promise<number> {
+  const system = await relaySystem(worker, { securityProfile, compiled });
+  try {
+    await sleep(IDLE_SETTLE_MS);
+    const rss = procRss(system.executor.pid)?.rss;
+    if (rss === undefined) throw new Error('the idle executor has no RSS to read');
+    return rss;
+  } finally {
+    await system.stop();
+  }
+}
+
+/** Idle RSS in MiB, `runs` times, in both profiles, from the sources and compiled (built here), interleaved. */
+export async function measureIdleRssEverywhere(
+  worker: WorkerUnderTest,
+  runs: number,
+): Promise<Record<string, number[]>> {
+  execFileSync(process.execPath, ['scripts/build.ts'], { cwd: ROOT, stdio: 'ignore' });
+  const idle: Record<string, number[]> = {};
+  await repeat(runs, 0, async () => {
+    for (const compiled of [false, true])
+      for (const profile of SECURITY_PROFILES) {
+        const key = `executor idle RSS, ${profile === SECURE_PROFILE ? 'secure' : 'cleartext'}, ${compiled ? 'compiled' : 'sources'}`;
+        idle[key] = [...(idle[key] ?? []), (await measureIdleRss(worker, profile, compiled)) / MiB];
+      }
+  });
+  return idle;
 }
 
 export async function measureMemory(

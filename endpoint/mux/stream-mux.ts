@@ -5,6 +5,7 @@ import type { StreamEvent } from '../core/events.ts';
 import { ReassemblyBudget } from '../core/reassembly-budget.ts';
 import type { ReliableStream } from '../core/reliable-stream.ts';
 import type { SecureGeneration, StreamCore, StreamKind } from '../core/stream-core.ts';
+import { DeadlineQueue } from './deadline-queue.ts';
 import { type AcceptedSecurity, classifyOpening, createStream } from './stream-kinds.ts';
 import { StreamOwners } from './stream-owners.ts';
 
@@ -64,6 +65,13 @@ interface Tombstone {
  * its opening frame asked for (stream-kinds.ts). Pure like the streams it
  * holds: frames in, frames out, time passed in. A bad frame or a reset
  * touches only its own stream.
+ *
+ * Work is proportional to the streams touched, not to the streams open (a
+ * thousand idle streams cost nothing per frame): `drain` visits the
+ * streams touched since the last drain — those that received a frame or
+ * were ticked, every stream on a link change, and any handed out by
+ * `get` or `open`, which the caller may act on before the next `drain` —
+ * and the streams' deadlines are kept in a queue.
  */
 export class StreamMux {
   readonly config: StreamConfig;
@@ -73,6 +81,9 @@ export class StreamMux {
   readonly #tombstoneLimit: number;
   readonly #budget: ReassemblyBudget;
   readonly #streams = new Map<string, StreamCore>();
+  /** Streams that may have output or a new deadline since the last drain. */
+  #touched = new Set<string>();
+  readonly #deadlines = new DeadlineQueue();
   readonly #owners: StreamOwners;
   /** Ended streams, oldest first. */
   readonly #ended = new Map<string, Tombstone>();
@@ -104,8 +115,11 @@ export class StreamMux {
     return this.#budget;
   }
 
+  /** The stream, touched: what the caller does with it is drained next. */
   get(streamId: string): StreamCore | undefined {
-    return this.#streams.get(streamId);
+    const stream = this.#streams.get(streamId);
+    if (stream !== undefined) this.#touched.add(streamId);
+    return stream;
   }
 
   ids(): string[] {
@@ -134,7 +148,7 @@ export class StreamMux {
     if (!decoded.ok) {
       const header = peekHeader(bytes);
       if (!header.ok) return; // no readable stream id: nothing to blame, the frame is dropped
-      this.#streams.get(header.value.streamId)?.protocolError(decoded.error.code, now);
+      this.get(header.value.streamId)?.protocolError(decoded.error.code, now);
       return;
     }
     const frame = decoded.value;
@@ -142,18 +156,22 @@ export class StreamMux {
     if (stream !== undefined) {
       // Another identity's frame on this stream: the rendezvous should have dropped it.
       if (!this.#owners.admits(frame.streamId, frame.owner)) return;
+      this.#touched.add(frame.streamId);
       stream.receive(frame, now);
       return;
     }
     this.#receiveForUnknown(frame, now);
   }
 
+  /** Ticks the streams with a deadline at or before `now`. */
   tick(now: number): void {
-    for (const stream of this.#streams.values()) stream.tick(now);
+    this.#refreshDeadlines();
+    for (const id of this.#deadlines.takeDue(now)) this.get(id)?.tick(now);
   }
 
   linkLost(now: number): void {
     this.#linkUp = false;
+    this.#touchAll();
     for (const stream of this.#streams.values()) {
       const before = stream.state;
       stream.linkLost(now);
@@ -165,22 +183,20 @@ export class StreamMux {
     this.#linkUp = true;
     for (const streamId of this.#owedResets) this.#sendReset(streamId, ResetReason.ConnectionLost);
     this.#owedResets.clear();
+    this.#touchAll();
     for (const stream of this.#streams.values()) stream.linkRestored(now);
   }
 
   /** The socket under the link is backed up (or drained again). */
   linkCongested(congested: boolean): void {
     this.#linkCongested = congested;
+    this.#touchAll();
     for (const stream of this.#streams.values()) stream.linkCongested(congested);
   }
 
   nextDeadline(): number | undefined {
-    let next: number | undefined;
-    for (const stream of this.#streams.values()) {
-      const d = stream.nextDeadline();
-      if (d !== undefined && (next === undefined || d < next)) next = d;
-    }
-    return next;
+    this.#refreshDeadlines();
+    return this.#deadlines.peek();
   }
 
   /** Collects every stream's output; ended streams are removed and remembered. */
@@ -189,7 +205,11 @@ export class StreamMux {
     const streams = this.#endedOutputs;
     this.#frames = [];
     this.#endedOutputs = [];
-    for (const [id, stream] of this.#streams) {
+    const touched = this.#touched;
+    this.#touched = new Set();
+    for (const id of touched) {
+      const stream = this.#streams.get(id);
+      if (stream === undefined) continue;
       const out = stream.drain();
       for (const f of out.frames) frames.push(f);
       if (out.messages.length > 0 || out.events.length > 0) {
@@ -200,6 +220,7 @@ export class StreamMux {
         this.#owners.release(id);
         this.#remember(id, { reason: stream.reason ?? ResetReason.Closed, kind: stream.kind });
       }
+      this.#deadlines.set(id, stream.nextDeadline());
     }
     const opened = this.#opened;
     this.#opened = [];
@@ -273,7 +294,17 @@ export class StreamMux {
     });
     if (this.#linkCongested) stream.linkCongested(true);
     this.#streams.set(streamId, stream);
+    this.#touched.add(streamId);
     return stream;
+  }
+
+  #touchAll(): void {
+    for (const id of this.#streams.keys()) this.#touched.add(id);
+  }
+
+  /** The touched streams' deadlines, which what was done with them may have moved. */
+  #refreshDeadlines(): void {
+    for (const id of this.#touched) this.#deadlines.set(id, this.#streams.get(id)?.nextDeadline());
   }
 
   #sendReset(streamId: string, reason: string): void {

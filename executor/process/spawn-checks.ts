@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { accessSync, constants, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
 /** A process that could not be started; the message carries the OS reason. */
@@ -31,6 +31,9 @@ export async function checkCwd(cwd: string): Promise<void> {
 /**
  * Finds the executable the way execvp would, so a missing binary is reported
  * before spawning (a PTY child would otherwise just print an error and exit 1).
+ * Each candidate is looked at with a synchronous `stat` that returns nothing
+ * for a missing file: a search along PATH costs a few microseconds per
+ * directory instead of a thread-pool round trip and an error object each.
  */
 export async function resolveExecutable(
   file: string,
@@ -46,8 +49,10 @@ export async function resolveExecutable(
   let lastError: unknown = Object.assign(new Error('not found'), { code: 'ENOENT' });
   for (const candidate of candidates) {
     try {
-      await access(candidate, constants.X_OK);
-      if ((await stat(candidate)).isFile()) return candidate;
+      const found = statSync(candidate, { throwIfNoEntry: false });
+      if (found === undefined) continue;
+      accessSync(candidate, constants.X_OK);
+      if (found.isFile()) return candidate;
     } catch (err) {
       lastError = err;
     }

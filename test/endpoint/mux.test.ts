@@ -233,3 +233,17 @@ describe('isolation', () => {
     expect(mux.ids()).toEqual(['b']);
   });
 });
+
+describe('work proportional to the streams touched', () => {
+  it('drains a stream handed out by get, and ticks a stream only once its deadline has come', () => {
+    const mux = new StreamMux({ accept: true }, true);
+    for (const id of ['a', 'b', 'c']) mux.receive(encodeFrame(data(id, 1, bytes(1))), 0);
+    mux.drain();
+    const ackDue = mux.nextDeadline();
+    expect(ackDue).toBeDefined();
+    mux.tick((ackDue as number) - 1);
+    expect(mux.drain().frames).toEqual([]);
+    mux.get('b')?.send(bytes(2), 1);
+    expect(decodeAll(mux.drain().frames).map((f) => f.streamId)).toEqual(['b']);
+  });
+});

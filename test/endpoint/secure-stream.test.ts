@@ -82,7 +82,7 @@ describe('a secure stream: opening and the handshake', () => {
     secure(link.executor, 's').sendHandshake(message2, 2);
     link.settle(3);
     const record = patterned(61_456, 1);
-    opened.send(record, 4);
+    secure(link.harness, 's').send(record, 4);
     const sent = decodeAll(link.harness.drain().frames).filter((f) => f.body.case === 'data');
     expect(sent.map((f) => f.body.value)).toMatchObject([{ seq: 1, segmentIndex: 0, segmentCount: 1 }]);
     for (const f of sent) link.executor.receive(encodeFrame(f), 5);
@@ -247,7 +247,7 @@ describe("a secure stream of upstream main's generation", () => {
     link.settle(1);
     secure(link.executor, 's').sendHandshake(message2, 2);
     link.settle(3);
-    for (const m of [bytes(1), bytes(2), bytes(3)]) opened.send(m, 4);
+    for (const m of [bytes(1), bytes(2), bytes(3)]) secure(link.harness, 's').send(m, 4);
     const frames = decodeAll(link.harness.drain().frames);
     expect(frames.map((f) => [f.ack, f.ackBits, f.body.case === 'data' && f.body.value.seq])).toEqual([
       [0, 0, 0],
