@@ -10,7 +10,7 @@ import {
   type ValidatedParams,
   validateParams,
 } from '../proto/rpc/index.ts';
-import { ENCODED_JSON, type MaybeEncoded, type RpcTransport } from '../rpc/index.ts';
+import { ENCODED_JSON, type MaybeEncoded, messageText, type RpcTransport } from '../rpc/index.ts';
 import { AfterReply } from './after-reply.ts';
 import { HttpRequests } from './http/http-requests.ts';
 import { METHODS, type MethodContext, type MethodFamily } from './method-table.ts';
@@ -53,7 +53,7 @@ export class ConnectionProcessor {
     this.#owner = owner;
     this.#replies = new ReplyFlow(transport, sessions.pendingReplies, sessions.limits.maxPendingReplyBytes);
     this.#http = new HttpRequests(transport, sessions.limits.maxInlineBytes);
-    transport.onMessage((text) => this.#onMessage(text));
+    transport.onMessage((bytes) => this.#onMessage(messageText(bytes)));
     transport.onClose((reason) => this.#onClose(reason));
   }
 
