@@ -46,7 +46,8 @@ export interface StreamConfig {
 export const DEFAULT_STREAM_CONFIG: Readonly<StreamConfig> = {
   windowFrames: ACK_WINDOW,
   windowBytes: 2 * 1024 * 1024,
-  segmentBytes: 60 * 1024,
+  // A data frame of one segment stays under the rendezvous' 1 MiB per message, its header included.
+  segmentBytes: 1023 * 1024,
   maxMessageBytes: 64 * 1024 * 1024,
   maxMessageSegments: 16_384,
   rto: { mode: 'adaptive', initialMs: 1000, minMs: 20, maxMs: 30_000 },
