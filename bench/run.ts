@@ -11,8 +11,8 @@
  *   npm run bench -- --security-profile cleartext   relay suites on the cleartext relay
  *
  * Suites: micro, startup, routing, secure, throughput, latency, scale, loss,
- * memory. `secure` measures both profiles side by side; the other relay
- * suites run in `--security-profile` (default the secure relay).
+ * memory. `secure` and `throughput` measure both profiles side by side; the
+ * other relay suites run in `--security-profile` (default the secure relay).
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,7 @@ import { openRoutingPair } from './suites/routing.ts';
 import { measureScaleSize } from './suites/scale.ts';
 import { measureSecure } from './suites/secure.ts';
 import { measureStartup } from './suites/startup.ts';
-import { measureSystemThroughput, openRawWsPeer } from './suites/throughput.ts';
+import { measureThroughput, openRawWsPeer } from './suites/throughput.ts';
 
 const SUITES = [
   'micro',
@@ -156,45 +156,9 @@ async function suiteSecure(worker: WorkerUnderTest): Promise<void> {
 }
 
 async function suiteThroughput(worker: WorkerUnderTest): Promise<void> {
-  const bytes = settings.throughputBytes;
-  const rawWs = await openRawWsPeer();
-  const direct = await directSystem();
-  const relay = await relaySystem(worker, { securityProfile });
-  try {
-    const mibps = { raw: [] as number[], direct: [] as number[], relay: [] as number[] };
-    await repeat(settings.runs, settings.warmup, async (round) => {
-      // Interleaved, so drift of the machine hits all three alike.
-      const r = bytes / MiB / (await rawWs.transfer(bytes));
-      const d = bytes / MiB / (await measureSystemThroughput(direct, bytes));
-      const l = bytes / MiB / (await measureSystemThroughput(relay, bytes));
-      if (round >= 0) {
-        mibps.raw.push(r);
-        mibps.direct.push(d);
-        mibps.relay.push(l);
-      }
-    });
-    const mb = `${bytes / MiB} MiB`;
-    add('throughput', `raw ws loopback, ${mb} (c)`, 'MiB/s', mibps.raw);
-    add(
-      'throughput',
-      `direct (local executor), ${mb} (b)`,
-      'MiB/s',
-      mibps.direct,
-      `b/c ${fmt(median(mibps.direct) / median(mibps.raw), 3)}`,
-    );
-    add(
-      'throughput',
-      `relay (Miniflare), ${mb} (a)`,
-      'MiB/s',
-      mibps.relay,
-      `a/c ${fmt(median(mibps.relay) / median(mibps.raw), 3)}; a/b ${fmt(median(mibps.relay) / median(mibps.direct), 3)}`,
-    );
-    raw.throughput = { bytes, mibps };
-  } finally {
-    await rawWs.close();
-    await direct.stop();
-    await relay.stop();
-  }
+  const measured = await measureThroughput(worker, settings);
+  for (const r of measured.rows) add('throughput', r.name, r.unit, r.samples, r.ratio);
+  raw.throughput = measured.raw;
 }
 
 async function suiteLatency(worker: WorkerUnderTest): Promise<void> {

@@ -10,7 +10,7 @@ import {
   type ValidatedParams,
   validateParams,
 } from '../proto/rpc/index.ts';
-import { ENCODED_JSON, type MaybeEncoded, type RpcTransport } from '../rpc/index.ts';
+import { ENCODED_JSON, type MaybeEncoded, messageText, type RpcTransport } from '../rpc/index.ts';
 import { AfterReply } from './after-reply.ts';
 import { HttpRequests } from './http/http-requests.ts';
 import { inlineBytesOf } from './limits.ts';
@@ -57,7 +57,7 @@ export class ConnectionProcessor {
     this.#replies = new ReplyFlow(transport, sessions.pendingReplies, sessions.limits.maxPendingReplyBytes);
     this.#maxAnswerBytes = transport.maxMessageBytes ?? Number.POSITIVE_INFINITY;
     this.#http = new HttpRequests(transport, inlineBytesOf(sessions.limits, this.#maxAnswerBytes));
-    transport.onMessage((text) => this.#onMessage(text));
+    transport.onMessage((bytes) => this.#onMessage(messageText(bytes)));
     transport.onClose((reason) => this.#onClose(reason));
   }
 

@@ -1,17 +1,20 @@
 import type { OutputStream } from '../proto/rpc/index.ts';
-import { ENCODED_JSON } from '../rpc/index.ts';
+import { base64Length, ENCODED_UTF8, OutputParams, writeBase64 } from '../rpc/index.ts';
 
 export interface OutputNotification {
   method: 'process/output';
-  params: { processId: string; seq: number; stream: OutputStream; chunk: string };
-  [ENCODED_JSON]: string;
+  params: OutputParams;
+  [ENCODED_UTF8]: Buffer;
 }
 
+const TAIL = '"}}';
+
 /**
- * The `process/output` notification of one chunk, carrying its own JSON
- * text (the same as `JSON.stringify` of the object). Output is the bulk of
- * what an executor sends; base64 needs no escaping, so only the short fields
- * go through JSON.stringify and the chunk is spliced in as it is.
+ * The `process/output` notification of one chunk, carrying its own UTF-8
+ * JSON (the same as `JSON.stringify` of the object gives). Output is the
+ * bulk of what an executor sends; base64 needs no escaping, so only the
+ * short fields go through JSON.stringify and the chunk's base64 is written
+ * straight into the message's bytes.
  */
 export function outputNotification(
   processId: string,
@@ -19,10 +22,14 @@ export function outputNotification(
   stream: OutputStream,
   data: Buffer,
 ): OutputNotification {
-  const chunk = data.toString('base64');
+  const head = `{"method":"process/output","params":{"processId":${JSON.stringify(processId)},"seq":${JSON.stringify(seq)},"stream":${JSON.stringify(stream)},"chunk":"`;
+  const headBytes = Buffer.byteLength(head, 'utf8');
+  const bytes = Buffer.allocUnsafe(headBytes + base64Length(data.length) + TAIL.length);
+  bytes.write(head, 0, 'utf8');
+  bytes.write(TAIL, writeBase64(bytes, headBytes, data), 'latin1');
   return {
     method: 'process/output',
-    params: { processId, seq, stream, chunk },
-    [ENCODED_JSON]: `{"method":"process/output","params":{"processId":${JSON.stringify(processId)},"seq":${JSON.stringify(seq)},"stream":${JSON.stringify(stream)},"chunk":"${chunk}"}}`,
+    params: new OutputParams(processId, seq, stream, data),
+    [ENCODED_UTF8]: bytes,
   };
 }

@@ -1,4 +1,5 @@
 import { type ProcessNotification, RpcErrorCode } from '../proto/rpc/index.ts';
+import { outputChunk } from '../rpc/index.ts';
 import { OutputGapError, RpcError } from './errors.ts';
 import type { ByteCounter } from './output-backlog.ts';
 import { OutputQueue } from './output-queue.ts';
@@ -141,8 +142,8 @@ export class ProcessTracker {
 function eventOf(notification: ProcessNotification): OutputEvent {
   switch (notification.method) {
     case 'process/output': {
-      const { seq, stream, chunk } = notification.params;
-      return { kind: 'output', seq, stream, data: Buffer.from(chunk, 'base64') };
+      const { seq, stream } = notification.params;
+      return { kind: 'output', seq, stream, data: outputChunk(notification.params) };
     }
     case 'process/exited': {
       const { seq, exitCode, signal } = notification.params;

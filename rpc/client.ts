@@ -11,6 +11,8 @@ import {
   type ServerNotification,
 } from '../proto/rpc/index.ts';
 import { ConnectionLostError } from './errors.ts';
+import { messageText } from './message-text.ts';
+import { readOutputNotification } from './output-notification.ts';
 import type { RpcTransport } from './transport.ts';
 
 /** Takes each notification from the executor, typed once by its method. */
@@ -40,7 +42,7 @@ export class RpcClient {
   constructor(transport: RpcTransport) {
     this.#transport = transport;
     this.#unsubscribe = [
-      transport.onMessage((text) => this.#receive(text)),
+      transport.onMessage((bytes) => this.#receive(bytes)),
       transport.onClose((reason) => this.#closed(reason)),
     ];
   }
@@ -107,8 +109,14 @@ export class RpcClient {
     this.#closed(reason);
   }
 
-  #receive(text: string): void {
-    const parsed = parseMessage(text);
+  #receive(bytes: Uint8Array): void {
+    // Bulk output is read from its bytes; everything else is parsed as text.
+    const output = readOutputNotification(bytes);
+    if (output !== undefined) {
+      for (const listener of [...this.#notificationListeners]) listener(output);
+      return;
+    }
+    const parsed = parseMessage(messageText(bytes));
     switch (parsed.kind) {
       case 'response': {
         const { id } = parsed.message;

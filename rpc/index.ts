@@ -3,9 +3,19 @@
  * stream or a local text WebSocket), request/response correlation, and each
  * notification typed once.
  */
+
+export { base64Length, readBase64, writeBase64 } from './base64-slices.ts';
 export { type NotificationListener, RpcClient } from './client.ts';
-export { ENCODED_JSON, type MaybeEncoded, messageJson } from './encoded-message.ts';
+export {
+  ENCODED_JSON,
+  ENCODED_UTF8,
+  type MaybeEncoded,
+  messageBytes,
+  messageJson,
+} from './encoded-message.ts';
 export { ConnectionLostError } from './errors.ts';
+export { messageText } from './message-text.ts';
+export { OutputParams, outputChunk, readOutputNotification } from './output-notification.ts';
 export { sessionTag, withSessionTag } from './session-tag.ts';
 export { streamTransport } from './stream-transport.ts';
 export type { RpcTransport } from './transport.ts';

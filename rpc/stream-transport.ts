@@ -1,6 +1,5 @@
 import type { MessageStream } from '../endpoint/index.ts';
-import { messageJson } from './encoded-message.ts';
-import { messageText } from './message-text.ts';
+import { messageBytes } from './encoded-message.ts';
 import type { RpcTransport } from './transport.ts';
 
 /**
@@ -18,8 +17,7 @@ export function streamTransport(stream: MessageStream): RpcTransport {
   });
   return {
     send(message: object): void {
-      // Buffer.from encodes UTF-8 faster than TextEncoder, with the same bytes.
-      stream.send(Buffer.from(messageJson(message), 'utf8'));
+      stream.send(messageBytes(message));
     },
     get maxMessageBytes(): number | undefined {
       return stream.maxMessageBytes;
@@ -28,7 +26,7 @@ export function streamTransport(stream: MessageStream): RpcTransport {
       return stream.writable;
     },
     onWritable: (listener) => stream.onWritable(listener),
-    onMessage: (listener) => stream.onMessage((bytes) => listener(messageText(bytes))),
+    onMessage: (listener) => stream.onMessage(listener),
     pauseReceiving: () => stream.pauseReceiving(),
     resumeReceiving: () => stream.resumeReceiving(),
     onClose(listener: (reason: string) => void): () => void {

@@ -11,8 +11,11 @@ export interface RpcTransport {
   /** False while the transport is backed up; producers pause until onWritable fires. */
   readonly writable: boolean;
   onWritable(listener: () => void): () => void;
-  /** One inbound message as text (the processor parses it, so malformed input can be answered). */
-  onMessage(listener: (text: string) => void): () => void;
+  /**
+   * One inbound message as it came, UTF-8 JSON not yet decoded (the receiver
+   * parses it, so malformed input can be answered; see `messageText`).
+   */
+  onMessage(listener: (message: Uint8Array) => void): () => void;
   /**
    * Receive-side backpressure: stop taking messages from the peer (a relay
    * stream refuses new data so the peer's window fills; a local socket stops

@@ -2,8 +2,7 @@ import type { WebSocket } from 'ws';
 import { rawBytes } from '../endpoint/index.ts';
 import { CloseCode } from '../proto/close-codes.ts';
 import { protocolErrorReason } from '../proto/reset-reasons.ts';
-import { messageJson } from './encoded-message.ts';
-import { messageText } from './message-text.ts';
+import { ENCODED_UTF8, type MaybeEncoded, messageJson } from './encoded-message.ts';
 import type { RpcTransport } from './transport.ts';
 
 /** Above this many bytes queued in the socket, the transport reports itself backed up. */
@@ -19,7 +18,7 @@ export interface WsTextTransportOptions {
  */
 export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions = {}): RpcTransport {
   const highWater = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
-  const messageListeners = new Set<(text: string) => void>();
+  const messageListeners = new Set<(message: Uint8Array) => void>();
   const closeListeners = new Set<(reason: string) => void>();
   const writableListeners = new Set<() => void>();
   let closedReason: string | null = null;
@@ -48,8 +47,8 @@ export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions =
       ws.close(CloseCode.UnsupportedData, 'text frames only');
       return;
     }
-    const text = messageText(rawBytes(data));
-    for (const l of [...messageListeners]) l(text);
+    const bytes = rawBytes(data);
+    for (const l of [...messageListeners]) l(bytes);
   });
   ws.on('close', (code, reason) => {
     // Named as a relay stream's reset names it: the peer will not read a message this large.
@@ -61,7 +60,10 @@ export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions =
   return {
     send(message: object): void {
       if (!isOpen()) return;
-      ws.send(messageJson(message), onSent);
+      // A message that carries its UTF-8 bytes goes as they are, still a text frame.
+      const bytes = (message as MaybeEncoded)[ENCODED_UTF8];
+      if (bytes !== undefined) ws.send(bytes, { binary: false }, onSent);
+      else ws.send(messageJson(message), onSent);
       if (ws.bufferedAmount > highWater) backedUp = true;
     },
     get writable() {

@@ -6,7 +6,9 @@
  */
 
 import { StreamMux } from '../../endpoint/index.ts';
+import { outputNotification } from '../../executor/output-notification.ts';
 import { decodeFrame, encodeFrame, peekHeader, type RelayFrame } from '../../proto/codec/index.ts';
+import { ENCODED_UTF8, readOutputNotification } from '../../rpc/index.ts';
 import { MiB } from '../lib/memory.ts';
 
 export interface MicroResult {
@@ -164,6 +166,26 @@ export function runMicro(ms: number): MicroResult[] {
     },
     OUTPUT_CHUNK,
   );
+  // The path output takes now: straight into bytes on the executor, read from them on the harness.
+  for (const size of [OUTPUT_CHUNK, 512 * 1024]) {
+    const data = Buffer.alloc(size, 'x');
+    const label = `${size / 1024} KiB`;
+    add(
+      `output notification to UTF-8 bytes ${label}`,
+      () => {
+        sink = outputNotification(STREAM_ID, 1234, 'stdout', data)[ENCODED_UTF8];
+      },
+      size,
+    );
+    const encoded = outputNotification(STREAM_ID, 1234, 'stdout', data)[ENCODED_UTF8];
+    add(
+      `output notification read from bytes ${label}`,
+      () => {
+        sink = readOutputNotification(encoded);
+      },
+      size,
+    );
+  }
   const coreBytes = 64 * MiB;
   for (const messageBytes of [OUTPUT_CHUNK * 1.34, 1024]) {
     const total = messageBytes < 4096 ? coreBytes / 2 : coreBytes;

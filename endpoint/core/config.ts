@@ -33,6 +33,8 @@ export interface StreamConfig {
   ackDelayMs: number;
   /** After this many data frames received, the ack is due at once (by the next `tick`). */
   ackEveryFrames: number;
+  /** After this many payload bytes received, the ack is due at once (by the next `tick`). */
+  ackEveryBytes: number;
   /** An idle stream sends a heartbeat after this long without sending anything. */
   heartbeatMs: number;
   /** After this many heartbeat intervals without hearing the peer the stream is suspended. */
@@ -46,14 +48,17 @@ export interface StreamConfig {
 export const DEFAULT_STREAM_CONFIG: Readonly<StreamConfig> = {
   windowFrames: ACK_WINDOW,
   windowBytes: 2 * 1024 * 1024,
-  segmentBytes: 60 * 1024,
+  // A data frame of one segment stays under the rendezvous' 1 MiB per message, its header included.
+  segmentBytes: 1023 * 1024,
   maxMessageBytes: 64 * 1024 * 1024,
   maxMessageSegments: 16_384,
   rto: { mode: 'adaptive', initialMs: 1000, minMs: 20, maxMs: 30_000 },
   fastRetransmitThreshold: 3,
   timeLossDetection: true,
   ackDelayMs: 5,
-  ackEveryFrames: 2,
+  // A few acks per window: a quarter of it in frames or in bytes, whichever comes first.
+  ackEveryFrames: 8,
+  ackEveryBytes: 512 * 1024,
   heartbeatMs: 15_000,
   silentIntervals: 3,
   seqLimit: 0xffffffff,
@@ -96,6 +101,7 @@ export function resolveStreamConfig(overrides: Partial<StreamConfig> = {}): Stre
   positiveInt('maxMessageSegments', config.maxMessageSegments);
   positiveInt('fastRetransmitThreshold', config.fastRetransmitThreshold);
   positiveInt('ackEveryFrames', config.ackEveryFrames);
+  positiveInt('ackEveryBytes', config.ackEveryBytes);
   positiveInt('heartbeatMs', config.heartbeatMs);
   positiveInt('silentIntervals', config.silentIntervals);
   positiveInt('handshakeTimeoutMs', config.handshakeTimeoutMs);

@@ -28,6 +28,7 @@ export class Receiver {
   readonly #reassembler: Reassembler;
   #ackDeadline: number | undefined;
   #framesSinceAck = 0;
+  #bytesSinceAck = 0;
   /** Receive pause: new data frames are refused (as if lost) so the peer's window fills. */
   #paused = false;
   /** A data frame was refused during the current pause, so un-pausing must kick the peer. */
@@ -103,6 +104,7 @@ export class Receiver {
     // A duplicate, a frame past a hole or one filling a hole changes what the sender should resend: ack at once.
     this.#scheduleAck(
       now,
+      data.payload.length,
       kind === 'duplicate' || seq !== this.#received.ack + 1 || this.#received.bits !== 0,
     );
     if (kind === 'duplicate') {
@@ -135,6 +137,7 @@ export class Receiver {
   /** The ack state went out in a frame header: no ack is owed any more. */
   ackSent(): void {
     this.#framesSinceAck = 0;
+    this.#bytesSinceAck = 0;
     this.#ackDeadline = undefined;
   }
 
@@ -147,12 +150,19 @@ export class Receiver {
 
   /**
    * Owes the peer an ack: within `ackDelayMs`, or at once after `ackEveryFrames`
-   * data frames (so one lost standalone ack never leaves a whole burst to its
-   * RTO) or when `urgent`.
+   * data frames or `ackEveryBytes` of payload (a few acks per window, so the
+   * sender's window keeps moving and one lost standalone ack never leaves a
+   * whole burst to its RTO) or when `urgent`.
    */
-  #scheduleAck(now: number, urgent: boolean): void {
+  #scheduleAck(now: number, bytes: number, urgent: boolean): void {
     this.#framesSinceAck += 1;
+    this.#bytesSinceAck += bytes;
     if (this.#ackDeadline === undefined) this.#ackDeadline = now + this.#config.ackDelayMs;
-    if (urgent || this.#framesSinceAck >= this.#config.ackEveryFrames) this.#ackDeadline = now;
+    if (
+      urgent ||
+      this.#framesSinceAck >= this.#config.ackEveryFrames ||
+      this.#bytesSinceAck >= this.#config.ackEveryBytes
+    )
+      this.#ackDeadline = now;
   }
 }

@@ -2,6 +2,7 @@ import { constants } from 'node:os';
 import type { OutputStream, ProcessReadResult, WriteStatus } from '../../proto/rpc/index.ts';
 import type { ProcessTree } from '../containment/process-tree.ts';
 import type { ProcessDriver } from './driver.ts';
+import { OutputCoalescer } from './output-coalescer.ts';
 import { OutputLog, type ReadBounds } from './output-log.ts';
 import type { StdinGate } from './stdin-gate.ts';
 
@@ -72,12 +73,14 @@ export class ManagedProcess {
     this.#tree = tree;
     this.#stdin = stdin;
     this.#log = new OutputLog(retainBytes);
-    driver.onData((stream, data) => {
+    const output = new OutputCoalescer(retainBytes, (stream, data) => {
       const { seq } = this.#log.appendOutput(stream, data);
       this.#wake();
       onEvent(this, { kind: 'output', seq, stream, data });
     });
+    driver.onData((stream, data) => output.push(stream, data));
     driver.onExit((code, signal) => {
+      output.flush();
       const status = exitStatus(code, signal);
       const seq = this.#log.takeSeq();
       this.#exited = { ...status, seq };
@@ -88,6 +91,7 @@ export class ManagedProcess {
       onEvent(this, { kind: 'exited', seq, ...status });
     });
     driver.onClose(() => {
+      output.flush();
       if (this.#killTimer) clearTimeout(this.#killTimer);
       // Descendants still running stay in the tree until the session ends.
       void this.#tree.release();

@@ -7,7 +7,7 @@ export class FakeTransport implements RpcTransport {
   receivingPaused = false;
   #writable = true;
   readonly #writableListeners = new Set<() => void>();
-  readonly #messageListeners = new Set<(text: string) => void>();
+  readonly #messageListeners = new Set<(message: Uint8Array) => void>();
   readonly #closeListeners = new Set<(reason: string) => void>();
 
   get writable(): boolean {
@@ -26,7 +26,7 @@ export class FakeTransport implements RpcTransport {
     this.#writableListeners.add(listener);
     return () => this.#writableListeners.delete(listener);
   }
-  onMessage(listener: (text: string) => void): () => void {
+  onMessage(listener: (message: Uint8Array) => void): () => void {
     this.#messageListeners.add(listener);
     return () => this.#messageListeners.delete(listener);
   }
@@ -46,7 +46,7 @@ export class FakeTransport implements RpcTransport {
 
   /** Delivers one inbound message, as the peer would. */
   receive(message: object): void {
-    for (const l of [...this.#messageListeners]) l(JSON.stringify(message));
+    for (const l of [...this.#messageListeners]) l(Buffer.from(JSON.stringify(message)));
   }
 
   outputBytes(processId: string): number {

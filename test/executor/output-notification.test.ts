@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { outputNotification } from '../../executor/output-notification.ts';
-import { ENCODED_JSON, messageJson } from '../../rpc/index.ts';
+import { ENCODED_UTF8, messageBytes, messageJson } from '../../rpc/index.ts';
 
 const streams = ['stdout', 'stderr', 'pty'] as const;
 
@@ -14,7 +14,7 @@ function stringified(processId: string, seq: number, stream: string, data: Buffe
 }
 
 describe('outputNotification', () => {
-  it('carries exactly the text JSON.stringify gives for the notification, for any process id and chunk', () => {
+  it('carries exactly the UTF-8 of the text JSON.stringify gives for the notification, for any process id and chunk', () => {
     fc.assert(
       fc.property(
         fc.string({ unit: 'binary', maxLength: 40 }),
@@ -25,8 +25,9 @@ describe('outputNotification', () => {
           const data = Buffer.from(bytes);
           const message = outputNotification(processId, seq, stream, data);
           const expected = stringified(processId, seq, stream, data);
-          expect(message[ENCODED_JSON]).toBe(expected);
-          expect(Buffer.from(messageJson(message), 'utf8').equals(Buffer.from(expected, 'utf8'))).toBe(true);
+          expect(message[ENCODED_UTF8].equals(Buffer.from(expected, 'utf8'))).toBe(true);
+          expect(messageBytes(message).equals(Buffer.from(expected, 'utf8'))).toBe(true);
+          expect(messageJson(message)).toBe(expected);
           // The object itself still serializes to the same text (symbol keys are skipped).
           expect(JSON.stringify(message)).toBe(expected);
         },
@@ -36,11 +37,12 @@ describe('outputNotification', () => {
 
   it('encodes full pipe reads and larger chunks the same way', () => {
     const processId = 'é"\\\n\u2028\ud800';
-    for (const size of [65_536, 65_537, 256 * 1024 + 1]) {
+    for (const size of [65_536, 65_537, 49_152, 49_153, 256 * 1024 + 1, 512 * 1024]) {
       const data = randomBytes(size);
-      expect(outputNotification(processId, 3, 'stderr', data)[ENCODED_JSON], `${size} bytes`).toBe(
-        stringified(processId, 3, 'stderr', data),
-      );
+      expect(
+        outputNotification(processId, 3, 'stderr', data)[ENCODED_UTF8].toString('utf8'),
+        `${size} bytes`,
+      ).toBe(stringified(processId, 3, 'stderr', data));
     }
   });
 

@@ -53,8 +53,8 @@ export class TestClient {
 
   constructor(transport: RpcTransport) {
     this.transport = transport;
-    transport.onMessage((text) => {
-      const message = JSON.parse(text) as Record<string, unknown>;
+    transport.onMessage((bytes) => {
+      const message = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
       this.received.push(message);
       if ('method' in message) {
         this.notifications.push({

@@ -8,7 +8,7 @@ import { RpcClient } from '../../rpc/index.ts';
 /** An in-memory transport: records what the client sends and lets the test answer. */
 function fakeTransport() {
   const sent: Record<string, unknown>[] = [];
-  const messageListeners = new Set<(text: string) => void>();
+  const messageListeners = new Set<(message: Uint8Array) => void>();
   const closeListeners = new Set<(reason: string) => void>();
   let closed = false;
   const transport: RpcTransport = {
@@ -37,10 +37,10 @@ function fakeTransport() {
     transport,
     sent,
     deliver(message: object) {
-      for (const l of messageListeners) l(JSON.stringify(message));
+      for (const l of messageListeners) l(Buffer.from(JSON.stringify(message)));
     },
     deliverText(text: string) {
-      for (const l of messageListeners) l(text);
+      for (const l of messageListeners) l(Buffer.from(text));
     },
     dropConnection(reason: string) {
       closed = true;
