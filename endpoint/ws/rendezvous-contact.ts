@@ -7,16 +7,19 @@ export interface Reachability {
 
 /**
  * What an endpoint knows of its contact with the rendezvous: it is
- * reachable while its socket is open and it heard from the rendezvous (the
- * upgrade's answer, a pong or a frame) within `staleMs`. A half-open socket
- * thus stops counting before its pong deadline; a socket that opens, and
- * hearing again after a silence, start a new contact. Listeners hear when a
- * socket opens or closes and when contact begins again.
+ * reachable while its socket is open and it heard from the rendezvous (a
+ * pong or a frame) within `staleMs`. A half-open socket thus stops counting
+ * before its pong deadline; a socket that opens counts from the first thing
+ * heard through it, which, like hearing again after a silence, starts a new
+ * contact. Listeners hear when a socket opens or closes and when contact
+ * begins again.
  */
 export class RendezvousContact {
   readonly #staleMs: number;
   readonly #listeners = new Set<() => void>();
   #open = false;
+  /** A socket opened and nothing came through it yet. */
+  #awaitingContact = false;
   #heardAt: number;
   #since: number;
 
@@ -26,16 +29,15 @@ export class RendezvousContact {
     this.#since = now;
   }
 
-  /** A socket opened at `now`: the rendezvous answered its upgrade, a new contact. */
-  opened(now: number): void {
+  opened(): void {
     this.#open = true;
-    this.#heardAt = now;
-    this.#since = now;
+    this.#awaitingContact = true;
     this.#notify();
   }
 
   heard(now: number): void {
-    const resumed = now - this.#heardAt > this.#staleMs;
+    const resumed = this.#awaitingContact || now - this.#heardAt > this.#staleMs;
+    this.#awaitingContact = false;
     if (resumed) this.#since = now;
     this.#heardAt = now;
     if (resumed) this.#notify();
@@ -47,7 +49,7 @@ export class RendezvousContact {
   }
 
   state(now: number): Reachability {
-    return this.#open && now - this.#heardAt <= this.#staleMs
+    return this.#open && !this.#awaitingContact && now - this.#heardAt <= this.#staleMs
       ? { reachable: true, since: this.#since }
       : { reachable: false, since: this.#heardAt };
   }

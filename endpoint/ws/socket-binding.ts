@@ -33,7 +33,7 @@ export function bindSocket(
   logger: RelayLogger | undefined,
   onClosed: (code: number, reason: string) => void,
 ): void {
-  contact.opened(clock.now());
+  contact.opened();
   let lastPong = clock.now();
   let ended = false;
   /** More than the high water is queued in the socket; legacy streams wait for it to drain. */
@@ -48,6 +48,8 @@ export function bindSocket(
     cancelPing = clock.after(keepalive.pingIntervalMs, ping);
   };
   let cancelPing = clock.after(keepalive.pingIntervalMs, ping);
+  // The first pong tells at once that the rendezvous hears this socket (see RendezvousContact).
+  ws.ping();
 
   ws.on('pong', () => {
     lastPong = clock.now();

@@ -16,7 +16,12 @@ function executorAt() {
   const expiry = new ExpiryClock(rules, source, clock);
   const expired: string[] = [];
   const wait = (name: string) => expiry.start(() => expired.push(name));
-  return { clock, contact, expired, wait };
+  /** A socket opens and its first pong comes back. */
+  const connect = () => {
+    contact.opened();
+    contact.heard(clock.now());
+  };
+  return { clock, contact, expired, wait, connect };
 }
 
 describe('how long a session waits for its harness', () => {
@@ -34,7 +39,7 @@ describe('how long a session waits for its harness', () => {
 
   it('ends a session whose harness went away after the TTL while the executor is connected', () => {
     const executor = executorAt();
-    executor.contact.opened(executor.clock.now());
+    executor.connect();
     executor.wait('gone');
     executor.clock.advance(29_000);
     executor.contact.heard(executor.clock.now());
@@ -45,7 +50,7 @@ describe('how long a session waits for its harness', () => {
 
   it('keeps sessions through an outage of the executor longer than the TTL, then counts the TTL from the reconnect', () => {
     const executor = executorAt();
-    executor.contact.opened(executor.clock.now());
+    executor.connect();
     // The rendezvous goes silent at 0; the stream, silent too, is suspended 45 s later.
     executor.clock.advance(45_000);
     executor.wait('kept');
@@ -53,8 +58,7 @@ describe('how long a session waits for its harness', () => {
     executor.contact.closed();
     executor.clock.advance(240_000);
     expect(executor.expired).toEqual([]);
-    executor.contact.opened(executor.clock.now());
-    executor.contact.heard(executor.clock.now());
+    executor.connect();
     executor.clock.advance(29_000);
     expect(executor.expired).toEqual([]);
     executor.clock.advance(1000);
@@ -63,7 +67,7 @@ describe('how long a session waits for its harness', () => {
 
   it('ends sessions once an outage outlasts the allowance', () => {
     const executor = executorAt();
-    executor.contact.opened(executor.clock.now());
+    executor.connect();
     executor.wait('outlived');
     executor.contact.closed();
     executor.clock.advance(599_000);
@@ -74,11 +78,13 @@ describe('how long a session waits for its harness', () => {
 
   it('counts the TTL from the reconnect after an outage shorter than the silence that marks one', () => {
     const executor = executorAt();
-    executor.contact.opened(executor.clock.now());
+    executor.connect();
     executor.wait('kept');
     executor.contact.closed();
     executor.clock.advance(35_000);
-    executor.contact.opened(executor.clock.now());
+    executor.contact.opened();
+    expect(executor.contact.state(executor.clock.now())).toEqual({ reachable: false, since: 0 });
+    executor.contact.heard(executor.clock.now());
     expect(executor.contact.state(executor.clock.now())).toEqual({ reachable: true, since: 35_000 });
     executor.clock.advance(29_000);
     expect(executor.expired).toEqual([]);
@@ -86,9 +92,9 @@ describe('how long a session waits for its harness', () => {
     expect(executor.expired).toEqual(['kept']);
   });
 
-  it('counts contact as lost when an open socket hears nothing for two ping intervals, and waits the allowance then', () => {
+  it('counts a socket that opens but hears nothing as no contact, and waits the allowance from the last thing heard', () => {
     const executor = executorAt();
-    executor.contact.opened(executor.clock.now());
+    executor.contact.opened();
     executor.clock.advance(61_000);
     expect(executor.contact.state(executor.clock.now())).toEqual({ reachable: false, since: 0 });
     executor.wait('half-open');
@@ -100,7 +106,7 @@ describe('how long a session waits for its harness', () => {
 
   it('forgets a wait that was cancelled', () => {
     const executor = executorAt();
-    executor.contact.opened(executor.clock.now());
+    executor.connect();
     const cancel = executor.wait('resumed');
     executor.clock.advance(10_000);
     cancel();
