@@ -86,8 +86,12 @@ describe.each(e2eProfiles())(
       const handle = await client.exec([...ticking, live.stack.marker]);
       const iterator = handle[Symbol.asyncIterator]();
       expect((await iterator.next()).done).toBe(false);
-      const loops = async () =>
-        (await live.stack.executorChildren()).filter((p) => p.args.includes('while')).map((p) => p.pid);
+      // The loop's shell, not a child it forked for `sleep` and caught before its exec (same args).
+      const loops = async () => {
+        const loopShells = (await live.stack.executorChildren()).filter((p) => p.args.includes('while'));
+        const pids = new Set(loopShells.map((p) => p.pid));
+        return loopShells.filter((p) => !pids.has(p.ppid)).map((p) => p.pid);
+      };
       const running = await loops();
       const blackholed = () => {
         const stats = live.stack.proxy.stats();
