@@ -40,7 +40,8 @@ export class EvictedOutputError extends Error {
  */
 export class OutputLog {
   readonly #limitBytes: number;
-  #chunks: LoggedChunk[] = [];
+  /** Retained chunks from `#head` on; the slots before it are emptied as chunks are evicted. */
+  #chunks: (LoggedChunk | undefined)[] = [];
   #head = 0;
   #retainedBytes = 0;
   #lastSeq = 0;
@@ -93,6 +94,8 @@ export class OutputLog {
   #evict(): void {
     while (this.#retainedBytes > this.#limitBytes && this.#head < this.#chunks.length - 1) {
       const c = this.#chunks[this.#head] as LoggedChunk;
+      // Let go of the evicted chunk now: the array is compacted only now and then.
+      this.#chunks[this.#head] = undefined;
       this.#head++;
       this.#retainedBytes -= c.data.length;
       this.#evictedThroughSeq = c.seq;
