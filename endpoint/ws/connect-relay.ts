@@ -174,7 +174,7 @@ class ReconnectingEndpoint implements RelayEndpoint {
       if (refusal === undefined) this.#options.logger?.warn?.({ err }, 'relay socket error');
     });
     ws.once('unexpected-response', (_request, response) => {
-      void readRefusal(response).then((read) => {
+      void readRefusal(response, this.#clock).then((read) => {
         refusal = read;
         this.#options.logger?.warn?.({ status: read.status, code: read.code }, 'relay socket refused');
         ws.terminate();

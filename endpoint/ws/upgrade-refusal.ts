@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Clock } from '../live/clock.ts';
 import { FatalConnectError } from './relay-endpoint.ts';
 
 /** How much of a refusal's body is read: the rendezvous answers `{"error":{"code","message"}}`. */
@@ -15,18 +16,17 @@ export interface UpgradeRefusal {
   message: string;
 }
 
-/** Reads the refusal in `response` (the body up to 4 KiB, for at most `timeoutMs`). */
-export function readRefusal(response: IncomingMessage, timeoutMs = BODY_TIMEOUT_MS): Promise<UpgradeRefusal> {
+/** Reads the refusal in `response` (the body up to 4 KiB, for at most BODY_TIMEOUT_MS on `clock`). */
+export function readRefusal(response: IncomingMessage, clock: Clock): Promise<UpgradeRefusal> {
   return new Promise((resolve) => {
     let body = '';
     response.setEncoding('utf8');
     response.on('data', (chunk: string) => {
       if (body.length < MAX_BODY_BYTES) body += chunk;
     });
-    const timer = setTimeout(() => response.destroy(), timeoutMs);
-    timer.unref();
+    const cancelTimer = clock.after(BODY_TIMEOUT_MS, () => response.destroy());
     const done = () => {
-      clearTimeout(timer);
+      cancelTimer();
       let error: { code?: unknown; message?: unknown } | undefined;
       try {
         error = (JSON.parse(body) as { error?: typeof error }).error;

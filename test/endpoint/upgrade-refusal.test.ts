@@ -2,7 +2,9 @@ import { once } from 'node:events';
 import { createServer, get, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../endpoint/index.ts';
 import { readRefusal } from '../../endpoint/ws/upgrade-refusal.ts';
+import { ManualClock } from './manual-clock.ts';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -30,7 +32,7 @@ describe('reading a refused upgrade', () => {
       res.writeHead(429, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'too_many_harness_sockets', message: 'limit 64' } }));
     });
-    expect(await readRefusal(response)).toEqual({
+    expect(await readRefusal(response, systemClock)).toEqual({
       status: 429,
       code: 'too_many_harness_sockets',
       message: 'limit 64',
@@ -42,6 +44,10 @@ describe('reading a refused upgrade', () => {
       res.writeHead(429, { 'content-type': 'application/json' });
       res.write('{"error":');
     });
-    expect(await readRefusal(response, 50)).toEqual({ status: 429, code: '', message: '' });
+    const clock = new ManualClock();
+    const reading = readRefusal(response, clock);
+    await new Promise((resolve) => response.once('data', resolve));
+    clock.advance(5000);
+    expect(await reading).toEqual({ status: 429, code: '', message: '' });
   });
 });
