@@ -170,12 +170,16 @@ export class ConnectionProcessor {
     if (this.#phase !== 'ready')
       throw invalidRequest(`client must send initialized before using ${family} methods`);
     const session = this.#requireSession();
+    const replies = this.#replies;
     const context: MethodContext = {
       session,
       http: this.#http,
       limits: this.#sessions.limits,
       maxAnswerBytes: this.#maxAnswerBytes,
-      signal: AbortSignal.any([this.#replies.signal, session.signal]),
+      // Made only when a method asks: most never do.
+      get signal() {
+        return AbortSignal.any([replies.signal, session.signal]);
+      },
       reserveReply: async (bytes) => {
         request.reservation = await this.#replies.reserve(bytes);
       },

@@ -1,3 +1,5 @@
+import { base64Length } from '../rpc/index.ts';
+
 /**
  * What a peer can make one executor hold, bounded (DESIGN.md §5, Limits).
  * Each limit has a `relaykit executor` flag of the same name in kebab case.
@@ -46,7 +48,7 @@ export const readableMessageBytes = (limits: ExecutorLimits) => 2 * limits.maxMe
 const ENVELOPE_BYTES = 64 * 1024;
 
 /** The size of an answer carrying `bytes` of data as base64. */
-export const inlineAnswerBytes = (bytes: number) => Math.ceil(bytes / 3) * 4 + ENVELOPE_BYTES;
+export const inlineAnswerBytes = (bytes: number) => base64Length(bytes) + ENVELOPE_BYTES;
 
 /** The data an answer of at most `answerBytes` can carry as base64 (the inverse of inlineAnswerBytes). */
 export const inlineBytesWithin = (answerBytes: number) =>
@@ -66,7 +68,7 @@ export function resolveLimits(overrides: Partial<ExecutorLimits> = {}): Executor
   }
   if (inlineAnswerBytes(limits.maxInlineBytes) > limits.maxMessageBytes) {
     throw new RangeError(
-      `maxInlineBytes (${limits.maxInlineBytes}) in base64 must fit in maxMessageBytes (${limits.maxMessageBytes}): at most ${Math.floor((limits.maxMessageBytes - ENVELOPE_BYTES) / 4) * 3}`,
+      `maxInlineBytes (${limits.maxInlineBytes}) in base64 must fit in maxMessageBytes (${limits.maxMessageBytes}): at most ${inlineBytesWithin(limits.maxMessageBytes)}`,
     );
   }
   if (limits.maxReassemblyBytes < readableMessageBytes(limits)) {

@@ -1,4 +1,4 @@
-import { messageJson, type RpcTransport } from '../rpc/index.ts';
+import type { RpcTransport } from '../rpc/index.ts';
 import type { ByteBudget } from './byte-budget.ts';
 import { internalError } from './rpc-error.ts';
 
@@ -70,13 +70,15 @@ export class ReplyFlow {
 
   /** Sends one answer (with the room reserved for it, if any). */
   send(message: object, reservation?: Reservation): void {
+    let sent = 0;
     try {
-      this.#transport.send(message);
+      sent = this.#transport.send(message);
     } finally {
       reservation?.endTurn();
       const reserved = reservation?.bytes ?? 0;
-      if (this.#transport.writable || this.#ended.signal.aborted) this.#budget.release(reserved);
-      else this.#hold(messageJson(message).length, reserved);
+      if (sent === 0 || this.#transport.writable || this.#ended.signal.aborted)
+        this.#budget.release(reserved);
+      else this.#hold(sent, reserved);
     }
   }
 

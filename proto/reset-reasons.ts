@@ -38,8 +38,6 @@ export const ResetReason = {
    * generation names it so; a peer never trusts or shows it.
    */
   SecureRelayProtocolError: 'secure_relay_protocol_error',
-  /** The same failures as upstream main's executor names them (its secure generation, records from seq 0). */
-  NoiseRelayProtocolError: 'noise_relay_protocol_error',
   /** The opening side of a secure stream heard no handshake answer in time. */
   HandshakeTimeout: 'handshake_timeout',
 } as const;

@@ -16,8 +16,10 @@ export function streamTransport(stream: MessageStream): RpcTransport {
     for (const listener of [...closeListeners]) listener(reason);
   });
   return {
-    send(message: object): void {
-      stream.send(messageBytes(message));
+    send(message: object): number {
+      const bytes = messageBytes(message);
+      stream.send(bytes);
+      return bytes.length;
     },
     get maxMessageBytes(): number | undefined {
       return stream.maxMessageBytes;

@@ -4,8 +4,8 @@
  * per text frame) or one relay stream (one JSON message per relay message).
  */
 export interface RpcTransport {
-  /** Sends one JSON-RPC message (serialized to UTF-8 JSON by the transport). */
-  send(message: object): void;
+  /** Sends one JSON-RPC message (serialized to UTF-8 JSON by the transport); returns its size in bytes (0: not sent). */
+  send(message: object): number;
   /** The largest message `send` can carry, when the transport has a limit of its own (a legacy relay stream: one frame). */
   readonly maxMessageBytes?: number;
   /** False while the transport is backed up; producers pause until onWritable fires. */

@@ -58,13 +58,21 @@ export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions =
   ws.on('error', (err) => finish(`error: ${err.message}`));
 
   return {
-    send(message: object): void {
-      if (!isOpen()) return;
+    send(message: object): number {
+      if (!isOpen()) return 0;
       // A message that carries its UTF-8 bytes goes as they are, still a text frame.
       const bytes = (message as MaybeEncoded)[ENCODED_UTF8];
-      if (bytes !== undefined) ws.send(bytes, { binary: false }, onSent);
-      else ws.send(messageJson(message), onSent);
+      let sent: number;
+      if (bytes !== undefined) {
+        ws.send(bytes, { binary: false }, onSent);
+        sent = bytes.length;
+      } else {
+        const text = messageJson(message);
+        ws.send(text, onSent);
+        sent = Buffer.byteLength(text, 'utf8');
+      }
       if (ws.bufferedAmount > highWater) backedUp = true;
+      return sent;
     },
     get writable() {
       return writable();

@@ -7,7 +7,7 @@
 import { isValidId } from '../proto/registry.ts';
 import type { Env } from './config.ts';
 import { bearerToken, jsonError } from './http.ts';
-import { connect, register, relayStub, validate } from './registry-calls.ts';
+import { connect, nowSeconds, register, relayStub, validate } from './registry-calls.ts';
 import { RELAY_HEADERS } from './relay-headers.ts';
 import { type CredentialClaims, type Role, verifyTicket, verifyToken } from './tokens.ts';
 
@@ -31,8 +31,6 @@ const ACTION_ROLES: Readonly<Record<Exclude<Action, 'ws'>, readonly Role[]>> = {
 const ROUTE = /^\/cloud\/executor\/([^/]*)\/(register|connect|validate|stats|ws)$/;
 /** Upstream's newer path family: the same registry calls, under another name. */
 const ENVIRONMENT_ROUTE = /^\/cloud\/environment\/([^/]*)\/(register|connect|validate)$/;
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** Checks the bearer token; returns its claims or the error response. */
 async function authorize(

@@ -23,7 +23,8 @@ import { jsonError } from './http.ts';
 import type { Registration } from './registrations.ts';
 import { type CredentialClaims, mintTicket } from './tokens.ts';
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** The time in whole seconds, as tokens and tickets count it. */
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** One authenticated registry call: the request, the deployment, its URL, the executor and the caller's claims. */
 export interface RegistryCall {

@@ -1,3 +1,5 @@
+import { MAX_FRAME_PAYLOAD_BYTES } from '../../proto/codec/index.ts';
+
 /** Tunables of one reliable stream (DESIGN.md §3). Both ends of a stream must agree on the windows. */
 
 /** The ack bitmap covers 32 seqs beyond the cumulative ack, so no window can be wider. */
@@ -48,8 +50,7 @@ export interface StreamConfig {
 export const DEFAULT_STREAM_CONFIG: Readonly<StreamConfig> = {
   windowFrames: ACK_WINDOW,
   windowBytes: 2 * 1024 * 1024,
-  // A data frame of one segment stays under the rendezvous' 1 MiB per message, its header included.
-  segmentBytes: 1023 * 1024,
+  segmentBytes: MAX_FRAME_PAYLOAD_BYTES,
   maxMessageBytes: 64 * 1024 * 1024,
   maxMessageSegments: 16_384,
   rto: { mode: 'adaptive', initialMs: 1000, minMs: 20, maxMs: 30_000 },

@@ -2,6 +2,7 @@ import {
   encodeFrame,
   encodeReset,
   MAX_FRAME_BYTES,
+  MAX_FRAME_PAYLOAD_BYTES,
   RELAY_FRAME_VERSION,
   type RelayFrame,
   type RelayFrameBody,
@@ -28,12 +29,8 @@ export interface LegacyStreamOptions {
   budget?: ReassemblyBudget;
 }
 
-/**
- * The largest message a legacy stream carries: one frame is one message, and
- * a frame's fields around its payload take under 256 bytes (the longest
- * stream id included).
- */
-export const LEGACY_MAX_MESSAGE_BYTES = MAX_FRAME_BYTES - 256;
+/** The largest message a legacy stream carries: one frame is one message. */
+export const LEGACY_MAX_MESSAGE_BYTES = MAX_FRAME_PAYLOAD_BYTES;
 
 /** Data seqs wrap here, as upstream's `u32::wrapping_add`. */
 const SEQ_SPACE = 2 ** 32;

@@ -250,9 +250,14 @@ export class SecureStream implements StreamCore {
 
   drain(): StreamOutput {
     const out = this.#out;
-    this.#out = { frames: [], messages: [], events: [] };
-    if (this.#records === undefined) return out;
+    if (this.#records === undefined) {
+      this.#out = { frames: [], messages: [], events: [] };
+      return out;
+    }
     const records = this.#records.drain();
+    // Once the records flow, our own output is almost always empty: pass theirs on as it is.
+    if (out.frames.length === 0 && out.events.length === 0) return records;
+    this.#out = { frames: [], messages: [], events: [] };
     return {
       frames: [...out.frames, ...records.frames],
       messages: records.messages,

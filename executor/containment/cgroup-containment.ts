@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signalPid } from './proc-info.ts';
@@ -63,9 +63,7 @@ export async function reapCgroup(instanceDirectory: string): Promise<number> {
   let killed = 0;
   for (const tree of trees.filter((entry) => entry.isDirectory())) {
     const directory = join(instanceDirectory, tree.name);
-    killed += (await readFile(join(directory, 'cgroup.procs'), 'utf8').catch(() => ''))
-      .split('\n')
-      .filter(Boolean).length;
+    killed += procsOf(directory).length;
     await killAndRemove(directory);
   }
   removeNow(instanceDirectory);

@@ -4,6 +4,9 @@ import { RpcError, RpcErrorCode } from '../../proto/rpc/index.ts';
 import { invalidRequest } from '../rpc-error.ts';
 import { fsError } from './fs-error.ts';
 
+/** Opened without blocking: a FIFO without a peer must not hold one of libuv's few threads. */
+export const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
 export const MAX_OPEN_FILE_READS = 128;
 export const MAX_HANDLE_ID_BYTES = 32;
 export const MAX_READ_BLOCK_BYTES = 1024 * 1024;
@@ -31,8 +34,7 @@ export class FileHandles {
     if (this.#handles.size >= MAX_OPEN_FILE_READS) {
       throw invalidRequest(`at most ${MAX_OPEN_FILE_READS} file reads may be open per session`);
     }
-    // Without blocking: a FIFO without a writer must not hold one of libuv's few threads.
-    const opening = open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const opening = open(path, READ_FLAGS);
     this.#handles.set(handleId, opening);
     try {
       const handle = await opening;

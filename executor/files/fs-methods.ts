@@ -26,13 +26,12 @@ import { withBase64Json } from '../encoded-result.ts';
 import { inlineAnswerBytes, inlineBytesOf } from '../limits.ts';
 import type { MethodContext } from '../method-table.ts';
 import { internalError, invalidRequest } from '../rpc-error.ts';
+import { READ_FLAGS } from './file-handles.ts';
 import { kindOf } from './file-kind.ts';
 import { onPath } from './fs-error.ts';
 
 /** One read of `fs/readFile` takes at most this much; cancellation is checked between reads. */
 const READ_CHUNK_BYTES = 1024 * 1024;
-/** Opened without blocking: a FIFO without a peer must not hold one of libuv's few threads. */
-const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NONBLOCK;
 
 type Empty = Record<string, never>;

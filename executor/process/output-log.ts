@@ -1,4 +1,5 @@
 import type { OutputStream } from '../../proto/rpc/index.ts';
+import { base64Length } from '../../rpc/index.ts';
 
 export interface LoggedChunk {
   seq: number;
@@ -20,7 +21,7 @@ export interface ReadBounds {
 }
 
 /** One chunk in an answer: its base64 and `{"seq":…,"stream":"stdout","chunk":""},` with room to spare. */
-const chunkAnswerBytes = (c: LoggedChunk) => Math.ceil(c.data.length / 3) * 4 + 64;
+const chunkAnswerBytes = (c: LoggedChunk) => base64Length(c.data.length) + 64;
 
 /** Thrown when a reader asks for output that was evicted from the retained window. */
 export class EvictedOutputError extends Error {

@@ -13,6 +13,9 @@ export const MAX_RESET_REASON_BYTES = 256;
 /** The largest encoded frame: the rendezvous closes a socket that sends a larger one. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
+/** The largest payload one data frame carries: its header, the longest stream id included, fits in the rest. */
+export const MAX_FRAME_PAYLOAD_BYTES = MAX_FRAME_BYTES - 1024;
+
 export interface RelayDataBody {
   seq: number;
   segmentIndex: number;

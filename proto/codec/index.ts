@@ -3,6 +3,7 @@ export { encodeFrame, encodeReset } from './encode.ts';
 export { type DecodeResult, FrameError, type FrameErrorCode } from './errors.ts';
 export {
   MAX_FRAME_BYTES,
+  MAX_FRAME_PAYLOAD_BYTES,
   MAX_RESET_REASON_BYTES,
   MAX_STREAM_ID_BYTES,
   OWNER_FIELD,

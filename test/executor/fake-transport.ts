@@ -1,4 +1,4 @@
-import type { RpcTransport } from '../../rpc/index.ts';
+import { messageBytes, type RpcTransport } from '../../rpc/index.ts';
 
 /** An in-memory RpcTransport whose writability the test controls. */
 export class FakeTransport implements RpcTransport {
@@ -19,8 +19,9 @@ export class FakeTransport implements RpcTransport {
     if (writable) for (const l of [...this.#writableListeners]) l();
   }
 
-  send(message: object): void {
+  send(message: object): number {
     this.sent.push(message as Record<string, unknown>);
+    return messageBytes(message).length;
   }
   onWritable(listener: () => void): () => void {
     this.#writableListeners.add(listener);

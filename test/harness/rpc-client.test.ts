@@ -15,6 +15,7 @@ function fakeTransport() {
     send(message) {
       if (closed) throw new Error('transport closed');
       sent.push(message as Record<string, unknown>);
+      return JSON.stringify(message).length;
     },
     writable: true,
     onWritable: () => () => {},

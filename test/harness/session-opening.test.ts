@@ -15,13 +15,14 @@ function connectorRefusing(refusals: number, reason: string) {
       const refused = opened++ < refusals;
       const send = transport.send.bind(transport);
       transport.send = (message) => {
-        send(message);
+        const sent = send(message);
         const { id, method } = message as { id?: number; method: string };
-        if (method !== 'initialize') return;
+        if (method !== 'initialize') return sent;
         queueMicrotask(() => {
           if (refused) transport.close(reason);
           else transport.receive({ id, result: { sessionId: 'session-1' } });
         });
+        return sent;
       };
       return { transport, streamId: `stream-${opened}` };
     },
