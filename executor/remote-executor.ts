@@ -99,13 +99,8 @@ export async function startRemoteExecutor(options: RemoteExecutorOptions): Promi
           executorId: options.executorId,
           registrationId: () => registration.registrationId as string,
           localPolicy: security.profile === SECURE_PROFILE ? security.localPolicy : undefined,
-          validate: (harnessPublicKey, authorization) =>
-            validateHarnessKey({
-              ...options,
-              registrationId: registration.registrationId as string,
-              harnessPublicKey,
-              authorization,
-            }),
+          validate: (harnessPublicKey, authorization, registrationId) =>
+            validateHarnessKey({ ...options, registrationId, harnessPublicKey, authorization }),
           endpoint,
           logger,
         });

@@ -26,8 +26,12 @@ export interface SecureAcceptorOptions {
   registrationId: () => string;
   /** Trust anchors or allowed keys: harness keys are checked here, never by the registry. */
   localPolicy?: LocalHarnessPolicy;
-  /** Asks the registry (bounded in time by the caller). */
-  validate: (harnessPublicKey: NoisePublicKeyJson, authorization: string) => Promise<boolean>;
+  /** Asks the registry (bounded in time by the caller) about the registration the handshake bound. */
+  validate: (
+    harnessPublicKey: NoisePublicKeyJson,
+    authorization: string,
+    registrationId: string,
+  ) => Promise<boolean>;
   endpoint: RelayEndpoint;
   logger: Logger;
 }
@@ -92,7 +96,7 @@ export class SecureAcceptor {
     if (this.#pendingValidations >= SECURE_RELAY_LIMITS.pendingValidations) throw new TooManyValidations();
     this.#pendingValidations += 1;
     try {
-      return await this.#options.validate(key.toJSON(), authorization);
+      return await this.#options.validate(key.toJSON(), authorization, registrationId);
     } finally {
       this.#pendingValidations -= 1;
     }

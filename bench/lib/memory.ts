@@ -1,17 +1,5 @@
 import { readFileSync } from 'node:fs';
 
-/** Current and peak resident set size of a process, in bytes, from /proc (Linux). */
-export function procRss(pid: number): { rss: number; peak: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (key: string) =>
-      Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-    return { rss: kib('VmRSS') * 1024, peak: kib('VmHWM') * 1024 };
-  } catch {
-    return undefined;
-  }
-}
-
 /** CPU time (user + system) a process has used, in ms, from /proc (Linux); clock ticks of 10 ms. */
 export function procCpuMs(pid: number): number | undefined {
   try {
@@ -41,5 +29,3 @@ export class RssSampler {
     return this.peak;
   }
 }
-
-export const MiB = 2 ** 20;

@@ -7,7 +7,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '../../harness/index.ts';
-import { MiB, RssSampler } from './memory.ts';
+import { MiB } from '../../sim/memory.ts';
+import { RssSampler } from './memory.ts';
 
 const [registryUrl, executorId, bytesArg, rateArg] = process.argv.slice(2);
 const token = process.env.RELAYKIT_HARNESS_TOKEN;

@@ -10,8 +10,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SECURE_PROFILE, SECURITY_PROFILES, type SecurityProfile } from '../../proto/secure-relay.ts';
+import { MiB, procRss } from '../../sim/memory.ts';
 import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
-import { MiB, procRss, RssSampler } from '../lib/memory.ts';
+import { RssSampler } from '../lib/memory.ts';
 import { repeat } from '../lib/stats.ts';
 import { relaySystem } from '../lib/systems.ts';
 

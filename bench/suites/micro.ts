@@ -9,7 +9,7 @@ import { StreamMux } from '../../endpoint/index.ts';
 import { outputNotification } from '../../executor/output-notification.ts';
 import { decodeFrame, encodeFrame, peekHeader, type RelayFrame } from '../../proto/codec/index.ts';
 import { ENCODED_UTF8, readOutputNotification } from '../../rpc/index.ts';
-import { MiB } from '../lib/memory.ts';
+import { MiB } from '../../sim/memory.ts';
 
 export interface MicroResult {
   name: string;

@@ -15,8 +15,9 @@
  */
 import { type HarnessClient, openRelaySocket, type SharedRelaySocket } from '../../harness/index.ts';
 import type { SecurityProfile } from '../../proto/secure-relay.ts';
+import { procRss } from '../../sim/memory.ts';
 import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
-import { procRss, RssSampler } from '../lib/memory.ts';
+import { RssSampler } from '../lib/memory.ts';
 import { msSince, repeat, summarize } from '../lib/stats.ts';
 import { type RelaySystem, relaySystem } from '../lib/systems.ts';
 

@@ -17,8 +17,9 @@ import {
   SecureMessageChannel,
   StaticIdentity,
 } from '../../secure/index.ts';
+import { MiB } from '../../sim/memory.ts';
 import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
-import { MiB, procCpuMs } from '../lib/memory.ts';
+import { procCpuMs } from '../lib/memory.ts';
 import { msSince, quantileOf, repeat, summarize } from '../lib/stats.ts';
 import { type RelaySystem, relaySystem } from '../lib/systems.ts';
 import { measureSystemThroughput } from './throughput.ts';

@@ -18,6 +18,7 @@ import {
 import { LegacyStream } from './legacy-stream.ts';
 import { ReassemblyBudget } from './reassembly-budget.ts';
 import { ReliableStream } from './reliable-stream.ts';
+import { RtoEstimator } from './rto.ts';
 import type { SecureGeneration, StreamCore } from './stream-core.ts';
 
 export interface SecureStreamOptions {
@@ -70,7 +71,8 @@ export class SecureStream implements StreamCore {
   /** The peer's handshake message (message 1 on the accepting side, 2 on the opening side). */
   #peerHandshake: Uint8Array | undefined;
   #retryAt: number | undefined;
-  #retries = 0;
+  /** Times our handshake message's resends: the stream's RTO, doubling on each. */
+  readonly #handshakeRto: RtoEstimator;
   readonly #giveUpAt: number;
   /** The records' stream, once the handshake completed (and, accepting, the first record named the generation). */
   #records: StreamCore | undefined;
@@ -83,6 +85,7 @@ export class SecureStream implements StreamCore {
   constructor(streamId: string, config: StreamConfig, now: number, options: SecureStreamOptions) {
     this.streamId = streamId;
     this.#config = config;
+    this.#handshakeRto = new RtoEstimator(config.rto);
     this.#accepted = options.accepted;
     this.#generation = options.generation ?? 'reliable';
     this.#budget = options.budget ?? new ReassemblyBudget();
@@ -135,7 +138,7 @@ export class SecureStream implements StreamCore {
     }
     this.#ownHandshake = this.#encode({ case: 'handshake', value: { payload } });
     if (this.#linkUp) this.#out.frames.push(this.#ownHandshake);
-    if (!this.#accepted) this.#retryAt = now + this.#retryDelay();
+    if (!this.#accepted) this.#retryAt = now + this.#handshakeRto.current();
     this.#noteChanges();
   }
 
@@ -197,9 +200,9 @@ export class SecureStream implements StreamCore {
       return;
     }
     if (this.#linkUp && this.#retryAt !== undefined && now >= this.#retryAt && this.#ownHandshake) {
-      this.#retries += 1;
+      this.#handshakeRto.onTimeout();
       this.#out.frames.push(this.#ownHandshake);
-      this.#retryAt = now + this.#retryDelay();
+      this.#retryAt = now + this.#handshakeRto.current();
     }
   }
 
@@ -222,7 +225,7 @@ export class SecureStream implements StreamCore {
     if (this.#resetReason !== undefined) return;
     if (!this.#accepted) this.#claim();
     if (this.#ownHandshake !== undefined) this.#out.frames.push(this.#ownHandshake);
-    if (this.#retryAt !== undefined) this.#retryAt = now + this.#retryDelay();
+    if (this.#retryAt !== undefined) this.#retryAt = now + this.#handshakeRto.current();
     this.#noteChanges();
   }
 
@@ -319,12 +322,6 @@ export class SecureStream implements StreamCore {
 
   #encode(body: RelayFrameBody): Uint8Array {
     return encodeFrame({ version: RELAY_FRAME_VERSION, streamId: this.streamId, ack: 0, ackBits: 0, body });
-  }
-
-  #retryDelay(): number {
-    const rto = this.#config.rto;
-    const [first, cap] = rto.mode === 'fixed' ? [rto.ms, rto.ms] : [rto.initialMs, rto.maxMs];
-    return Math.min(cap, first * 2 ** Math.min(this.#retries, 20));
   }
 
   #terminate(reason: string, byPeer: boolean): void {

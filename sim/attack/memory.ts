@@ -1,25 +1,5 @@
-/** Resident memory of a process, from /proc (Linux), to bound what an attack makes the executor hold. */
-import { readFile } from 'node:fs/promises';
-
-export const MiB = 1024 * 1024;
-
-export interface ProcessMemory {
-  /** Resident set now, in bytes. */
-  rss: number;
-  /** Peak resident set since the process started (VmHWM), in bytes. */
-  peak: number;
-}
-
-function kilobytes(status: string, field: string): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-  if (match === null) throw new Error(`/proc status has no ${field}`);
-  return Number(match[1]) * 1024;
-}
-
-export async function processMemory(pid: number): Promise<ProcessMemory> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return { rss: kilobytes(status, 'VmRSS'), peak: kilobytes(status, 'VmHWM') };
-}
+/** Bounds what an attack makes a process hold: its resident memory, read from /proc (Linux), against a ceiling. */
+import { MiB, procRss } from '../memory.ts';
 
 /** `bytes` in MiB with one decimal, for reports. */
 export const inMiB = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
@@ -37,7 +17,7 @@ export async function underMemoryCeiling<T>(
   let timer: NodeJS.Timeout | undefined;
   const watchdog = new Promise<never>((_, reject) => {
     timer = setInterval(async () => {
-      const { rss } = await processMemory(pid).catch(() => ({ rss: 0 }));
+      const rss = procRss(pid)?.rss ?? 0;
       if (rss > ceiling)
         reject(new Error(`resident memory reached ${inMiB(rss)} (ceiling ${inMiB(ceiling)})`));
     }, 50);
@@ -46,7 +26,9 @@ export async function underMemoryCeiling<T>(
   running.catch(() => {});
   try {
     const result = await Promise.race([running, watchdog]);
-    const { peak } = await processMemory(pid);
+    const memory = procRss(pid);
+    if (memory === undefined) throw new Error(`process ${pid} is gone`);
+    const { peak } = memory;
     if (peak > ceiling) throw new Error(`peak resident memory ${inMiB(peak)} (ceiling ${inMiB(ceiling)})`);
     return { result, peak };
   } finally {

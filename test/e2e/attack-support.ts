@@ -2,9 +2,10 @@
 import { afterEach, expect } from 'vitest';
 import type { HarnessClient } from '../../harness/index.ts';
 import type { SecurityProfile } from '../../proto/secure-relay.ts';
-import { inMiB, MiB, underMemoryCeiling } from '../../sim/attack/memory.ts';
+import { inMiB, underMemoryCeiling } from '../../sim/attack/memory.ts';
 import { type ProbeResult, startProber } from '../../sim/attack/prober.ts';
 import type { AttackTarget } from '../../sim/attack/raw-harness.ts';
+import { MiB } from '../../sim/memory.ts';
 import { FAST_EXECUTOR_ARGS, type Stack, startStack } from '../../sim/stack.ts';
 
 /** What the executor's resident memory must stay under through every attack. */
