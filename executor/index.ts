@@ -16,6 +16,7 @@ export { createLogger, LOG_LEVELS, type LogLevel, silentLogger } from './logger.
 export type { MetricsSources } from './metrics.ts';
 export { type MetricsServer, parseMetricsListen, startMetricsServer } from './metrics-server.ts';
 export { type PtySupport, ptySupport } from './process/pty-support.ts';
+export type { SpawnHelperUse } from './process/spawn-helper.ts';
 export {
   type ExecutorSecurity,
   type RemoteExecutor,

@@ -5,6 +5,7 @@ import { startContainment } from './containment/start-containment.ts';
 import { type ExecutorLimits, resolveLimits } from './limits.ts';
 import { startLocalServer } from './local-server.ts';
 import { warnIfNoPty } from './process/pty-support.ts';
+import type { SpawnHelperUse } from './process/spawn-helper.ts';
 import { ExpiryClock, type ReachabilitySource } from './session-expiry.ts';
 import {
   DEFAULT_OUTAGE_ALLOWANCE_MS,
@@ -26,6 +27,8 @@ export interface ExecutorTuning {
   stateDirectory?: string | null;
   /** What peers can make the executor hold (defaults: DEFAULT_LIMITS). */
   limits?: Partial<ExecutorLimits>;
+  /** When processes on pipes are forked by the spawn helper rather than the executor (default `burst`). */
+  spawnHelper?: SpawnHelperUse;
 }
 
 export interface LocalExecutor {
@@ -60,6 +63,7 @@ export async function prepareSessionTable(
       retainBytes: tuning.retainBytes ?? DEFAULT_RETAIN_BYTES,
       limits,
       containment,
+      spawnHelper: tuning.spawnHelper,
       logger,
     });
   return { limits, create };

@@ -5,6 +5,7 @@ import type { RpcTransport } from '../rpc/index.ts';
 import { ByteBudget } from './byte-budget.ts';
 import type { Containment } from './containment/process-tree.ts';
 import type { ExecutorLimits } from './limits.ts';
+import { SpawnHelper, type SpawnHelperUse } from './process/spawn-helper.ts';
 import { invalidRequest } from './rpc-error.ts';
 import { Session } from './session.ts';
 import type { ExpiryClock } from './session-expiry.ts';
@@ -16,6 +17,8 @@ export interface SessionTableOptions {
   retainBytes: number;
   limits: ExecutorLimits;
   containment: Containment;
+  /** When processes on pipes are forked by the spawn helper (default `burst`). */
+  spawnHelper?: SpawnHelperUse;
   logger: Logger;
 }
 
@@ -58,6 +61,7 @@ export class SessionTable {
   /** Answer bytes waiting for send windows, across the executor. */
   readonly pendingReplies: ByteBudget;
   readonly #stdinBudget: ByteBudget;
+  readonly #spawner: SpawnHelper;
   readonly #options: SessionTableOptions;
   readonly #sessions = new Map<string, Session>();
   readonly #expiries = new Map<Session, () => void>();
@@ -68,6 +72,7 @@ export class SessionTable {
     this.limits = options.limits;
     this.pendingReplies = new ByteBudget(options.limits.maxPendingReplyBytesTotal);
     this.#stdinBudget = new ByteBudget(options.limits.maxStdinBytesTotal);
+    this.#spawner = new SpawnHelper(options.logger, options.spawnHelper);
   }
 
   get size(): number {
@@ -94,6 +99,7 @@ export class SessionTable {
       maxStdinBytes: this.limits.maxStdinBytes,
       stdinBudget: this.#stdinBudget,
       containment: this.#options.containment,
+      spawner: this.#spawner,
       logger: this.#options.logger,
     });
     this.#sessions.set(session.id, session);
@@ -151,6 +157,7 @@ export class SessionTable {
     this.#sessions.clear();
     await Promise.all(sessions.map((session) => session.killAll()));
     await this.#options.containment.close();
+    this.#spawner.close();
   }
 
   #expire(session: Session): void {

@@ -9,9 +9,11 @@ import { childEnv } from './process/child-env.ts';
 import type { ProcessDriver, SpawnSpec } from './process/driver.ts';
 import { ManagedProcess, type ProcessEvent } from './process/managed-process.ts';
 import { PipeDriver } from './process/pipe-driver.ts';
+import type { PipeSpawner } from './process/piped-child.ts';
 import { PtyDriver } from './process/pty-driver.ts';
 import { ptySupport, ptyUnavailableMessage } from './process/pty-support.ts';
 import { checkCwd, resolveExecutable, SpawnError } from './process/spawn-checks.ts';
+import { inSpawnTurn } from './process/spawn-turn.ts';
 import { StdinGate } from './process/stdin-gate.ts';
 import { internalError, invalidParams, invalidRequest } from './rpc-error.ts';
 
@@ -25,6 +27,8 @@ export interface SessionOptions {
   /** Unread stdin bytes across the executor. */
   stdinBudget: ByteBudget;
   containment: Containment;
+  /** Forks the processes on pipes. */
+  spawner: PipeSpawner;
   logger: Logger;
 }
 
@@ -105,7 +109,7 @@ export class Session {
       const tree = this.#options.containment.newTree();
       let driver: ProcessDriver;
       try {
-        driver = await spawnDriver(params, tree);
+        driver = await spawnDriver(params, tree, this.#options.spawner);
       } catch (err) {
         void tree.release();
         throw err;
@@ -203,7 +207,11 @@ export class Session {
   }
 }
 
-async function spawnDriver(params: StartParams, tree: ProcessTree): Promise<ProcessDriver> {
+async function spawnDriver(
+  params: StartParams,
+  tree: ProcessTree,
+  spawner: PipeSpawner,
+): Promise<ProcessDriver> {
   const [file = '', ...args] = params.argv;
   if (params.tty && params.arg0 !== undefined && params.arg0 !== file) {
     throw invalidParams("arg0: relaykit's executor cannot set argv[0] of a process under a PTY");
@@ -226,7 +234,9 @@ async function spawnDriver(params: StartParams, tree: ProcessTree): Promise<Proc
       cols: params.cols ?? DEFAULT_COLS,
       rows: params.rows ?? DEFAULT_ROWS,
     };
-    return pty?.available ? new PtyDriver(pty.pty, spec, tree) : await PipeDriver.spawn(spec, tree);
+    return pty?.available
+      ? await inSpawnTurn(() => new PtyDriver(pty.pty, spec, tree))
+      : await PipeDriver.spawn(spawner, spec, tree);
   } catch (err) {
     if (err instanceof SpawnError) throw internalError(err.message);
     throw err;

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signalPid } from './proc-info.ts';
-import type { Containment, ProcessTree } from './process-tree.ts';
+import type { CgroupMove, Containment, ProcessTree } from './process-tree.ts';
 
 /** How long a killed cgroup is waited for before it is left (its processes are dying; the next start retries). */
 const REMOVE_ATTEMPTS = 100;
@@ -135,6 +135,7 @@ export class CgroupContainment implements Containment {
 }
 
 class CgroupTree implements ProcessTree {
+  readonly cgroupMove: CgroupMove;
   readonly #directory: string;
   readonly #ownProcs: string;
   readonly #forget: () => void;
@@ -143,6 +144,7 @@ class CgroupTree implements ProcessTree {
     this.#directory = directory;
     this.#ownProcs = ownProcs;
     this.#forget = forget;
+    this.cgroupMove = { into: join(directory, 'cgroup.procs'), back: ownProcs };
   }
 
   env(env: Record<string, string>): Record<string, string> {
@@ -150,11 +152,11 @@ class CgroupTree implements ProcessTree {
   }
 
   enter<T>(fork: () => T): T {
-    writeFileSync(join(this.#directory, 'cgroup.procs'), String(process.pid));
+    writeFileSync(this.cgroupMove.into, String(process.pid));
     try {
       return fork();
     } finally {
-      writeFileSync(this.#ownProcs, String(process.pid));
+      writeFileSync(this.cgroupMove.back, String(process.pid));
     }
   }
 

@@ -59,6 +59,7 @@ interface TreeOwner {
 }
 
 class GroupTree implements ProcessTree {
+  readonly cgroupMove = null;
   readonly #marker: string;
   readonly #owner: TreeOwner;
   #pgid: number | undefined;

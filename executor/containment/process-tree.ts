@@ -7,7 +7,15 @@
 /** `cgroup`: a cgroup v2 per process, killed with `cgroup.kill`. `process-group`: the fallback (see DESIGN.md §5). */
 export type ContainmentMode = 'cgroup' | 'process-group';
 
+/** Where another process (the spawn helper) stands while it forks a tree's first process: a tree's cgroup.procs, and its own to go back to. */
+export interface CgroupMove {
+  readonly into: string;
+  readonly back: string;
+}
+
 export interface ProcessTree {
+  /** For a fork by another process than the executor: the cgroup move around it, or null where none is needed. */
+  readonly cgroupMove: CgroupMove | null;
   /** The environment of the tree's first process (in process-group mode it carries the tree's marker). */
   env(env: Record<string, string>): Record<string, string>;
   /** Runs `fork`, which must create the tree's first process synchronously, so that it starts inside the tree. */

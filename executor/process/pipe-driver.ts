@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { OutputStream } from '../../proto/rpc/index.ts';
 import type { ProcessTree } from '../containment/process-tree.ts';
 import { DriverListeners, type ProcessDriver, type SpawnSpec } from './driver.ts';
-import { osReason, SpawnError } from './spawn-checks.ts';
+import type { PipedChild, PipeSpawner } from './piped-child.ts';
 
 /**
  * How long after the process exits its pipes may stay open, held by
@@ -14,10 +13,12 @@ const DESCENDANT_GRACE_MS = 1000;
 
 /** A process on pipes (tty: false), in its own process group. */
 export class PipeDriver extends DriverListeners implements ProcessDriver {
-  readonly #child: ChildProcess;
+  readonly #child: PipedChild;
   readonly pid: number;
   #stdinOpen: boolean;
+  /** stdout and stderr until they ended, then until they closed. */
   #openStreams = 2;
+  #unclosedStreams = 2;
   #exit: { code: number | null; signal: string | null } | null = null;
   #exitReported = false;
   #exitTimer: NodeJS.Timeout | null = null;
@@ -26,20 +27,21 @@ export class PipeDriver extends DriverListeners implements ProcessDriver {
   /** Set once the grace after the exit is over while the pipes were still open. */
   #graceOver = false;
 
-  private constructor(child: ChildProcess, pipeStdin: boolean) {
+  private constructor(child: PipedChild, pipeStdin: boolean) {
     super();
     this.#child = child;
-    this.pid = child.pid as number;
+    this.pid = child.pid;
     this.#stdinOpen = pipeStdin;
-    this.#wire(child.stdout as Readable, 'stdout');
-    this.#wire(child.stderr as Readable, 'stderr');
+    this.#wire(child.stdout, 'stdout');
+    this.#wire(child.stderr, 'stderr');
     child.stdin?.on('error', () => {
       // EPIPE after the child closed its stdin: later writes report stdinClosed.
       this.#stdinOpen = false;
     });
-    child.on('exit', (code, signal) => {
+    child.onExit((code, signal) => {
       this.#exit = { code, signal };
       this.#stdinOpen = false;
+      if (this.#unclosedStreams === 0) return this.#close();
       if (this.#openStreams === 0) return this.#reportExit();
       this.#exitTimer = setTimeout(() => {
         this.#reportExit();
@@ -47,30 +49,12 @@ export class PipeDriver extends DriverListeners implements ProcessDriver {
         this.#scheduleLetGo();
       }, DESCENDANT_GRACE_MS);
     });
-    child.on('close', () => {
-      if (this.#exitTimer) clearTimeout(this.#exitTimer);
-      this.#stopLetGo();
-      this.#reportExit();
-      this.emitClose();
-    });
   }
 
-  /** Spawns the process inside `tree`, in a process group of its own. */
-  static async spawn(spec: SpawnSpec, tree: ProcessTree): Promise<PipeDriver> {
-    const child = tree.enter(() =>
-      spawn(spec.file, spec.args, {
-        argv0: spec.argv0,
-        cwd: spec.cwd,
-        env: spec.env,
-        detached: true,
-        stdio: [spec.pipeStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      }),
-    );
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', (err) => reject(new SpawnError(`spawn ${spec.file}: ${osReason(err)}`)));
-    });
-    tree.adopt(child.pid as number);
+  /** Spawns the process with `spawner` inside `tree`, in a process group of its own. */
+  static async spawn(spawner: PipeSpawner, spec: SpawnSpec, tree: ProcessTree): Promise<PipeDriver> {
+    const child = await spawner.spawn(spec, tree);
+    tree.adopt(child.pid);
     return new PipeDriver(child, spec.pipeStdin);
   }
 
@@ -95,14 +79,14 @@ export class PipeDriver extends DriverListeners implements ProcessDriver {
   pause(): void {
     this.#paused = true;
     this.#stopLetGo();
-    this.#child.stdout?.pause();
-    this.#child.stderr?.pause();
+    this.#child.stdout.pause();
+    this.#child.stderr.pause();
   }
 
   resume(): void {
     this.#paused = false;
-    this.#child.stdout?.resume();
-    this.#child.stderr?.resume();
+    this.#child.stdout.resume();
+    this.#child.stderr.resume();
     this.#scheduleLetGo();
   }
 
@@ -115,8 +99,8 @@ export class PipeDriver extends DriverListeners implements ProcessDriver {
     if (!this.#graceOver || this.#paused) return;
     this.#stopLetGo();
     this.#letGoTimer = setTimeout(() => {
-      this.#child.stdout?.destroy();
-      this.#child.stderr?.destroy();
+      this.#child.stdout.destroy();
+      this.#child.stderr.destroy();
     }, DESCENDANT_GRACE_MS);
   }
 
@@ -131,6 +115,18 @@ export class PipeDriver extends DriverListeners implements ProcessDriver {
       this.#openStreams--;
       if (this.#openStreams === 0 && this.#exit) this.#reportExit();
     });
+    stream.on('close', () => {
+      this.#unclosedStreams--;
+      if (this.#unclosedStreams === 0 && this.#exit) this.#close();
+    });
+  }
+
+  /** Exited and both pipes closed: everything has been delivered. */
+  #close(): void {
+    if (this.#exitTimer) clearTimeout(this.#exitTimer);
+    this.#stopLetGo();
+    this.#reportExit();
+    this.emitClose();
   }
 
   #reportExit(): void {

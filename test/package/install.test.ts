@@ -209,6 +209,24 @@ export const start: typeof entry2.startLocalExecutor = entry2.startLocalExecutor
     });
   });
 
+  it("forks through the package's spawn helper on the machine's Node, logging nothing", async () => {
+    const script = join(prefix, 'lib/spawn-helper.mjs');
+    writeFileSync(
+      script,
+      `import { connect } from 'relaykit/harness';
+import { createLogger, startLocalExecutor } from 'relaykit/executor';
+const executor = await startLocalExecutor({ host: '127.0.0.1', port: 0 }, createLogger('warn'), { spawnHelper: 'always', stateDirectory: null });
+const client = await connect({ url: executor.url });
+const runs = await Promise.all([1, 2, 3].map((n) => client.run(['sh', '-c', 'echo run $0', String(n)])));
+console.log(runs.map((r) => r.exitCode + ' ' + r.stdout.toString().trim()).join(', '));
+await client.close();
+await executor.close();
+`,
+    );
+    // Output and logs together: a helper missing from the package would be logged and worked around.
+    expect(await run(machine.node, [script], { cwd: prefix })).toBe('0 run 1, 0 run 2, 0 run 3\n');
+  });
+
   it('writes a rendezvous project from the template that wrangler bundles with the worker of the package', async () => {
     const project = join(work, 'rendezvous');
     const init = await cli(['init', 'rendezvous', project]);

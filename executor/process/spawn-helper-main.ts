@@ -1,0 +1,90 @@
+/**
+ * The spawn helper: a small process the executor starts once, which forks
+ * the processes that run on pipes and hands their pipes back over IPC. A
+ * fork copies the forking process's page tables and, until the child has
+ * exec'd, holds its thread: done by the executor (a large heap, many
+ * streams) each spawn held its one thread for milliseconds; done here it
+ * holds none of it. Imports only node: modules to stay small.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import type { HelperMessage, SpawnRequest, StdioIndex } from './spawn-helper-protocol.ts';
+
+const send = (message: HelperMessage, pipe?: Socket, sent?: () => void) =>
+  process.send?.(message, pipe, {}, () => sent?.());
+
+/** Forks inside the tree's cgroup when asked: the child is born there. */
+function forkInto(request: SpawnRequest): ChildProcess {
+  const fork = () =>
+    spawn(request.file, request.args, {
+      argv0: request.argv0,
+      cwd: request.cwd,
+      env: request.env,
+      detached: true,
+      stdio: [request.pipeStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+  if (request.cgroup === null) return fork();
+  writeFileSync(request.cgroup.into, String(process.pid));
+  try {
+    return fork();
+  } finally {
+    writeFileSync(request.cgroup.back, String(process.pid));
+  }
+}
+
+/** Forks the process of `request` and hands its pipes over; `done` once the last is on its way. */
+function start(request: SpawnRequest, done: () => void): void {
+  const { id } = request;
+  let child: ChildProcess;
+  try {
+    child = forkInto(request);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    send({ id, failed: { code: null, message: `cannot enter the process tree: ${e.message}` } });
+    done();
+    return;
+  }
+  if (child.pid === undefined) {
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      send({ id, failed: { code: err.code ?? null, message: err.message } });
+    });
+    done();
+    return;
+  }
+  send({ id, started: child.pid });
+  const pipes = child.stdio.flatMap((pipe, fd) => (pipe === null ? [] : [{ pipe: pipe as Socket, fd }]));
+  for (const [i, { pipe, fd }] of pipes.entries()) {
+    // Node starts reading a child's pipes at once; stopped before any read,
+    // every byte stays in the pipe for the executor.
+    (pipe as unknown as { _handle: { readStop(): void } })._handle.readStop();
+    send({ id, pipe: fd as StdioIndex }, pipe, i === pipes.length - 1 ? done : undefined);
+  }
+  child.once('exit', (code, signal) => send({ id, exited: { code, signal } }));
+}
+
+/**
+ * Requests wait while the previous process's pipes are being handed over
+ * (each pipe waits for the executor's acknowledgement of the one before):
+ * forking ahead of the hand-over would only queue pipes, and the exits
+ * queued behind them, while the processes ran.
+ */
+const waiting: SpawnRequest[] = [];
+let handingOver = false;
+
+function next(): void {
+  const request = waiting.shift();
+  if (request === undefined) {
+    handingOver = false;
+    return;
+  }
+  handingOver = true;
+  start(request, next);
+}
+
+process.on('message', (request: SpawnRequest) => {
+  waiting.push(request);
+  if (!handingOver) next();
+});
+// The executor is gone (or let go of the helper): nothing more to start.
+process.on('disconnect', () => process.exit(0));

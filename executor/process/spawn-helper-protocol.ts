@@ -1,0 +1,30 @@
+/**
+ * The messages between the executor and its spawn helper (an IPC channel;
+ * stdio pipes travel as handles). One request per process; the helper
+ * answers `failed`, or `started` then one `pipe` per stdio pipe, then
+ * `exited` once the process has.
+ */
+import type { CgroupMove } from '../containment/process-tree.ts';
+
+export interface SpawnRequest {
+  readonly id: number;
+  readonly file: string;
+  readonly args: string[];
+  readonly argv0: string | undefined;
+  readonly cwd: string;
+  readonly env: Record<string, string>;
+  readonly pipeStdin: boolean;
+  readonly cgroup: CgroupMove | null;
+}
+
+/** stdin, stdout, stderr: the file descriptor each pipe is in the process. */
+export type StdioIndex = 0 | 1 | 2;
+
+export type HelperMessage =
+  | { readonly id: number; readonly failed: { readonly code: string | null; readonly message: string } }
+  | { readonly id: number; readonly started: number }
+  | { readonly id: number; readonly pipe: StdioIndex }
+  | {
+      readonly id: number;
+      readonly exited: { readonly code: number | null; readonly signal: string | null };
+    };

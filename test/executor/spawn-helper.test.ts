@@ -1,0 +1,159 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CgroupContainment } from '../../executor/containment/cgroup-containment.ts';
+import type { Containment, ProcessTree } from '../../executor/containment/process-tree.ts';
+import { startContainment } from '../../executor/containment/start-containment.ts';
+import { silentLogger } from '../../executor/logger.ts';
+import type { SpawnSpec } from '../../executor/process/driver.ts';
+import type { PipedChild } from '../../executor/process/piped-child.ts';
+import { SpawnHelper, type SpawnHelperUse } from '../../executor/process/spawn-helper.ts';
+import { until, waitGone } from './rpc-client.ts';
+
+type Exit = { code: number | null; signal: string | null };
+
+const spec = (file: string, args: string[], pipeStdin = false): SpawnSpec => ({
+  file,
+  args,
+  argv0: file,
+  cwd: '/',
+  env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  pipeStdin,
+  cols: 80,
+  rows: 24,
+});
+
+/** The spawn helpers this process runs (children whose command line names the helper). */
+function helperPids(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return (
+          parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('spawn-helper-main')
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Everything the process wrote on stdout, and how it exited. */
+async function finish(child: PipedChild): Promise<{ stdout: string; exit: Exit }> {
+  const chunks: Buffer[] = [];
+  child.stderr.resume();
+  const ended = new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stdout.on('end', resolve);
+  });
+  const exit = await new Promise<Exit>((resolve) =>
+    child.onExit((code, signal) => resolve({ code, signal })),
+  );
+  await ended;
+  return { stdout: Buffer.concat(chunks).toString(), exit };
+}
+
+describe('the spawn helper', () => {
+  const opened: { containment: Containment; spawner: SpawnHelper; trees: ProcessTree[] }[] = [];
+
+  async function setUp(use: SpawnHelperUse) {
+    const containment = await startContainment({ stateDirectory: null, logger: silentLogger() });
+    const spawner = new SpawnHelper(silentLogger(), use);
+    const trees: ProcessTree[] = [];
+    opened.push({ containment, spawner, trees });
+    const spawn = (s: SpawnSpec) => {
+      const tree = containment.newTree();
+      trees.push(tree);
+      return spawner.spawn(s, tree).then((child) => {
+        tree.adopt(child.pid);
+        return child;
+      });
+    };
+    return { containment, spawner, spawn, trees };
+  }
+
+  afterEach(async () => {
+    for (const { containment, spawner, trees } of opened.splice(0)) {
+      await Promise.all(trees.map((tree) => tree.kill()));
+      await containment.close();
+      spawner.close();
+    }
+    for (const pid of helperPids()) await waitGone(pid);
+  });
+
+  it('forks each process of a burst inside its own tree and process group, losing no byte of output', async () => {
+    const { containment, spawn } = await setUp('always');
+    // Each prints its process group and cgroup (fields after the command name in /proc/self/stat: state, ppid, pgrp).
+    const script =
+      'echo "$$ $(cut -d")" -f2 /proc/$$/stat | cut -d" " -f4)"; cat /proc/$$/cgroup; head -c 100000 /dev/zero | tr "\\0" x';
+    const results = await Promise.all(
+      Array.from({ length: 24 }, () =>
+        spawn(spec('/bin/sh', ['-c', script])).then(async (child) => ({
+          childPid: child.pid,
+          ...(await finish(child)),
+        })),
+      ),
+    );
+    for (const { childPid, stdout, exit } of results) {
+      expect(exit).toEqual({ code: 0, signal: null });
+      const [ids = '', ...rest] = stdout.split('\n');
+      const [pid, pgid] = ids.split(' ').map(Number);
+      expect(pid).toBe(childPid);
+      expect(pgid).toBe(pid);
+      if (containment instanceof CgroupContainment) {
+        expect(rest.join('\n')).toContain(`/relaykit/${basename(containment.directory)}/`);
+      }
+      expect(rest.at(-1)).toBe('x'.repeat(100_000));
+    }
+  });
+
+  it('hands the process its stdin: what is written reaches it, and the end of it is an EOF', async () => {
+    const { spawn } = await setUp('always');
+    const child = await spawn(spec('/bin/cat', [], true));
+    child.stdin?.end('through the helper\n');
+    expect(await finish(child)).toEqual({ stdout: 'through the helper\n', exit: { code: 0, signal: null } });
+  });
+
+  it('rejects a process that cannot be started with the OS reason', async () => {
+    const { spawn } = await setUp('always');
+    await expect(spawn(spec('/nonexistent/relaykit-binary', []))).rejects.toThrow(
+      'spawn /nonexistent/relaykit-binary: ENOENT: no such file or directory',
+    );
+  });
+
+  it('forks a lone process in the executor, and only a burst starts the helper', async () => {
+    const { spawn } = await setUp('burst');
+    expect((await finish(await spawn(spec('/bin/echo', ['alone'])))).stdout).toBe('alone\n');
+    expect(helperPids()).toEqual([]);
+    // Read as each starts, as the executor does: node discards what an exited child's unread pipes held.
+    const outputs = Promise.all(
+      Array.from({ length: 32 }, (_, i) => spawn(spec('/bin/echo', [`n${i}`])).then(finish)),
+    );
+    await until(() => (helperPids().length === 1 ? true : undefined), 'the helper started');
+    expect((await outputs).map((result) => result.stdout)).toEqual(
+      Array.from({ length: 32 }, (_, i) => `n${i}\n`),
+    );
+  });
+
+  it('reports the exits it can no longer know as unknown when the helper is killed, and forks on', async () => {
+    const { spawn } = await setUp('always');
+    const sleeper = await spawn(spec('/bin/sleep', ['30']));
+    const exit = new Promise<Exit>((resolve) => sleeper.onExit((code, signal) => resolve({ code, signal })));
+    const [helper] = helperPids();
+    process.kill(helper as number, 'SIGKILL');
+    expect(await exit).toEqual({ code: null, signal: null });
+    expect((await finish(await spawn(spec('/bin/echo', ['after'])))).stdout).toBe('after\n');
+  });
+
+  it('lets the helper go when the executor closes it', async () => {
+    const { spawn, spawner } = await setUp('always');
+    await finish(await spawn(spec('/bin/echo', ['once'])));
+    const [helper] = helperPids();
+    spawner.close();
+    expect(await waitGone(helper as number)).toBe(true);
+    await until(() => (helperPids().length === 0 ? true : undefined), 'no helper left');
+  });
+});
