@@ -181,7 +181,9 @@ export class ConnectionProcessor {
         return AbortSignal.any([replies.signal, session.signal]);
       },
       reserveReply: async (bytes) => {
-        request.reservation = await this.#replies.reserve(bytes);
+        const held = request.reservation;
+        request.reservation = undefined;
+        request.reservation = held ? await replies.resize(held, bytes) : await replies.reserve(bytes);
       },
     };
     return run(validated(method, rawParams), context);

@@ -44,15 +44,20 @@ export const DEFAULT_LIMITS: Readonly<ExecutorLimits> = {
  */
 export const readableMessageBytes = (limits: ExecutorLimits) => 2 * limits.maxMessageBytes;
 
-/** An answer's envelope around its base64 data, with room to spare. */
+/** An answer's envelope around its result (or its base64 data), with room to spare. */
 const ENVELOPE_BYTES = 64 * 1024;
 
-/** The size of an answer carrying `bytes` of data as base64. */
-export const inlineAnswerBytes = (bytes: number) => base64Length(bytes) + ENVELOPE_BYTES;
+/** The size of an answer whose result's JSON takes `resultBytes`. */
+export const answerBytes = (resultBytes: number) => resultBytes + ENVELOPE_BYTES;
 
-/** The data an answer of at most `answerBytes` can carry as base64 (the inverse of inlineAnswerBytes). */
-export const inlineBytesWithin = (answerBytes: number) =>
-  Math.max(0, Math.floor((answerBytes - ENVELOPE_BYTES) / 4) * 3);
+/** What `value` takes in an answer's JSON. */
+export const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+
+/** The size of an answer carrying `bytes` of data as base64. */
+export const inlineAnswerBytes = (bytes: number) => answerBytes(base64Length(bytes));
+
+/** The data an answer of at most `size` bytes can carry as base64 (the inverse of inlineAnswerBytes). */
+export const inlineBytesWithin = (size: number) => Math.max(0, Math.floor((size - ENVELOPE_BYTES) / 4) * 3);
 
 /** The data one answer carries inline on a connection: `maxInlineBytes`, or less where its messages are smaller. */
 export const inlineBytesOf = (limits: ExecutorLimits, maxAnswerBytes: number) =>

@@ -34,7 +34,10 @@ export interface MethodContext {
   readonly maxAnswerBytes: number;
   /** Aborted when the connection or the session ends: the answer has no one to go to. */
   readonly signal: AbortSignal;
-  /** Waits until a large answer of about `bytes` has room (see ReplyFlow); call before producing it. */
+  /**
+   * Waits until a large answer of about `bytes` has room (see ReplyFlow); call
+   * before producing it. Called again, it changes that room, keeping the turn.
+   */
   reserveReply(bytes: number): Promise<void>;
 }
 

@@ -57,15 +57,34 @@ export class ReplyFlow {
       );
       await this.#writable(deadline);
       if (!(await this.#budget.take(bytes, deadline))) {
-        throw this.#gaveUp(
-          `the executor is holding ${this.#budget.used} bytes of answers for send windows (max-pending-reply-bytes-total ${this.#budget.limit}); try again later`,
-        );
+        throw this.#budgetFull();
       }
     } catch (err) {
       endTurn();
       throw err;
     }
     return { bytes, endTurn };
+  }
+
+  /**
+   * Changes the room of an answer in its turn to `bytes`, for a method that
+   * learns its answer's size as it makes it: more room is waited for (after
+   * the claims already waiting, holding none meanwhile); a clear error after
+   * REPLY_WAIT_MS, and then the reservation is let go.
+   */
+  async resize(reservation: Reservation, bytes: number): Promise<Reservation> {
+    const resized = { bytes, endTurn: reservation.endTurn };
+    if (bytes <= reservation.bytes) {
+      this.#budget.release(reservation.bytes - bytes);
+      return resized;
+    }
+    this.#budget.release(reservation.bytes);
+    const deadline = AbortSignal.any([this.#ended.signal, AbortSignal.timeout(REPLY_WAIT_MS)]);
+    if (!(await this.#budget.take(bytes, deadline))) {
+      reservation.endTurn();
+      throw this.#budgetFull();
+    }
+    return resized;
   }
 
   /** Sends one answer (with the room reserved for it, if any). */
@@ -119,6 +138,12 @@ export class ReplyFlow {
   #gaveUp(why: string): Error {
     return internalError(
       this.#ended.signal.aborted ? 'the connection ended before the answer was made' : why,
+    );
+  }
+
+  #budgetFull(): Error {
+    return this.#gaveUp(
+      `the executor is holding ${this.#budget.used} bytes of answers for send windows (max-pending-reply-bytes-total ${this.#budget.limit}); try again later`,
     );
   }
 

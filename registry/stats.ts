@@ -27,10 +27,11 @@ function isRelayStats(answer: Record<string, unknown>): boolean {
 }
 
 /**
- * The rendezvous' view of one executor: `GET {registry}/cloud/executor/{id}/stats`
- * with a harness or an executor token (`role` names it in errors). Throws
- * RendezvousRejectedError (bad token, wrong executor) or RendezvousError
- * (unreachable, 5xx, an answer that is not the stats).
+ * The rendezvous' view of one executor: `GET {registry}/cloud/{family}/{id}/stats`
+ * (the target's path family) with a harness or an executor token (`role`
+ * names it in errors). Throws RendezvousRejectedError (bad token, wrong
+ * executor) or RendezvousError (unreachable, 5xx, an answer that is not the
+ * stats).
  */
 export async function requestRelayStats(target: RendezvousTarget, role: RegistryRole): Promise<RelayStats> {
   const result = await callRegistry({ ...target, action: 'stats' });

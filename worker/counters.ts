@@ -1,4 +1,4 @@
-/** The counters `GET /cloud/executor/{id}/stats` reports (DESIGN.md §4). */
+/** The counters `GET /cloud/executor/{id}/stats` (or `/cloud/environment/…`) reports (DESIGN.md §4). */
 export interface RelayCounters {
   frames: { harness_to_executor: number; executor_to_harness: number };
   bytes: { harness_to_executor: number; executor_to_harness: number };

@@ -29,8 +29,8 @@ const ACTION_ROLES: Readonly<Record<Exclude<Action, 'ws'>, readonly Role[]>> = {
   stats: ['executor', 'harness'],
 };
 const ROUTE = /^\/cloud\/executor\/([^/]*)\/(register|connect|validate|stats|ws)$/;
-/** Upstream's newer path family: the same registry calls, under another name. */
-const ENVIRONMENT_ROUTE = /^\/cloud\/environment\/([^/]*)\/(register|connect|validate)$/;
+/** Upstream's newer path family: the same registry calls and stats, under another name. */
+const ENVIRONMENT_ROUTE = /^\/cloud\/environment\/([^/]*)\/(register|connect|validate|stats)$/;
 
 /** Checks the bearer token; returns its claims or the error response. */
 async function authorize(

@@ -1,6 +1,6 @@
 import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { startTimeOf } from './proc-info.ts';
 import type { ContainmentMode } from './process-tree.ts';
 
@@ -30,9 +30,31 @@ export function defaultStateDirectory(): string {
   return join(tmpdir(), `relaykit-${process.getuid?.() ?? 'user'}`);
 }
 
+/**
+ * Creates `directory` and its missing parents, one level at a time, each
+ * tried at most twice: Node's recursive mkdir loops forever where creating
+ * fails with ENOENT under a parent that exists (under /proc).
+ */
+async function createDirectory(directory: string): Promise<void> {
+  const attempt = () =>
+    mkdir(directory, { mode: 0o700 }).then(
+      () => null,
+      (err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? null : err),
+    );
+  let failed = await attempt();
+  const parent = dirname(directory);
+  if (failed?.code === 'ENOENT' && parent !== directory) {
+    await createDirectory(parent);
+    failed = await attempt();
+  }
+  if (failed) throw failed;
+}
+
 /** Creates the directory if needed and refuses one that others could write (their records would direct kills). */
 async function privateDirectory(directory: string): Promise<void> {
-  await mkdir(directory, { recursive: true, mode: 0o700 });
+  await createDirectory(resolve(directory)).catch((err: Error) => {
+    throw new Error(`cannot create ${directory}: ${err.message}`);
+  });
   const found = await lstat(directory);
   const uid = process.getuid?.();
   if (!found.isDirectory()) throw new Error(`${directory} is not a directory`);

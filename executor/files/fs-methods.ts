@@ -23,7 +23,7 @@ import {
   type ValidatedParams,
 } from '../../proto/rpc/index.ts';
 import { withBase64Json } from '../encoded-result.ts';
-import { inlineAnswerBytes, inlineBytesOf } from '../limits.ts';
+import { answerBytes, inlineAnswerBytes, inlineBytesOf, jsonBytes } from '../limits.ts';
 import type { MethodContext } from '../method-table.ts';
 import { internalError, invalidRequest } from '../rpc-error.ts';
 import { READ_FLAGS } from './file-handles.ts';
@@ -32,6 +32,8 @@ import { onPath } from './fs-error.ts';
 
 /** One read of `fs/readFile` takes at most this much; cancellation is checked between reads. */
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** What a listed entry takes in its answer beside its name: `{"fileName":,"isDirectory":false,"isFile":false},`. */
+const LISTED_ENTRY_BYTES = 49;
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NONBLOCK;
 
 type Empty = Record<string, never>;
@@ -102,11 +104,21 @@ export async function fsWriteFile(p: ValidatedParams<'fs/writeFile'>): Promise<E
   return {};
 }
 
-/** Entries whose type cannot be read (a dangling link, a race with a delete) are left out, as upstream does. */
-export async function fsReadDirectory({
-  path,
-}: ValidatedParams<'fs/readDirectory'>): Promise<FsReadDirectoryResult> {
+/**
+ * Entries whose type cannot be read (a dangling link, a race with a delete)
+ * are left out, as upstream does. A large answer (see ReplyFlow): the
+ * directory is read in its turn, and its entries are looked at once the
+ * answer has room for all of them.
+ */
+export async function fsReadDirectory(
+  { path }: ValidatedParams<'fs/readDirectory'>,
+  context: MethodContext,
+): Promise<FsReadDirectoryResult> {
+  await context.reserveReply(answerBytes(0));
   const names = await onPath(path, () => readdir(path));
+  await context.reserveReply(
+    answerBytes(names.reduce((sum, name) => sum + jsonBytes(name) + LISTED_ENTRY_BYTES, 0)),
+  );
   const entries = await Promise.all(
     names.sort().map(async (fileName) => {
       const target = await stat(join(path, fileName)).catch(() => null);

@@ -1,6 +1,8 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FsWalkResult, pathToUri, type ValidatedParams } from '../../proto/rpc/index.ts';
+import { answerBytes, jsonBytes } from '../limits.ts';
+import type { MethodContext } from '../method-table.ts';
 import { invalidRequest } from '../rpc-error.ts';
 import { fsError, onPath } from './fs-error.ts';
 
@@ -13,6 +15,8 @@ export const WALK_LIMITS = {
 };
 /** What upstream counts per listed item on top of its path (and message). */
 const ITEM_OVERHEAD_BYTES = 64;
+/** The most a walk's reserved answer room grows by at once. */
+const ROOM_STEP_BYTES = 1024 * 1024;
 
 type Options = ValidatedParams<'fs/walk'>['options'];
 
@@ -29,21 +33,42 @@ function checkLimits(o: Options): void {
 }
 
 /**
+ * Room for a large answer that grows item by item (see ReplyFlow): taken in
+ * the answer's turn, then grown, in steps, ahead of what the items take.
+ */
+async function growingRoom(context: MethodContext): Promise<(item: object) => Promise<void>> {
+  let room = answerBytes(0);
+  let used = 0;
+  await context.reserveReply(room);
+  return async (item) => {
+    used += jsonBytes(item) + 1;
+    if (answerBytes(used) <= room) return;
+    room = Math.max(answerBytes(used), room + Math.min(room, ROOM_STEP_BYTES));
+    await context.reserveReply(room);
+  };
+}
+
+/**
  * Upstream's walk: breadth first, names sorted per directory, links skipped
  * unless they lead to directories and may be followed, each directory
  * visited once, within the depth, directory, entry and answer-size limits
  * (`truncated` says one cut it short). A directory that cannot be read is an
- * error entry, not a failure.
+ * error entry, not a failure. A large answer: made in its turn, within room
+ * reserved as it grows.
  */
-export async function fsWalk({ path, options }: ValidatedParams<'fs/walk'>): Promise<FsWalkResult> {
+export async function fsWalk(
+  { path, options }: ValidatedParams<'fs/walk'>,
+  context: MethodContext,
+): Promise<FsWalkResult> {
   checkLimits(options);
   const follow = options.followDirectorySymlinks;
   const outcome: FsWalkResult = { entries: [], errors: [], truncated: false };
   const [root, rootLink] = await onPath(path, () => Promise.all([stat(path), lstat(path)]));
   if (!root.isDirectory() || (rootLink.isSymbolicLink() && !follow)) return outcome;
+  const hold = await growingRoom(context);
 
   let responseBytes = 0;
-  const reserve = (bytes: number): boolean => {
+  const countItem = (bytes: number): boolean => {
     if (responseBytes + bytes + ITEM_OVERHEAD_BYTES > WALK_LIMITS.responseBytes) {
       outcome.truncated = true;
       return false;
@@ -51,11 +76,13 @@ export async function fsWalk({ path, options }: ValidatedParams<'fs/walk'>): Pro
     responseBytes += bytes + ITEM_OVERHEAD_BYTES;
     return true;
   };
-  const recordError = (at: string, err: unknown): boolean => {
+  const recordError = async (at: string, err: unknown): Promise<boolean> => {
     const uri = pathToUri(at);
     const { message } = fsError(err, at);
-    if (!reserve(uri.length + message.length)) return false;
-    outcome.errors.push({ path: uri, message });
+    if (!countItem(uri.length + message.length)) return false;
+    const error = { path: uri, message };
+    outcome.errors.push(error);
+    await hold(error);
     return true;
   };
 
@@ -68,7 +95,7 @@ export async function fsWalk({ path, options }: ValidatedParams<'fs/walk'>): Pro
     try {
       names = (await readdir(directory)).sort();
     } catch (err) {
-      if (!recordError(directory, err)) return outcome;
+      if (!(await recordError(directory, err))) return outcome;
       continue;
     }
     for (const name of names) {
@@ -86,12 +113,14 @@ export async function fsWalk({ path, options }: ValidatedParams<'fs/walk'>): Pro
       const kind = target.isDirectory() ? 'directory' : target.isFile() ? 'file' : null;
       if (kind === null) continue;
       const uri = pathToUri(child);
-      if (!reserve(uri.length)) return outcome;
-      outcome.entries.push({ path: uri, kind });
+      if (!countItem(uri.length)) return outcome;
+      const entry: FsWalkResult['entries'][number] = { path: uri, kind };
+      outcome.entries.push(entry);
+      await hold(entry);
       if (kind !== 'directory' || depth >= options.maxDepth) continue;
       const identity = follow ? await realpath(child).catch((err: unknown) => err) : child;
       if (typeof identity !== 'string') {
-        if (!recordError(child, identity)) return outcome;
+        if (!(await recordError(child, identity))) return outcome;
         continue;
       }
       if (visited.has(identity)) continue;

@@ -182,17 +182,24 @@ describe('registry API authentication', () => {
     expect(await response.json()).toEqual({ ok: true });
   });
 
-  it('serves stats to executor and harness tokens of that executor id only', async () => {
-    const get = async (token: string) =>
-      (
-        await fetch(`${worker.url}/cloud/executor/e1/stats`, {
-          headers: { Authorization: `Bearer ${token}` },
-        })
-      ).status;
-    expect(await get(await worker.mintToken('executor', 'e1'))).toBe(200);
-    expect(await get(await worker.mintToken('harness', 'e1'))).toBe(200);
-    expect(await get(await worker.mintToken('harness', 'e2'))).toBe(403);
-    expect((await fetch(`${worker.url}/cloud/executor/e1/stats`)).status).toBe(401);
+  it('serves stats to executor and harness tokens of that executor id only, under both path families', async () => {
+    for (const family of ['executor', 'environment']) {
+      const path = `${worker.url}/cloud/${family}/e1/stats`;
+      const get = async (token: string) => {
+        const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      };
+      const answer = await get(await worker.mintToken('executor', 'e1'));
+      expect(answer.status, family).toBe(200);
+      expect(answer.body).toMatchObject({
+        executor_id: 'e1',
+        frames: expect.any(Object),
+        streams: expect.any(Number),
+      });
+      expect((await get(await worker.mintToken('harness', 'e1'))).status, family).toBe(200);
+      expect((await get(await worker.mintToken('harness', 'e2'))).status, family).toBe(403);
+      expect((await fetch(path)).status, family).toBe(401);
+    }
   });
 });
 
