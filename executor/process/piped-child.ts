@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { ProcessTree } from '../containment/process-tree.ts';
 import type { SpawnSpec } from './driver.ts';
+import { spawnOnPipes } from './pipe-spawn.ts';
 import { osReason, SpawnError } from './spawn-checks.ts';
 import { inSpawnTurn } from './spawn-turn.ts';
 
@@ -46,15 +46,7 @@ export interface PipeSpawner {
 /** Forks in the executor itself, inside the tree, in its turn (see inSpawnTurn). */
 export function spawnInExecutor(spec: SpawnSpec, tree: ProcessTree): Promise<PipedChild> {
   return inSpawnTurn(() => {
-    const child = tree.enter(() =>
-      spawn(spec.file, spec.args, {
-        argv0: spec.argv0,
-        cwd: spec.cwd,
-        env: spec.env,
-        detached: true,
-        stdio: [spec.pipeStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      }),
-    );
+    const child = tree.enter(() => spawnOnPipes(spec));
     const exit = new ExitNotice();
     child.once('exit', (code, signal) => exit.exited(code, signal));
     // Listened to at once: 'spawn' and 'error' come on the next tick.

@@ -4,11 +4,13 @@
  * fork copies the forking process's page tables and, until the child has
  * exec'd, holds its thread: done by the executor (a large heap, many
  * streams) each spawn held its one thread for milliseconds; done here it
- * holds none of it. Imports only node: modules to stay small.
+ * holds none of it. Imports only node's modules (and pipe-spawn.ts, which
+ * imports only node's) to stay small.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { spawnOnPipes } from './pipe-spawn.ts';
 import type { HelperMessage, SpawnRequest, StdioIndex } from './spawn-helper-protocol.ts';
 
 const send = (message: HelperMessage, pipe?: Socket, sent?: () => void) =>
@@ -16,14 +18,7 @@ const send = (message: HelperMessage, pipe?: Socket, sent?: () => void) =>
 
 /** Forks inside the tree's cgroup when asked: the child is born there. */
 function forkInto(request: SpawnRequest): ChildProcess {
-  const fork = () =>
-    spawn(request.file, request.args, {
-      argv0: request.argv0,
-      cwd: request.cwd,
-      env: request.env,
-      detached: true,
-      stdio: [request.pipeStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    });
+  const fork = () => spawnOnPipes(request);
   if (request.cgroup === null) return fork();
   writeFileSync(request.cgroup.into, String(process.pid));
   try {

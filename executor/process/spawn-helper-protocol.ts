@@ -5,15 +5,10 @@
  * `exited` once the process has.
  */
 import type { CgroupMove } from '../containment/process-tree.ts';
+import type { PipeSpawnSpec } from './pipe-spawn.ts';
 
-export interface SpawnRequest {
+export interface SpawnRequest extends PipeSpawnSpec {
   readonly id: number;
-  readonly file: string;
-  readonly args: string[];
-  readonly argv0: string | undefined;
-  readonly cwd: string;
-  readonly env: Record<string, string>;
-  readonly pipeStdin: boolean;
   readonly cgroup: CgroupMove | null;
 }
 
