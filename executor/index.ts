@@ -15,8 +15,8 @@ export { parseListenUrl } from './local-server.ts';
 export { createLogger, LOG_LEVELS, type LogLevel, silentLogger } from './logger.ts';
 export type { MetricsSources } from './metrics.ts';
 export { type MetricsServer, parseMetricsListen, startMetricsServer } from './metrics-server.ts';
+export type { SpawnHelperUse } from './process/helper-spawner.ts';
 export { type PtySupport, ptySupport } from './process/pty-support.ts';
-export type { SpawnHelperUse } from './process/spawn-helper.ts';
 export {
   type ExecutorSecurity,
   type RemoteExecutor,

@@ -4,8 +4,8 @@ import type { ContainmentMode } from './containment/process-tree.ts';
 import { startContainment } from './containment/start-containment.ts';
 import { type ExecutorLimits, resolveLimits } from './limits.ts';
 import { startLocalServer } from './local-server.ts';
+import type { SpawnHelperUse } from './process/helper-spawner.ts';
 import { warnIfNoPty } from './process/pty-support.ts';
-import type { SpawnHelperUse } from './process/spawn-helper.ts';
 import { ExpiryClock, type ReachabilitySource } from './session-expiry.ts';
 import {
   DEFAULT_OUTAGE_ALLOWANCE_MS,

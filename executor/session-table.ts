@@ -5,7 +5,7 @@ import type { RpcTransport } from '../rpc/index.ts';
 import { ByteBudget } from './byte-budget.ts';
 import type { Containment } from './containment/process-tree.ts';
 import type { ExecutorLimits } from './limits.ts';
-import { SpawnHelper, type SpawnHelperUse } from './process/spawn-helper.ts';
+import { HelperSpawner, type SpawnHelperUse } from './process/helper-spawner.ts';
 import { invalidRequest } from './rpc-error.ts';
 import { Session } from './session.ts';
 import type { ExpiryClock } from './session-expiry.ts';
@@ -61,7 +61,7 @@ export class SessionTable {
   /** Answer bytes waiting for send windows, across the executor. */
   readonly pendingReplies: ByteBudget;
   readonly #stdinBudget: ByteBudget;
-  readonly #spawner: SpawnHelper;
+  readonly #spawner: HelperSpawner;
   readonly #options: SessionTableOptions;
   readonly #sessions = new Map<string, Session>();
   readonly #expiries = new Map<Session, () => void>();
@@ -72,7 +72,7 @@ export class SessionTable {
     this.limits = options.limits;
     this.pendingReplies = new ByteBudget(options.limits.maxPendingReplyBytesTotal);
     this.#stdinBudget = new ByteBudget(options.limits.maxStdinBytesTotal);
-    this.#spawner = new SpawnHelper(options.logger, options.spawnHelper);
+    this.#spawner = new HelperSpawner(options.logger, options.spawnHelper);
   }
 
   get size(): number {

@@ -7,7 +7,7 @@
  * holds none of it. Imports only node's modules (and pipe-spawn.ts, which
  * imports only node's) to stay small.
  */
-import type { ChildProcess } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { spawnOnPipes } from './pipe-spawn.ts';
@@ -16,27 +16,63 @@ import type { HelperMessage, SpawnRequest, StdioIndex } from './spawn-helper-pro
 const send = (message: HelperMessage, pipe?: Socket, sent?: () => void) =>
   process.send?.(message, pipe, {}, () => sent?.());
 
-/** Forks inside the tree's cgroup when asked: the child is born there. */
-function forkInto(request: SpawnRequest): ChildProcess {
-  const fork = () => spawnOnPipes(request);
-  if (request.cgroup === null) return fork();
-  writeFileSync(request.cgroup.into, String(process.pid));
+type Failure = { code: string | null; message: string };
+
+/**
+ * Forks inside the tree's cgroup when asked, so the child is born there;
+ * a failure says which step failed. Not back in its own cgroup, the helper
+ * would die with the tree: it leaves (the executor then ends the tree).
+ */
+function forkInto(request: SpawnRequest): ChildProcess | Failure {
+  const { cgroup } = request;
   try {
-    return fork();
-  } finally {
-    writeFileSync(request.cgroup.back, String(process.pid));
+    if (cgroup !== null) writeFileSync(cgroup.into, String(process.pid));
+  } catch (err) {
+    return { code: null, message: `cannot enter the process tree: ${(err as Error).message}` };
   }
+  let forked: ChildProcess | Failure;
+  try {
+    forked = spawnOnPipes(request);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    forked = { code: e.code ?? null, message: e.message };
+  }
+  try {
+    if (cgroup !== null) writeFileSync(cgroup.back, String(process.pid));
+  } catch {
+    process.exit(1);
+  }
+  return forked;
+}
+
+/**
+ * The pipes of a forked process, taken from node: node would otherwise
+ * destroy stdin when the process exits, and read what is left in stdout and
+ * stderr, while they wait in the hand-over queue.
+ */
+function takePipes(child: ChildProcess): { pipe: Socket; fd: StdioIndex }[] {
+  const pipes = child.stdio.flatMap((pipe, fd) =>
+    pipe === null ? [] : [{ pipe: pipe as Socket, fd: fd as StdioIndex }],
+  );
+  const detached = child as { stdin: unknown; stdout: unknown; stderr: unknown; stdio: unknown[] };
+  detached.stdin = null;
+  detached.stdout = null;
+  detached.stderr = null;
+  detached.stdio = [null, null, null];
+  for (const { pipe } of pipes) {
+    // Node starts reading a child's pipes at once; stopped before any read,
+    // every byte stays in the pipe for the executor.
+    (pipe as unknown as { _handle: { readStop(): void } })._handle.readStop();
+  }
+  return pipes;
 }
 
 /** Forks the process of `request` and hands its pipes over; `done` once the last is on its way. */
 function start(request: SpawnRequest, done: () => void): void {
   const { id } = request;
-  let child: ChildProcess;
-  try {
-    child = forkInto(request);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    send({ id, failed: { code: null, message: `cannot enter the process tree: ${e.message}` } });
+  const child = forkInto(request);
+  if (!(child instanceof ChildProcess)) {
+    send({ id, failed: child });
     done();
     return;
   }
@@ -48,12 +84,9 @@ function start(request: SpawnRequest, done: () => void): void {
     return;
   }
   send({ id, started: child.pid });
-  const pipes = child.stdio.flatMap((pipe, fd) => (pipe === null ? [] : [{ pipe: pipe as Socket, fd }]));
+  const pipes = takePipes(child);
   for (const [i, { pipe, fd }] of pipes.entries()) {
-    // Node starts reading a child's pipes at once; stopped before any read,
-    // every byte stays in the pipe for the executor.
-    (pipe as unknown as { _handle: { readStop(): void } })._handle.readStop();
-    send({ id, pipe: fd as StdioIndex }, pipe, i === pipes.length - 1 ? done : undefined);
+    send({ id, pipe: fd }, pipe, i === pipes.length - 1 ? done : undefined);
   }
   child.once('exit', (code, signal) => send({ id, exited: { code, signal } }));
 }

@@ -1,13 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CgroupContainment } from '../../executor/containment/cgroup-containment.ts';
 import type { Containment, ProcessTree } from '../../executor/containment/process-tree.ts';
 import { startContainment } from '../../executor/containment/start-containment.ts';
 import { silentLogger } from '../../executor/logger.ts';
 import type { SpawnSpec } from '../../executor/process/driver.ts';
+import { HelperSpawner, type SpawnHelperUse } from '../../executor/process/helper-spawner.ts';
 import type { PipedChild } from '../../executor/process/piped-child.ts';
-import { SpawnHelper, type SpawnHelperUse } from '../../executor/process/spawn-helper.ts';
+import { useScratchDir } from './fixture.ts';
 import { until, waitGone } from './rpc-client.ts';
 
 type Exit = { code: number | null; signal: string | null };
@@ -57,11 +58,12 @@ async function finish(child: PipedChild): Promise<{ stdout: string; exit: Exit }
 }
 
 describe('the spawn helper', () => {
-  const opened: { containment: Containment; spawner: SpawnHelper; trees: ProcessTree[] }[] = [];
+  const scratch = useScratchDir('relaykit-helper-');
+  const opened: { containment: Containment; spawner: HelperSpawner; trees: ProcessTree[] }[] = [];
 
   async function setUp(use: SpawnHelperUse) {
     const containment = await startContainment({ stateDirectory: null, logger: silentLogger() });
-    const spawner = new SpawnHelper(silentLogger(), use);
+    const spawner = new HelperSpawner(silentLogger(), use);
     const trees: ProcessTree[] = [];
     opened.push({ containment, spawner, trees });
     const spawn = (s: SpawnSpec) => {
@@ -146,6 +148,47 @@ describe('the spawn helper', () => {
     process.kill(helper as number, 'SIGKILL');
     expect(await exit).toEqual({ code: null, signal: null });
     expect((await finish(await spawn(spec('/bin/echo', ['after'])))).stdout).toBe('after\n');
+  });
+
+  it('hands over the pipes of processes that exit at once, stdin included, while the executor is busy', async () => {
+    const { spawn } = await setUp('always');
+    // The executor's thread busy 30 ms at a time: pipes wait for their hand-over while the processes exit.
+    const busy = setInterval(() => {
+      const busyUntil = Date.now() + 30;
+      while (Date.now() < busyUntil);
+    }, 5);
+    try {
+      const outputs = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          spawn(spec('/bin/sh', ['-c', 'echo out$0', String(i)], true)).then(finish),
+        ),
+      );
+      expect(outputs.map((o) => o.stdout)).toEqual(Array.from({ length: 20 }, (_, i) => `out${i}\n`));
+    } finally {
+      clearInterval(busy);
+    }
+  });
+
+  it('never runs a command twice when the helper dies while handing processes over', async () => {
+    const { spawn } = await setUp('always');
+    const log = join(scratch.path, 'runs');
+    const starts = Array.from({ length: 3 }, (_, i) =>
+      spawn(spec('/bin/sh', ['-c', `echo run$0 >> ${log}; sleep 30`, String(i)])),
+    );
+    // The helper forks and answers while this thread is held; it dies before a single answer is read.
+    const heldUntil = Date.now() + 300;
+    while (Date.now() < heldUntil);
+    for (const pid of helperPids()) process.kill(pid, 'SIGKILL');
+    const settled = await Promise.allSettled(starts);
+    for (const result of settled) {
+      if (result.status === 'rejected') {
+        expect(String(result.reason)).toContain('the spawn helper stopped before it handed the process over');
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const runs = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
+    expect(runs.length).toBeGreaterThan(0);
+    expect(new Set(runs).size).toBe(runs.length);
   });
 
   it('lets the helper go when the executor closes it', async () => {

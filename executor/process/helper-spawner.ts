@@ -1,0 +1,107 @@
+import type { Logger } from 'pino';
+import type { ProcessTree } from '../containment/process-tree.ts';
+import type { SpawnSpec } from './driver.ts';
+import { type HelperEnd, HelperProcess, HelperUnreachableError } from './helper-process.ts';
+import { type PipedChild, type PipeSpawner, spawnInExecutor } from './piped-child.ts';
+import { forksWaiting } from './spawn-turn.ts';
+
+/**
+ * When processes on pipes are forked by the spawn helper: `burst` (the
+ * default) once forks queue up in the executor, until the helper has been
+ * idle a while; `always`; `never`.
+ */
+export type SpawnHelperUse = 'burst' | 'always' | 'never';
+
+/** Forks waiting their turn in the executor that make a burst, handed to the helper from then on. */
+const BURST_FORKS = 8;
+/** How long the helper stays once it has nothing to do (in `burst` use). */
+const HELPER_IDLE_MS = 10_000;
+
+/**
+ * Spawns processes on pipes, in the executor or through the spawn helper
+ * (helper-process.ts). A fork costs the executor's thread more the more
+ * memory the executor holds; a burst of them (a thousand sessions starting
+ * at once) goes to the helper, which forks them while the executor goes on.
+ * A single process is still forked at once by the executor: no helper
+ * process sits in memory for it, and no hand-over delays it. Where the
+ * helper cannot run, every fork is the executor's.
+ */
+export class HelperSpawner implements PipeSpawner {
+  readonly #logger: Logger;
+  readonly #use: SpawnHelperUse;
+  #helper: HelperProcess | null = null;
+  #idleTimer: NodeJS.Timeout | null = null;
+  /** Why the helper cannot run here; then every fork is the executor's. */
+  #unusable: string | null = null;
+
+  constructor(logger: Logger, use: SpawnHelperUse = 'burst') {
+    this.#logger = logger;
+    this.#use = use;
+  }
+
+  async spawn(spec: SpawnSpec, tree: ProcessTree): Promise<PipedChild> {
+    const helper = this.#helperFor();
+    if (helper === null) return spawnInExecutor(spec, tree);
+    this.#stopIdleTimer();
+    try {
+      return await helper.spawn(spec, tree);
+    } catch (err) {
+      if (!(err instanceof HelperUnreachableError)) throw err;
+      return spawnInExecutor(spec, tree);
+    }
+  }
+
+  close(): void {
+    this.#unusable = 'the executor is shutting down';
+    this.#letGo();
+  }
+
+  /** The helper to fork this process, started if it is time to; null: the executor forks it. */
+  #helperFor(): HelperProcess | null {
+    if (this.#unusable !== null || this.#use === 'never') return null;
+    if (this.#helper !== null) return this.#helper;
+    if (this.#use === 'burst' && forksWaiting() < BURST_FORKS) return null;
+    const helper = new HelperProcess({
+      onIdle: () => this.#whenIdle(helper),
+      onEnd: (end) => this.#ended(helper, end),
+    });
+    this.#helper = helper;
+    return helper;
+  }
+
+  #ended(helper: HelperProcess, end: HelperEnd): void {
+    if (this.#helper === helper) this.#helper = null;
+    this.#stopIdleTimer();
+    if (!end.answered && this.#unusable === null) {
+      // It never got as far as answering (a missing or broken file): starting it again would fail again.
+      this.#unusable = `it exited at start (code ${end.code}, signal ${end.signal})`;
+      this.#logger.warn(
+        { reason: this.#unusable },
+        'the spawn helper cannot run: processes are forked by the executor',
+      );
+    } else if (!end.letGo) {
+      const { code, signal, unknownExits } = end;
+      this.#logger.error({ code, signal, unknownExits }, 'the spawn helper stopped');
+    }
+  }
+
+  /** Once the helper has nothing to do, it stays a while (burst use), then goes. */
+  #whenIdle(helper: HelperProcess): void {
+    if (this.#use !== 'burst' || helper !== this.#helper) return;
+    this.#stopIdleTimer();
+    this.#idleTimer = setTimeout(() => this.#letGo(), HELPER_IDLE_MS);
+    this.#idleTimer.unref();
+  }
+
+  #stopIdleTimer(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+  }
+
+  #letGo(): void {
+    this.#stopIdleTimer();
+    const helper = this.#helper;
+    this.#helper = null;
+    helper?.letGo();
+  }
+}
