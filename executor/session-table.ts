@@ -156,8 +156,9 @@ export class SessionTable {
     const sessions = [...this.#sessions.values()];
     this.#sessions.clear();
     await Promise.all(sessions.map((session) => session.killAll()));
+    // The helper first: a start it was still handling ends up in a tree the containment then ends.
+    await this.#spawner.close();
     await this.#options.containment.close();
-    this.#spawner.close();
   }
 
   #expire(session: Session): void {

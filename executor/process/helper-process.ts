@@ -13,6 +13,9 @@ const HELPER_MAIN = fileURLToPath(
   new URL(`./spawn-helper-main${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
 );
 
+/** How long a helper that was let go may take to exit before it is killed. */
+const LET_GO_MS = 2000;
+
 /** A process the helper forked; its pipes arrive one by one after its pid. */
 class HelperChild implements PipedChild {
   pid = 0;
@@ -38,9 +41,9 @@ interface Starting {
 /** The request never reached the helper: forking it elsewhere cannot run it twice. */
 export class HelperUnreachableError extends Error {}
 
-/** How a helper ended: whether it ever answered, whether it was let go, and its exit. */
+/** How a helper ended: whether it got as far as `ready`, whether it was let go, and its exit. */
 export interface HelperEnd {
-  answered: boolean;
+  ready: boolean;
   letGo: boolean;
   code: number | null;
   signal: string | null;
@@ -58,30 +61,50 @@ export class HelperProcess {
   readonly #starting = new Map<number, Starting>();
   readonly #running = new Map<number, HelperChild>();
   #nextId = 0;
-  #answered = false;
+  /** It said `ready`: from then on a request it was sent may have been forked. */
+  #ready = false;
   #letGo = false;
   #ended = false;
+  readonly #endedSignal: Promise<void>;
   readonly #onIdle: () => void;
 
   /**
    * `onIdle` each time nothing is left pending; `onEnd` once the helper has
-   * exited and every message it sent has been read, or could not start.
+   * exited and its IPC channel closed (every message it sent read), or it
+   * could not start. Throws where node cannot fork it.
    */
   constructor(events: { onIdle: () => void; onEnd: (end: HelperEnd) => void }) {
-    const { onEnd } = events;
     this.#onIdle = events.onIdle;
-    const end = (code: number | null, signal: string | null) => {
-      if (this.#ended) return;
+    let exit: { code: number | null; signal: string | null } | null = null;
+    let disconnected = false;
+    let resolveEnded!: () => void;
+    this.#endedSignal = new Promise((resolve) => {
+      resolveEnded = resolve;
+    });
+    const end = () => {
+      if (this.#ended || exit === null || !disconnected) return;
       this.#ended = true;
-      onEnd(this.#lost(code, signal));
+      events.onEnd(this.#lost(exit.code, exit.signal));
+      resolveEnded();
     };
     this.#process = fork(HELPER_MAIN, [], { execArgv: [], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
     this.#process.on('message', (message: HelperMessage, pipe?: Socket) => this.#receive(message, pipe));
     this.#process.on('error', () => {
       // Errors of a running helper end in its exit; one that never started ends here.
-      if (this.#process.pid === undefined) end(null, null);
+      if (this.#process.pid !== undefined) return;
+      exit = { code: null, signal: null };
+      disconnected = true;
+      end();
     });
-    this.#process.once('close', end);
+    // Not 'close': node does not emit it once this side has disconnected.
+    this.#process.once('exit', (code, signal) => {
+      exit = { code, signal };
+      end();
+    });
+    this.#process.once('disconnect', () => {
+      disconnected = true;
+      end();
+    });
   }
 
   /** Nothing asked of it is pending and nothing it forked still runs. */
@@ -112,18 +135,25 @@ export class HelperProcess {
     });
   }
 
-  /** Lets the helper go: it exits once its IPC channel closes. */
-  letGo(): void {
+  /** Lets the helper go (it exits once its IPC channel closes); resolves once it has, killing it after 2 s. */
+  async letGo(): Promise<void> {
     this.#letGo = true;
     if (this.#process.connected) this.#process.disconnect();
+    const timer = setTimeout(() => this.#process.kill('SIGKILL'), LET_GO_MS);
+    await this.#endedSignal;
+    clearTimeout(timer);
   }
 
   #receive(message: HelperMessage, pipe: Socket | undefined): void {
-    this.#answered = true;
+    if ('ready' in message) {
+      this.#ready = true;
+      return;
+    }
     const starting = this.#starting.get(message.id);
     if ('exited' in message) {
-      const { code, signal } = message.exited;
-      (starting?.child ?? this.#running.get(message.id))?.exit.exited(code, signal);
+      // Still starting: a pipe was lost on the way (node gives up on a handle the executor cannot take).
+      if (starting) this.#abandon(message.id, starting, 'the spawn helper lost a pipe of the process');
+      this.#running.get(message.id)?.exit.exited(message.exited.code, message.exited.signal);
       this.#running.delete(message.id);
       this.#holdOpen();
     } else if (starting === undefined) {
@@ -132,9 +162,17 @@ export class HelperProcess {
       this.#fail(message.id, new SpawnError(`spawn ${starting.file}: ${osReason(message.failed)}`));
     } else if ('started' in message) {
       starting.child.pid = message.started;
-    } else if (pipe !== undefined) {
+    } else if (pipe === undefined) {
+      this.#abandon(message.id, starting, 'the spawn helper lost a pipe of the process');
+    } else {
       this.#takePipe(message.id, starting, message.pipe, pipe);
     }
+  }
+
+  /** A process that may run but cannot be handed over: its tree is ended and its start fails. */
+  #abandon(id: number, starting: Starting, reason: string): void {
+    void starting.tree.kill();
+    this.#fail(id, new SpawnError(reason));
   }
 
   #takePipe(id: number, starting: Starting, fd: StdioIndex, pipe: Socket): void {
@@ -160,25 +198,16 @@ export class HelperProcess {
   /**
    * The helper is gone. A process it was handing over may already run (its
    * pipes went with the helper): its tree is killed and its start fails, as
-   * forking it again could run the command twice. A helper that never
-   * answered forked nothing: what it was asked goes elsewhere. Exits it had
+   * forking it again could run the command twice. A helper that never said
+   * `ready` forked nothing: what it was asked goes elsewhere. Exits it had
    * not reported are unknown.
    */
   #lost(code: number | null, signal: string | null): HelperEnd {
-    const end = {
-      answered: this.#answered,
-      letGo: this.#letGo,
-      code,
-      signal,
-      unknownExits: this.#running.size,
-    };
-    for (const [id, { tree }] of [...this.#starting]) {
-      if (!this.#answered) {
-        this.#fail(id, new HelperUnreachableError());
-        continue;
-      }
-      void tree.kill();
-      this.#fail(id, new SpawnError('the spawn helper stopped before it handed the process over'));
+    const end = { ready: this.#ready, letGo: this.#letGo, code, signal, unknownExits: this.#running.size };
+    for (const [id, starting] of [...this.#starting]) {
+      if (this.#ready)
+        this.#abandon(id, starting, 'the spawn helper stopped before it handed the process over');
+      else this.#fail(id, new HelperUnreachableError());
     }
     for (const child of this.#running.values()) child.exit.exited(null, null);
     this.#running.clear();

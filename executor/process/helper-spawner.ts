@@ -51,9 +51,10 @@ export class HelperSpawner implements PipeSpawner {
     }
   }
 
-  close(): void {
+  /** Lets the helper go and waits until it has exited: nothing it forks can outlive the executor's shutdown. */
+  async close(): Promise<void> {
     this.#unusable = 'the executor is shutting down';
-    this.#letGo();
+    await this.#letGo();
   }
 
   /** The helper to fork this process, started if it is time to; null: the executor forks it. */
@@ -61,24 +62,32 @@ export class HelperSpawner implements PipeSpawner {
     if (this.#unusable !== null || this.#use === 'never') return null;
     if (this.#helper !== null) return this.#helper;
     if (this.#use === 'burst' && forksWaiting() < BURST_FORKS) return null;
-    const helper = new HelperProcess({
-      onIdle: () => this.#whenIdle(helper),
-      onEnd: (end) => this.#ended(helper, end),
-    });
-    this.#helper = helper;
-    return helper;
+    try {
+      const helper: HelperProcess = new HelperProcess({
+        onIdle: () => this.#whenIdle(helper),
+        onEnd: (end) => this.#ended(helper, end),
+      });
+      this.#helper = helper;
+      return helper;
+    } catch (err) {
+      this.#giveUp(`node cannot fork it: ${(err as Error).message}`);
+      return null;
+    }
+  }
+
+  #giveUp(reason: string): void {
+    this.#unusable = reason;
+    this.#logger.warn({ reason }, 'the spawn helper cannot run: processes are forked by the executor');
   }
 
   #ended(helper: HelperProcess, end: HelperEnd): void {
-    if (this.#helper === helper) this.#helper = null;
-    this.#stopIdleTimer();
-    if (!end.answered && this.#unusable === null) {
-      // It never got as far as answering (a missing or broken file): starting it again would fail again.
-      this.#unusable = `it exited at start (code ${end.code}, signal ${end.signal})`;
-      this.#logger.warn(
-        { reason: this.#unusable },
-        'the spawn helper cannot run: processes are forked by the executor',
-      );
+    if (this.#helper === helper) {
+      this.#helper = null;
+      this.#stopIdleTimer();
+    }
+    if (!end.ready && !end.letGo && this.#unusable === null) {
+      // It never got as far as `ready` (a missing or broken file): starting it again would fail again.
+      this.#giveUp(`it exited at start (code ${end.code}, signal ${end.signal})`);
     } else if (!end.letGo) {
       const { code, signal, unknownExits } = end;
       this.#logger.error({ code, signal, unknownExits }, 'the spawn helper stopped');
@@ -89,7 +98,7 @@ export class HelperSpawner implements PipeSpawner {
   #whenIdle(helper: HelperProcess): void {
     if (this.#use !== 'burst' || helper !== this.#helper) return;
     this.#stopIdleTimer();
-    this.#idleTimer = setTimeout(() => this.#letGo(), HELPER_IDLE_MS);
+    this.#idleTimer = setTimeout(() => void this.#letGo(), HELPER_IDLE_MS);
     this.#idleTimer.unref();
   }
 
@@ -98,10 +107,10 @@ export class HelperSpawner implements PipeSpawner {
     this.#idleTimer = null;
   }
 
-  #letGo(): void {
+  async #letGo(): Promise<void> {
     this.#stopIdleTimer();
     const helper = this.#helper;
     this.#helper = null;
-    helper?.letGo();
+    await helper?.letGo();
   }
 }

@@ -39,8 +39,8 @@ export class ExitNotice {
 /** Starts processes on pipes inside a tree. */
 export interface PipeSpawner {
   spawn(spec: SpawnSpec, tree: ProcessTree): Promise<PipedChild>;
-  /** Lets go of what the spawner holds (the executor is shutting down). */
-  close(): void;
+  /** Lets go of what the spawner holds (the executor is shutting down); resolves once it has. */
+  close(): Promise<void>;
 }
 
 /** Forks in the executor itself, inside the tree, in its turn (see inSpawnTurn). */

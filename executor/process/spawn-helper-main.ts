@@ -16,12 +16,13 @@ import type { HelperMessage, SpawnRequest, StdioIndex } from './spawn-helper-pro
 const send = (message: HelperMessage, pipe?: Socket, sent?: () => void) =>
   process.send?.(message, pipe, {}, () => sent?.());
 
-type Failure = { code: string | null; message: string };
+/** A fork that failed; `fatal` when the helper cannot go on (it is stuck in the tree's cgroup). */
+type Failure = { code: string | null; message: string; fatal?: true };
 
 /**
  * Forks inside the tree's cgroup when asked, so the child is born there;
  * a failure says which step failed. Not back in its own cgroup, the helper
- * would die with the tree: it leaves (the executor then ends the tree).
+ * would die with the tree: it ends what it forked and must leave.
  */
 function forkInto(request: SpawnRequest): ChildProcess | Failure {
   const { cgroup } = request;
@@ -39,8 +40,9 @@ function forkInto(request: SpawnRequest): ChildProcess | Failure {
   }
   try {
     if (cgroup !== null) writeFileSync(cgroup.back, String(process.pid));
-  } catch {
-    process.exit(1);
+  } catch (err) {
+    if (forked instanceof ChildProcess && forked.pid !== undefined) process.kill(-forked.pid, 'SIGKILL');
+    return { code: null, message: `cannot leave the process tree: ${(err as Error).message}`, fatal: true };
   }
   return forked;
 }
@@ -72,8 +74,12 @@ function start(request: SpawnRequest, done: () => void): void {
   const { id } = request;
   const child = forkInto(request);
   if (!(child instanceof ChildProcess)) {
-    send({ id, failed: child });
-    done();
+    const { code, message } = child;
+    if (child.fatal) send({ id, failed: { code, message } }, undefined, () => process.exit(1));
+    else {
+      send({ id, failed: { code, message } });
+      done();
+    }
     return;
   }
   if (child.pid === undefined) {
@@ -116,3 +122,4 @@ process.on('message', (request: SpawnRequest) => {
 });
 // The executor is gone (or let go of the helper): nothing more to start.
 process.on('disconnect', () => process.exit(0));
+send({ ready: true });

@@ -1,8 +1,8 @@
 /**
  * The messages between the executor and its spawn helper (an IPC channel;
- * stdio pipes travel as handles). One request per process; the helper
- * answers `failed`, or `started` then one `pipe` per stdio pipe, then
- * `exited` once the process has.
+ * stdio pipes travel as handles). The helper says `ready` first; then,
+ * one request per process, it answers `failed`, or `started` then one
+ * `pipe` per stdio pipe, then `exited` once the process has.
  */
 import type { CgroupMove } from '../containment/process-tree.ts';
 import type { PipeSpawnSpec } from './pipe-spawn.ts';
@@ -16,6 +16,8 @@ export interface SpawnRequest extends PipeSpawnSpec {
 export type StdioIndex = 0 | 1 | 2;
 
 export type HelperMessage =
+  /** The helper's first message: until it, nothing was forked. */
+  | { readonly ready: true }
   | { readonly id: number; readonly failed: { readonly code: string | null; readonly message: string } }
   | { readonly id: number; readonly started: number }
   | { readonly id: number; readonly pipe: StdioIndex }

@@ -129,6 +129,13 @@ describe.each(e2eProfiles())('corrupted frames on one harness socket (%s)', (sec
       (error: Error) => ({ ok: false as const, error }),
     );
     await Promise.all(others.map((client, i) => expectPayload(client, seed + 1 + i, BYTES, live.marker)));
+    // A 2 MiB run is a handful of frames in cleartext (segments of up to 1 MiB): the flips go on
+    // (on the victim's frames and heartbeats) until one has landed.
+    const flips = () => {
+      const { upstream, downstream } = (side as FaultProxy).stats();
+      return upstream.corrupted + downstream.corrupted;
+    };
+    await pollUntil('a flipped frame on the victim socket', () => flips() > 0, 60_000);
     // A cleartext victim may wait forever for an answer whose request id a flip changed: it is cut short.
     if (secure) await victimRun;
     await victim.close();
@@ -138,8 +145,7 @@ describe.each(e2eProfiles())('corrupted frames on one harness socket (%s)', (sec
     console.info(
       `bit flips on the victim socket (seed ${seed}): ${outcome.ok ? (outcome.exact ? 'exact' : 'completed with altered bytes') : `failed: ${outcome.error.message}`}`,
     );
-    const flipped = (side as FaultProxy).stats();
-    expect(flipped.upstream.corrupted + flipped.downstream.corrupted).toBeGreaterThan(0);
+    expect(flips()).toBeGreaterThan(0);
     expect((await live.worker.stats(live.executorId)).sockets.executor).toBe(1);
     // However the flips left the victim's session, its processes do not outlive it.
     await victimProcessesEnded(victimMarker);
