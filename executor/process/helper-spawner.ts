@@ -14,7 +14,7 @@ export type SpawnHelperUse = 'burst' | 'always' | 'never';
 
 /** Forks waiting their turn in the executor that make a burst, handed to the helper from then on. */
 const BURST_FORKS = 8;
-/** How long the helper stays once it has nothing to do (in `burst` use). */
+/** How long the helper stays once it has nothing to do (in `burst` use), by default. */
 const HELPER_IDLE_MS = 10_000;
 
 /**
@@ -29,14 +29,16 @@ const HELPER_IDLE_MS = 10_000;
 export class HelperSpawner implements PipeSpawner {
   readonly #logger: Logger;
   readonly #use: SpawnHelperUse;
+  readonly #idleMs: number;
   #helper: HelperProcess | null = null;
   #idleTimer: NodeJS.Timeout | null = null;
   /** Why the helper cannot run here; then every fork is the executor's. */
   #unusable: string | null = null;
 
-  constructor(logger: Logger, use: SpawnHelperUse = 'burst') {
+  constructor(logger: Logger, use: SpawnHelperUse = 'burst', idleMs = HELPER_IDLE_MS) {
     this.#logger = logger;
     this.#use = use;
+    this.#idleMs = idleMs;
   }
 
   async spawn(spec: SpawnSpec, tree: ProcessTree): Promise<PipedChild> {
@@ -98,7 +100,7 @@ export class HelperSpawner implements PipeSpawner {
   #whenIdle(helper: HelperProcess): void {
     if (this.#use !== 'burst' || helper !== this.#helper) return;
     this.#stopIdleTimer();
-    this.#idleTimer = setTimeout(() => void this.#letGo(), HELPER_IDLE_MS);
+    this.#idleTimer = setTimeout(() => void this.#letGo(), this.#idleMs);
     this.#idleTimer.unref();
   }
 

@@ -61,9 +61,9 @@ describe('the spawn helper', () => {
   const scratch = useScratchDir('relaykit-helper-');
   const opened: { containment: Containment; spawner: HelperSpawner; trees: ProcessTree[] }[] = [];
 
-  async function setUp(use: SpawnHelperUse) {
+  async function setUp(use: SpawnHelperUse, idleMs?: number) {
     const containment = await startContainment({ stateDirectory: null, logger: silentLogger() });
-    const spawner = new HelperSpawner(silentLogger(), use);
+    const spawner = new HelperSpawner(silentLogger(), use, idleMs);
     const trees: ProcessTree[] = [];
     opened.push({ containment, spawner, trees });
     const spawn = (s: SpawnSpec) => {
@@ -148,6 +148,21 @@ describe('the spawn helper', () => {
     process.kill(helper as number, 'SIGKILL');
     expect(await exit).toEqual({ code: null, signal: null });
     expect((await finish(await spawn(spec('/bin/echo', ['after'])))).stdout).toBe('after\n');
+  });
+
+  it("lets a burst's helper go once it has been idle, and starts another for the next burst", async () => {
+    const { spawn } = await setUp('burst', 200);
+    const burst = (tag: string) =>
+      Promise.all(
+        Array.from({ length: 16 }, (_, i) => spawn(spec('/bin/echo', [`${tag}${i}`])).then(finish)),
+      );
+    expect((await burst('a')).map((r) => r.stdout)).toEqual(Array.from({ length: 16 }, (_, i) => `a${i}\n`));
+    const [first] = helperPids();
+    expect(first).toBeDefined();
+    expect(await waitGone(first as number)).toBe(true);
+    const second = until(() => helperPids().find((pid) => pid !== first), 'a second helper');
+    expect((await burst('b')).map((r) => r.stdout)).toEqual(Array.from({ length: 16 }, (_, i) => `b${i}\n`));
+    expect(await second).not.toBe(first);
   });
 
   it('hands over the pipes of processes that exit at once, stdin included, while the executor is busy', async () => {
