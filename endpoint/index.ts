@@ -13,7 +13,7 @@ export {
 } from './core/config.ts';
 export { MessageTooLargeError, StreamClosedError } from './core/errors.ts';
 export type { StreamEvent, StreamOutput, StreamState, StreamStats } from './core/events.ts';
-export { LEGACY_MAX_MESSAGE_BYTES, LegacyStream } from './core/legacy-stream.ts';
+export { LegacyStream } from './core/legacy-stream.ts';
 export { ReassemblyBudget } from './core/reassembly-budget.ts';
 export { ReliableStream } from './core/reliable-stream.ts';
 export { SecureStream } from './core/secure-stream.ts';

@@ -15,7 +15,7 @@ export interface ReachabilitySource {
 }
 
 /** Local mode: harnesses connect to the executor itself, which is always there. */
-export const ALWAYS_REACHABLE: ReachabilitySource = {
+const ALWAYS_REACHABLE: ReachabilitySource = {
   reachability: () => ({ reachable: true, since: Number.NEGATIVE_INFINITY }),
   onReachability: () => () => {},
 };

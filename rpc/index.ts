@@ -4,7 +4,7 @@
  * notification typed once.
  */
 
-export { base64Length, readBase64, writeBase64 } from './base64-slices.ts';
+export { base64Length, writeBase64 } from './base64-slices.ts';
 export { type NotificationListener, RpcClient } from './client.ts';
 export {
   ENCODED_JSON,

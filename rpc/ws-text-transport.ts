@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import { rawBytes } from '../endpoint/index.ts';
 import { CloseCode } from '../proto/close-codes.ts';
 import { protocolErrorReason } from '../proto/reset-reasons.ts';
-import { ENCODED_UTF8, type MaybeEncoded, messageJson } from './encoded-message.ts';
+import { messageBytes } from './encoded-message.ts';
 import type { RpcTransport } from './transport.ts';
 
 /** Above this many bytes queued in the socket, the transport reports itself backed up. */
@@ -60,19 +60,11 @@ export function wsTextTransport(ws: WebSocket, options: WsTextTransportOptions =
   return {
     send(message: object): number {
       if (!isOpen()) return 0;
-      // A message that carries its UTF-8 bytes goes as they are, still a text frame.
-      const bytes = (message as MaybeEncoded)[ENCODED_UTF8];
-      let sent: number;
-      if (bytes !== undefined) {
-        ws.send(bytes, { binary: false }, onSent);
-        sent = bytes.length;
-      } else {
-        const text = messageJson(message);
-        ws.send(text, onSent);
-        sent = Buffer.byteLength(text, 'utf8');
-      }
+      // Always UTF-8 bytes (a message may carry its own), sent as a text frame.
+      const bytes = messageBytes(message);
+      ws.send(bytes, { binary: false }, onSent);
       if (ws.bufferedAmount > highWater) backedUp = true;
-      return sent;
+      return bytes.length;
     },
     get writable() {
       return writable();

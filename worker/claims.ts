@@ -53,13 +53,14 @@ export class StreamClaims {
     if (claim !== undefined && !claim.answered) this.#put(streamId, { ...claim, answered: true });
   }
 
-  /** The socket is gone: its claims wait for their owner's reconnect until the timeout. */
-  detachSocket(socketKey: string, now: number): void {
-    if (this.countForSocket(socketKey) === 0) return;
+  /** The socket is gone: its claims wait for their owner's reconnect until the timeout; false if it had none. */
+  detachSocket(socketKey: string, now: number): boolean {
+    if (this.countForSocket(socketKey) === 0) return false;
     for (const claim of this.#claims.values()) {
       if (claim.socketKey === socketKey && claim.detachedAt === null) claim.detachedAt = now;
     }
     this.#store.detachSocket(socketKey, now);
+    return true;
   }
 
   release(streamId: string): void {

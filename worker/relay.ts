@@ -234,8 +234,10 @@ export class ExecutorRelay extends DurableObject<Env> {
       }
     }
     if (header.kind === 'reset') this.#claims.release(streamId);
-    const towardsExecutor = withOwner(new Uint8Array(bytes), this.#ownerFieldOf(info.identity));
-    if (!isOpen(this.#executor) || !this.#trySend(this.#executor, towardsExecutor)) {
+    if (
+      !isOpen(this.#executor) ||
+      !this.#trySend(this.#executor, withOwner(new Uint8Array(bytes), this.#ownerFieldOf(info.identity)))
+    ) {
       countDrop(this.#counters, 'executor_absent');
       return;
     }
@@ -343,8 +345,9 @@ export class ExecutorRelay extends DurableObject<Env> {
     if (info?.role === 'harness' && this.#harness.get(info.key) === ws) {
       this.#harness.delete(info.key);
       this.#rate.forget(info.key);
-      this.#claims.detachSocket(info.key, Date.now());
-      this.#scheduleSweep();
+      // Its claims now expire a timeout from now; every older expiry already has the alarm.
+      const now = Date.now();
+      if (this.#claims.detachSocket(info.key, now)) this.#alarm.by(now + this.#limits.claimTimeoutMs);
     }
     if (ws === this.#executor) this.#executor = undefined;
     this.#flushCounters();

@@ -16,10 +16,12 @@ export class TicketLedger {
 
   /** Records the ticket as redeemed; false when it already was. `expiresAt` in unix seconds. */
   redeem(ticketId: string, expiresAt: number): boolean {
-    const seen = this.#sql.exec('SELECT 1 FROM redeemed_tickets WHERE ticket_id = ?', ticketId).toArray();
-    if (seen.length > 0) return false;
-    this.#sql.exec('INSERT INTO redeemed_tickets (ticket_id, expires_at) VALUES (?, ?)', ticketId, expiresAt);
-    return true;
+    const cursor = this.#sql.exec(
+      'INSERT INTO redeemed_tickets (ticket_id, expires_at) VALUES (?, ?) ON CONFLICT (ticket_id) DO NOTHING',
+      ticketId,
+      expiresAt,
+    );
+    return cursor.rowsWritten > 0;
   }
 
   /** Forgets tickets expired at `now` (unix seconds): they can no longer be presented. */

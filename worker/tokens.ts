@@ -75,7 +75,6 @@ async function sign(
 ): Promise<string> {
   checkMintOptions(opts);
   const jwt = new SignJWT({ role: opts.role, eid: opts.executorId, ...extra });
-  if (typ === TICKET_TYPE) jwt.setJti(crypto.randomUUID());
   return jwt
     .setProtectedHeader({ alg: 'HS256', typ })
     .setSubject(opts.subject ?? crypto.randomUUID())
@@ -94,7 +93,7 @@ export function mintTicket(
   signingKey: string,
   opts: MintOptions & { subject: string; instance: string },
 ): Promise<string> {
-  return sign(signingKey, TICKET_TYPE, opts, { ins: opts.instance });
+  return sign(signingKey, TICKET_TYPE, opts, { ins: opts.instance, jti: crypto.randomUUID() });
 }
 
 async function verify(

@@ -1,13 +1,25 @@
 /** Child processes the benchmarks drive: executors and the raw ws peer, each printing a ready line. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { SECURE_PROFILE, type SecurityProfile } from '../../proto/secure-relay.ts';
 import { RELAYKIT_BIN as BIN, readyLine } from '../../sim/executor-process.ts';
 
 const RAW_WS_PEER = fileURLToPath(new URL('./raw-ws-peer-main.ts', import.meta.url));
-/** The compiled CLI, as the installed package runs it (built by `scripts/build.ts`). */
+/** The compiled CLI, as the installed package runs it (built by `buildCompiledCli`). */
 export const COMPILED_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+let built = false;
+
+/** Builds dist/ (`scripts/build.ts`) once per benchmark run, for the suites that run the compiled CLI. */
+export function buildCompiledCli(): void {
+  if (built) return;
+  execFileSync(process.execPath, ['scripts/build.ts'], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    stdio: 'ignore',
+  });
+  built = true;
+}
 
 export interface Child {
   readonly pid: number;

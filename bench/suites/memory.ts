@@ -6,18 +6,18 @@
  * consumes a fast producer through the relay. Bounded memory means the
  * peaks do not grow with the output size.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SECURE_PROFILE, SECURITY_PROFILES, type SecurityProfile } from '../../proto/secure-relay.ts';
 import { MiB, procRss } from '../../sim/memory.ts';
 import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 import { RssSampler } from '../lib/memory.ts';
+import { buildCompiledCli } from '../lib/processes.ts';
 import { repeat } from '../lib/stats.ts';
 import { relaySystem } from '../lib/systems.ts';
 
 const SLOW_READER = fileURLToPath(new URL('../lib/slow-reader-main.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** How long a registered executor is left alone before its RSS is read. */
 const IDLE_SETTLE_MS = 5000;
@@ -31,7 +31,7 @@ export interface MemoryRun {
 }
 
 /** RSS of a relay executor registered and idle for a few seconds (no stream has been opened). */
-export async function measureIdleRss(
+async function measureIdleRss(
   worker: WorkerUnderTest,
   securityProfile: SecurityProfile,
   compiled: boolean,
@@ -52,7 +52,7 @@ export async function measureIdleRssEverywhere(
   worker: WorkerUnderTest,
   runs: number,
 ): Promise<Record<string, number[]>> {
-  execFileSync(process.execPath, ['scripts/build.ts'], { cwd: ROOT, stdio: 'ignore' });
+  buildCompiledCli();
   const idle: Record<string, number[]> = {};
   await repeat(runs, 0, async () => {
     for (const compiled of [false, true])

@@ -48,7 +48,7 @@ export interface ScaleRun {
 }
 
 /** The shape of a run of `streams` sessions: all held at once up to 1,000, churning beyond. */
-export function scaleShape(streams: number): ScaleShape {
+function scaleShape(streams: number): ScaleShape {
   if (streams <= 1000) {
     const sockets = Math.ceil(streams / 64);
     return { streams, sockets, streamsPerSocket: Math.ceil(streams / sockets), hold: true };
@@ -71,7 +71,7 @@ async function openSockets(worker: WorkerUnderTest, system: RelaySystem, shape: 
   );
 }
 
-export async function measureScale(
+async function measureScale(
   worker: WorkerUnderTest,
   system: RelaySystem,
   shape: ScaleShape,

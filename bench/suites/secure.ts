@@ -80,7 +80,7 @@ export interface ProfileTransfer {
 }
 
 /** One transfer through `system`, with the Durable Object's frame counters before and after. */
-export async function profileTransfer(
+async function profileTransfer(
   worker: WorkerUnderTest,
   system: RelaySystem,
   bytes: number,
@@ -104,6 +104,25 @@ export async function profileTransfer(
       harnessToExecutor: (after.frames.harness_to_executor - before.frames.harness_to_executor) / mib,
     },
   };
+}
+
+/**
+ * One transfer through each profile's relay, the two taking turns at going
+ * first from round to round: whatever the previous transfer left behind
+ * hits both alike.
+ */
+export async function transferBothProfiles(
+  worker: WorkerUnderTest,
+  systems: { cleartext: RelaySystem; secure: RelaySystem },
+  bytes: number,
+  round: number,
+): Promise<{ cleartext: ProfileTransfer; secure: ProfileTransfer }> {
+  if (round % 2 === 0) {
+    const secure = await profileTransfer(worker, systems.secure, bytes);
+    return { secure, cleartext: await profileTransfer(worker, systems.cleartext, bytes) };
+  }
+  const cleartext = await profileTransfer(worker, systems.cleartext, bytes);
+  return { cleartext, secure: await profileTransfer(worker, systems.secure, bytes) };
 }
 
 /**
@@ -204,14 +223,10 @@ export async function measureSecure(
   try {
     const runs = { secure: [] as ProfileTransfer[], cleartext: [] as ProfileTransfer[] };
     await repeat(settings.runs, settings.warmup, async (round) => {
-      // Taking turns at going first: whatever the previous transfer left behind hits both alike.
-      const secureFirst = round % 2 === 0;
-      const c0 = secureFirst ? undefined : await profileTransfer(worker, cleartext, bytes);
-      const s = await profileTransfer(worker, secure, bytes);
-      const c = c0 ?? (await profileTransfer(worker, cleartext, bytes));
+      const both = await transferBothProfiles(worker, { cleartext, secure }, bytes, round);
       if (round < 0) return;
-      runs.secure.push(s);
-      runs.cleartext.push(c);
+      runs.secure.push(both.secure);
+      runs.cleartext.push(both.cleartext);
     });
     const mb = `${bytes / MiB} MiB`;
     const mibps = (profile: keyof typeof runs) => runs[profile].map((r) => r.mibps);

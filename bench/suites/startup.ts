@@ -4,9 +4,10 @@
  * runs it) on the machine's Node, from the sources on the pinned Node 22 (as
  * in a clone), and through npx in the repository.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { machineNode } from '../../sim/machine-node.ts';
+import { buildCompiledCli, COMPILED_CLI } from '../lib/processes.ts';
 import { summarize } from '../lib/stats.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,7 +28,7 @@ function wallMs(argv: readonly string[], env: NodeJS.ProcessEnv): number {
 
 /** `runs` samples of each command, interleaved so that drift of the machine hits all alike. */
 export function measureStartup(runs: number): StartupRow[] {
-  execFileSync(process.execPath, ['scripts/build.ts'], { cwd: root, stdio: 'ignore' });
+  buildCompiledCli();
   const machine = machineNode();
   const commands = [
     { key: 'a', name: `node -e 0, machine Node ${machine.version}`, argv: [machine.node, '-e', '0'] },
@@ -35,7 +36,7 @@ export function measureStartup(runs: number): StartupRow[] {
       key: 'b',
       base: 'a',
       name: 'relaykit --version, compiled, machine Node',
-      argv: [machine.node, 'dist/cli/main.js', '--version'],
+      argv: [machine.node, COMPILED_CLI, '--version'],
     },
     { key: 'c', name: `node -e 0, pinned Node ${process.version}`, argv: [process.execPath, '-e', '0'] },
     {

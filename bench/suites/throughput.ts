@@ -16,7 +16,7 @@ import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 import { spawnRawWsPeer } from '../lib/processes.ts';
 import { msSince, repeat, secondsSince, summarize } from '../lib/stats.ts';
 import { directSystem, type MeasuredSystem, relaySystem } from '../lib/systems.ts';
-import { type ProfileTransfer, profileTransfer } from './secure.ts';
+import { type ProfileTransfer, transferBothProfiles } from './secure.ts';
 
 /** The chunk a pipe read typically yields, used for the raw baseline's messages too. */
 const CHUNK = 64 * 1024;
@@ -92,7 +92,7 @@ export async function measureSystemThroughput(system: MeasuredSystem, bytes: num
  * its base64 (4/3 of the bytes) in records of at most 61,440 bytes of
  * plaintext, before any JSON around it.
  */
-export const SECURE_RECORD_FLOOR_PER_MIB = (MiB * 4) / 3 / MAX_RECORD_PLAINTEXT;
+const SECURE_RECORD_FLOOR_PER_MIB = (MiB * 4) / 3 / MAX_RECORD_PLAINTEXT;
 
 export interface ThroughputRow {
   name: string;
@@ -126,16 +126,12 @@ export async function measureThroughput(
     await repeat(settings.runs, settings.warmup, async (round) => {
       const r = bytes / MiB / (await rawWs.transfer(bytes));
       const d = bytes / MiB / (await measureSystemThroughput(direct, bytes));
-      // The two profiles take turns at going first.
-      const order = round % 2 === 0 ? (['cleartext', 'secure'] as const) : (['secure', 'cleartext'] as const);
-      const t: Partial<Record<'cleartext' | 'secure', ProfileTransfer>> = {};
-      for (const profile of order)
-        t[profile] = await profileTransfer(worker, profile === 'secure' ? secure : cleartext, bytes);
+      const both = await transferBothProfiles(worker, { cleartext, secure }, bytes, round);
       if (round < 0) return;
       mibps.raw.push(r);
       mibps.direct.push(d);
-      if (t.cleartext) relay.cleartext.push(t.cleartext);
-      if (t.secure) relay.secure.push(t.secure);
+      relay.cleartext.push(both.cleartext);
+      relay.secure.push(both.secure);
     });
     const mb = `${bytes / MiB} MiB`;
     const raw = median(mibps.raw);

@@ -2,7 +2,6 @@ import {
   encodeFrame,
   encodeReset,
   MAX_FRAME_BYTES,
-  MAX_FRAME_PAYLOAD_BYTES,
   RELAY_FRAME_VERSION,
   type RelayFrame,
   type RelayFrameBody,
@@ -28,9 +27,6 @@ export interface LegacyStreamOptions {
   /** What messages held during a receive pause (and records held out of order) may take, shared with other streams (default: unbounded). */
   budget?: ReassemblyBudget;
 }
-
-/** The largest message a legacy stream carries: one frame is one message. */
-export const LEGACY_MAX_MESSAGE_BYTES = MAX_FRAME_PAYLOAD_BYTES;
 
 /** Data seqs wrap here, as upstream's `u32::wrapping_add`. */
 const SEQ_SPACE = 2 ** 32;

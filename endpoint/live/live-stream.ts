@@ -1,6 +1,6 @@
+import { MAX_FRAME_PAYLOAD_BYTES } from '../../proto/codec/index.ts';
 import { StreamClosedError } from '../core/errors.ts';
 import type { StreamEvent, StreamState } from '../core/events.ts';
-import { LEGACY_MAX_MESSAGE_BYTES } from '../core/legacy-stream.ts';
 import type { ReassemblyBudget } from '../core/reassembly-budget.ts';
 import type { StreamKind } from '../core/stream-core.ts';
 import type { RelayStream } from './message-stream.ts';
@@ -66,7 +66,8 @@ export class LiveMessageStream implements RelayStream {
 
   get maxMessageBytes(): number {
     const { maxMessageBytes } = this.#host;
-    return this.kind === 'legacy' ? Math.min(maxMessageBytes, LEGACY_MAX_MESSAGE_BYTES) : maxMessageBytes;
+    // A legacy stream's message is one frame.
+    return this.kind === 'legacy' ? Math.min(maxMessageBytes, MAX_FRAME_PAYLOAD_BYTES) : maxMessageBytes;
   }
 
   get reassemblyBudget(): ReassemblyBudget {

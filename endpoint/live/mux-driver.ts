@@ -102,7 +102,7 @@ export class MuxDriver implements StreamHost {
   /** Counters of this endpoint's sockets and streams (EndpointStats). */
   stats(): EndpointStats {
     const timings = this.#mux.ids().flatMap((id) => {
-      const core = this.#mux.get(id);
+      const core = this.#mux.peek(id);
       const reliable = core === undefined ? undefined : reliableOf(core);
       return reliable === undefined ? [] : [{ smoothedRttMs: reliable.smoothedRtt, rtoMs: reliable.rto }];
     });
@@ -158,7 +158,7 @@ export class MuxDriver implements StreamHost {
   }
 
   busy(streamId: string): boolean {
-    return this.#mux.get(streamId)?.busy ?? false;
+    return this.#mux.peek(streamId)?.busy ?? false;
   }
 
   sendHandshake(streamId: string, payload: Uint8Array): void {
@@ -169,7 +169,7 @@ export class MuxDriver implements StreamHost {
   }
 
   writable(streamId: string): boolean {
-    return this.#mux.get(streamId)?.writable ?? false;
+    return this.#mux.peek(streamId)?.writable ?? false;
   }
 
   pauseReceiving(streamId: string): void {
@@ -205,7 +205,7 @@ export class MuxDriver implements StreamHost {
         }
         const born: LiveMessageStream[] = [];
         for (const { streamId: id, kind, owner } of out.opened) {
-          const core = this.#mux.get(id);
+          const core = this.#mux.peek(id);
           const stream = new LiveMessageStream(id, kind, this, core?.state ?? 'reset', owner);
           this.#live.set(id, stream);
           if (core !== undefined) this.#stats.opened(id, statsOf(core));

@@ -122,6 +122,11 @@ export class StreamMux {
     return stream;
   }
 
+  /** The stream to read from only: not touched, so the next drain need not visit it. */
+  peek(streamId: string): StreamCore | undefined {
+    return this.#streams.get(streamId);
+  }
+
   ids(): string[] {
     return [...this.#streams.keys()];
   }

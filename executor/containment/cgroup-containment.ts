@@ -137,12 +137,10 @@ export class CgroupContainment implements Containment {
 class CgroupTree implements ProcessTree {
   readonly cgroupMove: CgroupMove;
   readonly #directory: string;
-  readonly #ownProcs: string;
   readonly #forget: () => void;
 
   constructor(directory: string, ownProcs: string, forget: () => void) {
     this.#directory = directory;
-    this.#ownProcs = ownProcs;
     this.#forget = forget;
     this.cgroupMove = { into: join(directory, 'cgroup.procs'), back: ownProcs };
   }
@@ -168,7 +166,8 @@ class CgroupTree implements ProcessTree {
 
   async kill(): Promise<void> {
     // Never with the executor inside: only a failed move back could leave it there.
-    if (procsOf(this.#directory).includes(process.pid)) writeFileSync(this.#ownProcs, String(process.pid));
+    if (procsOf(this.#directory).includes(process.pid))
+      writeFileSync(this.cgroupMove.back, String(process.pid));
     if (await killAndRemove(this.#directory)) this.#forget();
   }
 

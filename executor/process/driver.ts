@@ -1,4 +1,5 @@
 import type { OutputStream } from '../../proto/rpc/index.ts';
+import type { PipeSpawnSpec } from './pipe-spawn.ts';
 
 type DataListener = (stream: OutputStream, data: Buffer) => void;
 type ExitListener = (exitCode: number | null, signal: string | null) => void;
@@ -37,14 +38,8 @@ export class DriverListeners {
   }
 }
 
-export interface SpawnSpec {
-  file: string;
-  args: string[];
-  /** What the process sees as argv[0] (pipes only; a PTY child sees `file`). */
-  argv0?: string;
-  cwd: string;
-  env: Record<string, string>;
-  pipeStdin: boolean;
-  cols: number;
-  rows: number;
+/** What a process is started from: a process on pipes' fields, and a PTY's size. */
+export interface SpawnSpec extends PipeSpawnSpec {
+  readonly cols: number;
+  readonly rows: number;
 }

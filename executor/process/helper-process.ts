@@ -4,8 +4,8 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProcessTree } from '../containment/process-tree.ts';
 import type { SpawnSpec } from './driver.ts';
-import { ExitNotice, type PipedChild } from './piped-child.ts';
-import { osReason, SpawnError } from './spawn-checks.ts';
+import { type PipedChild, PipedProcess } from './piped-child.ts';
+import { SpawnError, spawnFailure } from './spawn-checks.ts';
 import type { HelperMessage, SpawnRequest, StdioIndex } from './spawn-helper-protocol.ts';
 
 /** The helper's entry next to this module: `.ts` in the sources, `.js` once compiled. */
@@ -13,26 +13,15 @@ const HELPER_MAIN = fileURLToPath(
   new URL(`./spawn-helper-main${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
 );
 
+const LOST_PIPE = 'the spawn helper lost a pipe of the process';
+
 /** How long a helper that was let go may take to exit before it is killed. */
 const LET_GO_MS = 2000;
-
-/** A process the helper forked; its pipes arrive one by one after its pid. */
-class HelperChild implements PipedChild {
-  pid = 0;
-  stdin: Socket | null = null;
-  stdout!: Socket;
-  stderr!: Socket;
-  readonly exit = new ExitNotice();
-
-  onExit(listener: (code: number | null, signal: string | null) => void): void {
-    this.exit.listen(listener);
-  }
-}
 
 interface Starting {
   file: string;
   tree: ProcessTree;
-  child: HelperChild;
+  child: PipedProcess;
   pipesDue: number;
   resolve: (child: PipedChild) => void;
   reject: (err: Error) => void;
@@ -59,7 +48,7 @@ export interface HelperEnd {
 export class HelperProcess {
   readonly #process: ChildProcess;
   readonly #starting = new Map<number, Starting>();
-  readonly #running = new Map<number, HelperChild>();
+  readonly #running = new Map<number, PipedProcess>();
   #nextId = 0;
   /** It said `ready`: from then on a request it was sent may have been forked. */
   #ready = false;
@@ -107,26 +96,13 @@ export class HelperProcess {
     });
   }
 
-  /** Nothing asked of it is pending and nothing it forked still runs. */
-  get idle(): boolean {
-    return this.#starting.size + this.#running.size === 0;
-  }
-
   spawn(spec: SpawnSpec, tree: ProcessTree): Promise<PipedChild> {
     const id = ++this.#nextId;
-    const request: SpawnRequest = {
-      id,
-      file: spec.file,
-      args: spec.args,
-      argv0: spec.argv0,
-      cwd: spec.cwd,
-      env: spec.env,
-      pipeStdin: spec.pipeStdin,
-      cgroup: tree.cgroupMove,
-    };
+    const { file, args, argv0, cwd, env, pipeStdin } = spec;
+    const request: SpawnRequest = { id, file, args, argv0, cwd, env, pipeStdin, cgroup: tree.cgroupMove };
     return new Promise<PipedChild>((resolve, reject) => {
       const pipesDue = spec.pipeStdin ? 3 : 2;
-      this.#starting.set(id, { file: spec.file, tree, child: new HelperChild(), pipesDue, resolve, reject });
+      this.#starting.set(id, { file: spec.file, tree, child: new PipedProcess(), pipesDue, resolve, reject });
       this.#holdOpen();
       if (!this.#process.connected) return this.#fail(id, new HelperUnreachableError());
       this.#process.send(request, (err: Error | null) => {
@@ -152,18 +128,18 @@ export class HelperProcess {
     const starting = this.#starting.get(message.id);
     if ('exited' in message) {
       // Still starting: a pipe was lost on the way (node gives up on a handle the executor cannot take).
-      if (starting) this.#abandon(message.id, starting, 'the spawn helper lost a pipe of the process');
-      this.#running.get(message.id)?.exit.exited(message.exited.code, message.exited.signal);
+      if (starting) this.#abandon(message.id, starting, LOST_PIPE);
+      this.#running.get(message.id)?.exited(message.exited.code, message.exited.signal);
       this.#running.delete(message.id);
       this.#holdOpen();
     } else if (starting === undefined) {
       pipe?.destroy();
     } else if ('failed' in message) {
-      this.#fail(message.id, new SpawnError(`spawn ${starting.file}: ${osReason(message.failed)}`));
+      this.#fail(message.id, spawnFailure(starting.file, message.failed));
     } else if ('started' in message) {
       starting.child.pid = message.started;
     } else if (pipe === undefined) {
-      this.#abandon(message.id, starting, 'the spawn helper lost a pipe of the process');
+      this.#abandon(message.id, starting, LOST_PIPE);
     } else {
       this.#takePipe(message.id, starting, message.pipe, pipe);
     }
@@ -209,14 +185,15 @@ export class HelperProcess {
         this.#abandon(id, starting, 'the spawn helper stopped before it handed the process over');
       else this.#fail(id, new HelperUnreachableError());
     }
-    for (const child of this.#running.values()) child.exit.exited(null, null);
+    for (const child of this.#running.values()) child.exited(null, null);
     this.#running.clear();
     return end;
   }
 
   /** The helper keeps the executor's event loop alive only while it has work. */
   #holdOpen(): void {
-    if (this.idle) {
+    // Nothing asked of it pending, nothing it forked still running.
+    if (this.#starting.size + this.#running.size === 0) {
       this.#process.unref();
       this.#process.channel?.unref();
       if (!this.#ended) this.#onIdle();

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 export interface PipeSpawnSpec {
   readonly file: string;
   readonly args: string[];
+  /** What the process sees as argv[0] (pipes only; a PTY child sees `file`). */
   readonly argv0?: string | undefined;
   readonly cwd: string;
   readonly env: Record<string, string>;

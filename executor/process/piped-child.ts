@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ProcessTree } from '../containment/process-tree.ts';
 import type { SpawnSpec } from './driver.ts';
 import { spawnOnPipes } from './pipe-spawn.ts';
-import { osReason, SpawnError } from './spawn-checks.ts';
+import { spawnFailure } from './spawn-checks.ts';
 import { inSpawnTurn } from './spawn-turn.ts';
 
 type ExitListener = (code: number | null, signal: string | null) => void;
@@ -17,12 +17,20 @@ export interface PipedChild {
   onExit(listener: ExitListener): void;
 }
 
-/** Holds a process's exit until it is listened for: a listener that comes late still hears it. */
-export class ExitNotice {
+/**
+ * A process on pipes as it becomes known (its pid, then its pipes), holding
+ * its exit until that is listened for: a listener that comes late still
+ * hears it.
+ */
+export class PipedProcess implements PipedChild {
+  pid = 0;
+  stdin: Writable | null = null;
+  stdout!: Readable;
+  stderr!: Readable;
   #exit: { code: number | null; signal: string | null } | null = null;
   #listener: ExitListener | null = null;
 
-  listen(listener: ExitListener): void {
+  onExit(listener: ExitListener): void {
     this.#listener = listener;
     const exit = this.#exit;
     // Never inside this call: the listener's owner may still be putting itself together.
@@ -47,20 +55,18 @@ export interface PipeSpawner {
 export function spawnInExecutor(spec: SpawnSpec, tree: ProcessTree): Promise<PipedChild> {
   return inSpawnTurn(() => {
     const child = tree.enter(() => spawnOnPipes(spec));
-    const exit = new ExitNotice();
-    child.once('exit', (code, signal) => exit.exited(code, signal));
+    const piped = new PipedProcess();
+    piped.stdin = child.stdin;
+    piped.stdout = child.stdout as Readable;
+    piped.stderr = child.stderr as Readable;
+    child.once('exit', (code, signal) => piped.exited(code, signal));
     // Listened to at once: 'spawn' and 'error' come on the next tick.
     return new Promise<PipedChild>((resolve, reject) => {
-      child.once('error', (err) => reject(new SpawnError(`spawn ${spec.file}: ${osReason(err)}`)));
-      child.once('spawn', () =>
-        resolve({
-          pid: child.pid as number,
-          stdin: child.stdin,
-          stdout: child.stdout as Readable,
-          stderr: child.stderr as Readable,
-          onExit: (listener) => exit.listen(listener),
-        }),
-      );
+      child.once('error', (err) => reject(spawnFailure(spec.file, err)));
+      child.once('spawn', () => {
+        piped.pid = child.pid as number;
+        resolve(piped);
+      });
     });
   });
 }

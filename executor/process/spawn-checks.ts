@@ -10,6 +10,9 @@ export class SpawnError extends Error {
   }
 }
 
+/** A process that could not be started, named by its file, with the OS reason. */
+export const spawnFailure = (file: string, err: unknown) => new SpawnError(`spawn ${file}: ${osReason(err)}`);
+
 export function osReason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOENT') return 'ENOENT: no such file or directory';
@@ -57,5 +60,5 @@ export async function resolveExecutable(
       lastError = err;
     }
   }
-  throw new SpawnError(`spawn ${file}: ${osReason(lastError)}`);
+  throw spawnFailure(file, lastError);
 }

@@ -11,13 +11,13 @@ import { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { spawnOnPipes } from './pipe-spawn.ts';
-import type { HelperMessage, SpawnRequest, StdioIndex } from './spawn-helper-protocol.ts';
+import type { ForkFailure, HelperMessage, SpawnRequest, StdioIndex } from './spawn-helper-protocol.ts';
 
 const send = (message: HelperMessage, pipe?: Socket, sent?: () => void) =>
   process.send?.(message, pipe, {}, () => sent?.());
 
 /** A fork that failed; `fatal` when the helper cannot go on (it is stuck in the tree's cgroup). */
-type Failure = { code: string | null; message: string; fatal?: true };
+type Failure = ForkFailure & { fatal?: true };
 
 /**
  * Forks inside the tree's cgroup when asked, so the child is born there;

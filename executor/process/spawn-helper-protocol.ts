@@ -15,10 +15,16 @@ export interface SpawnRequest extends PipeSpawnSpec {
 /** stdin, stdout, stderr: the file descriptor each pipe is in the process. */
 export type StdioIndex = 0 | 1 | 2;
 
+/** Why a fork failed: the OS error code if there is one, and the message. */
+export interface ForkFailure {
+  readonly code: string | null;
+  readonly message: string;
+}
+
 export type HelperMessage =
   /** The helper's first message: until it, nothing was forked. */
   | { readonly ready: true }
-  | { readonly id: number; readonly failed: { readonly code: string | null; readonly message: string } }
+  | { readonly id: number; readonly failed: ForkFailure }
   | { readonly id: number; readonly started: number }
   | { readonly id: number; readonly pipe: StdioIndex }
   | {

@@ -3,8 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { outputNotification } from '../../executor/output-notification.ts';
 import { ENCODED_UTF8, messageBytes, messageJson } from '../../rpc/index.ts';
-
-const streams = ['stdout', 'stderr', 'pty'] as const;
+import { outputNotificationFields } from './output-notification-cases.ts';
 
 function stringified(processId: string, seq: number, stream: string, data: Buffer): string {
   return JSON.stringify({
@@ -16,22 +15,16 @@ function stringified(processId: string, seq: number, stream: string, data: Buffe
 describe('outputNotification', () => {
   it('carries exactly the UTF-8 of the text JSON.stringify gives for the notification, for any process id and chunk', () => {
     fc.assert(
-      fc.property(
-        fc.string({ unit: 'binary', maxLength: 40 }),
-        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-        fc.constantFrom(...streams),
-        fc.uint8Array({ maxLength: 300 }),
-        (processId, seq, stream, bytes) => {
-          const data = Buffer.from(bytes);
-          const message = outputNotification(processId, seq, stream, data);
-          const expected = stringified(processId, seq, stream, data);
-          expect(message[ENCODED_UTF8].equals(Buffer.from(expected, 'utf8'))).toBe(true);
-          expect(messageBytes(message).equals(Buffer.from(expected, 'utf8'))).toBe(true);
-          expect(messageJson(message)).toBe(expected);
-          // The object itself still serializes to the same text (symbol keys are skipped).
-          expect(JSON.stringify(message)).toBe(expected);
-        },
-      ),
+      fc.property(...outputNotificationFields, (processId, seq, stream, bytes) => {
+        const data = Buffer.from(bytes);
+        const message = outputNotification(processId, seq, stream, data);
+        const expected = stringified(processId, seq, stream, data);
+        expect(message[ENCODED_UTF8].equals(Buffer.from(expected, 'utf8'))).toBe(true);
+        expect(messageBytes(message).equals(Buffer.from(expected, 'utf8'))).toBe(true);
+        expect(messageJson(message)).toBe(expected);
+        // The object itself still serializes to the same text (symbol keys are skipped).
+        expect(JSON.stringify(message)).toBe(expected);
+      }),
     );
   });
 

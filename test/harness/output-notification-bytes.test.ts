@@ -3,27 +3,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { outputNotification } from '../../executor/output-notification.ts';
 import { ENCODED_UTF8, outputChunk, readOutputNotification } from '../../rpc/index.ts';
+import { outputNotificationFields } from '../executor/output-notification-cases.ts';
 
-const streams = ['stdout', 'stderr', 'pty'] as const;
 const bytesOf = (message: object) => Buffer.from(JSON.stringify(message), 'utf8');
 
 describe('readOutputNotification', () => {
   it('reads what the executor writes as JSON.parse would, with the chunk already decoded', () => {
     fc.assert(
-      fc.property(
-        fc.string({ unit: 'binary', maxLength: 40 }),
-        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-        fc.constantFrom(...streams),
-        fc.uint8Array({ maxLength: 300 }),
-        (processId, seq, stream, data) => {
-          const bytes = outputNotification(processId, seq, stream, Buffer.from(data))[ENCODED_UTF8];
-          const read = readOutputNotification(bytes);
-          expect(read).toBeDefined();
-          if (read?.method !== 'process/output') return;
-          expect(JSON.parse(JSON.stringify(read))).toEqual(JSON.parse(bytes.toString('utf8')));
-          expect(outputChunk(read.params).equals(Buffer.from(data))).toBe(true);
-        },
-      ),
+      fc.property(...outputNotificationFields, (processId, seq, stream, data) => {
+        const bytes = outputNotification(processId, seq, stream, Buffer.from(data))[ENCODED_UTF8];
+        const read = readOutputNotification(bytes);
+        expect(read).toBeDefined();
+        if (read?.method !== 'process/output') return;
+        expect(JSON.parse(JSON.stringify(read))).toEqual(JSON.parse(bytes.toString('utf8')));
+        expect(outputChunk(read.params).equals(Buffer.from(data))).toBe(true);
+      }),
     );
   });
 
