@@ -27,7 +27,7 @@ import { directSystem, relaySystem } from './lib/systems.ts';
 import { formatTable, type Row, tableLines } from './lib/table.ts';
 import { percentilesOf, startEcho } from './suites/latency.ts';
 import { lossSetup, type RtoMode } from './suites/loss.ts';
-import { measureIdleRssEverywhere, measureMemory } from './suites/memory.ts';
+import { LIBRARY_FLOOR_KEY, measureIdleRssEverywhere, measureMemory } from './suites/memory.ts';
 import { runMicro } from './suites/micro.ts';
 import { openRoutingPair } from './suites/routing.ts';
 import { measureScaleSize } from './suites/scale.ts';
@@ -286,25 +286,36 @@ async function suiteLoss(worker: WorkerUnderTest): Promise<void> {
 async function suiteMemory(worker: WorkerUnderTest): Promise<void> {
   const out: Record<string, unknown[]> = {};
   const idle = await measureIdleRssEverywhere(worker, settings.runs);
-  for (const [key, values] of Object.entries(idle)) add('memory', key, 'MiB', values);
-  raw.memoryIdle = idle;
-  for (const bytes of settings.memoryBytes) {
-    const runs = await repeat(settings.runs, 0, () =>
-      measureMemory(worker, bytes, settings.memoryReaderMiBps, securityProfile),
-    );
-    out[String(bytes)] = runs;
-    const mb = `${bytes / MiB} MiB output, reader ${settings.memoryReaderMiBps} MiB/s`;
+  const floor = median(idle[LIBRARY_FLOOR_KEY] ?? []);
+  for (const [key, values] of Object.entries(idle))
     add(
       'memory',
-      `executor peak RSS, ${mb}`,
+      key,
       'MiB',
-      runs.map((r) => r.executorPeakRssBytes / MiB),
+      values,
+      key === LIBRARY_FLOOR_KEY ? 'baseline' : `${fmt(median(values) / floor, 2)} of the floor`,
     );
+  raw.memoryIdle = idle;
+  for (const bytes of settings.memoryBytes) {
+    // Sources and compiled take turns, so both see the same machine.
+    const runs = await repeat(settings.runs, 0, async () => ({
+      sources: await measureMemory(worker, bytes, settings.memoryReaderMiBps, securityProfile, false),
+      compiled: await measureMemory(worker, bytes, settings.memoryReaderMiBps, securityProfile, true),
+    }));
+    out[String(bytes)] = runs;
+    const mb = `${bytes / MiB} MiB output, reader ${settings.memoryReaderMiBps} MiB/s`;
+    for (const build of ['sources', 'compiled'] as const)
+      add(
+        'memory',
+        `executor peak RSS, ${mb}, ${build}`,
+        'MiB',
+        runs.map((r) => r[build].executorPeakRssBytes / MiB),
+      );
     add(
       'memory',
       `harness peak RSS, ${mb}`,
       'MiB',
-      runs.map((r) => r.harnessPeakRssBytes / MiB),
+      runs.flatMap((r) => [r.sources.harnessPeakRssBytes / MiB, r.compiled.harnessPeakRssBytes / MiB]),
     );
   }
   raw.memory = out;

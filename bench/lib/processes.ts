@@ -88,6 +88,27 @@ export function spawnRelayExecutor(
   return start(args, /registered/, { ...process.env, RELAYKIT_EXECUTOR_TOKEN: token });
 }
 
+/**
+ * The runtime libraries an idle executor has loaded: the floor of its idle
+ * RSS on this Node, whatever relaykit's own code does.
+ */
+const EXECUTOR_LIBRARIES = [
+  '@bufbuild/protobuf',
+  '@lydell/node-pty',
+  '@noble/post-quantum/ml-kem.js',
+  'commander',
+  'pino',
+  'ws',
+  'zod',
+];
+
+/** Node with the executor's libraries imported and nothing else, idle; `ready` is its ready line. */
+export function spawnLibraryFloor(): Promise<Child> {
+  const source = `${EXECUTOR_LIBRARIES.map((name) => `await import('${name}');`).join(' ')}
+    console.log('ready'); setInterval(() => {}, 1 << 30);`;
+  return start(['--input-type=module', '-e', source], /ready/);
+}
+
 /** The raw ws baseline peer; `ready` is its URL. */
 export function spawnRawWsPeer(): Promise<Child> {
   return start([RAW_WS_PEER], /ws:\/\/127\.0\.0\.1:\d+/);

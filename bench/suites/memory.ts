@@ -13,7 +13,7 @@ import { SECURE_PROFILE, SECURITY_PROFILES, type SecurityProfile } from '../../p
 import { MiB, procRss } from '../../sim/memory.ts';
 import type { WorkerUnderTest } from '../../sim/worker-runner.ts';
 import { RssSampler } from '../lib/memory.ts';
-import { buildCompiledCli } from '../lib/processes.ts';
+import { buildCompiledCli, spawnLibraryFloor } from '../lib/processes.ts';
 import { repeat } from '../lib/stats.ts';
 import { relaySystem } from '../lib/systems.ts';
 
@@ -47,7 +47,25 @@ async function measureIdleRss(
   }
 }
 
-/** Idle RSS in MiB, `runs` times, in both profiles, from the sources and compiled (built here), interleaved. */
+/** RSS of Node with the executor's runtime libraries loaded and nothing else, idle as long. */
+async function measureLibraryFloorRss(): Promise<number> {
+  const floor = await spawnLibraryFloor();
+  try {
+    await sleep(IDLE_SETTLE_MS);
+    const rss = procRss(floor.pid)?.rss;
+    if (rss === undefined) throw new Error('the library floor has no RSS to read');
+    return rss;
+  } finally {
+    await floor.stop();
+  }
+}
+
+export const LIBRARY_FLOOR_KEY = "idle RSS of node with the executor's libraries loaded (floor)";
+
+/**
+ * Idle RSS in MiB, `runs` times, in both profiles, from the sources and
+ * compiled (built here), and the libraries' floor, interleaved.
+ */
 export async function measureIdleRssEverywhere(
   worker: WorkerUnderTest,
   runs: number,
@@ -60,6 +78,7 @@ export async function measureIdleRssEverywhere(
         const key = `executor idle RSS, ${profile === SECURE_PROFILE ? 'secure' : 'cleartext'}, ${compiled ? 'compiled' : 'sources'}`;
         idle[key] = [...(idle[key] ?? []), (await measureIdleRss(worker, profile, compiled)) / MiB];
       }
+    idle[LIBRARY_FLOOR_KEY] = [...(idle[LIBRARY_FLOOR_KEY] ?? []), (await measureLibraryFloorRss()) / MiB];
   });
   return idle;
 }
@@ -69,8 +88,11 @@ export async function measureMemory(
   outputBytes: number,
   readerMiBps: number,
   securityProfile: SecurityProfile,
+  /** Run the executor compiled (dist/, built by `buildCompiledCli`) instead of from the sources. */
+  compiled: boolean,
 ): Promise<MemoryRun> {
-  const system = await relaySystem(worker, { securityProfile });
+  if (compiled) buildCompiledCli();
+  const system = await relaySystem(worker, { securityProfile, compiled });
   const sampler = new RssSampler(() => procRss(system.executor.pid)?.rss);
   try {
     const child = spawn(

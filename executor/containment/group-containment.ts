@@ -1,16 +1,9 @@
 import type { RecordedGroup } from './instance-records.ts';
-import { descendantsAndGroup, groupAlive, pidsWithEnvironment, signalPid, startTimeOf } from './proc-info.ts';
+import { MarkerScan, TREE_VARIABLE } from './marker-scan.ts';
+import { descendantsAndGroup, groupAlive, signalPid, startTimeOf } from './proc-info.ts';
 import type { Containment, ProcessTree } from './process-tree.ts';
 
-/** The environment variable that marks every process of a tree in process-group mode. */
-const TREE_VARIABLE = 'RELAYKIT_PROCESS_TREE';
 const onLinux = process.platform === 'linux';
-
-/** Every live process of the trees whose marker starts with `markerPrefix`, plus `pgid`'s group where given. */
-async function members(markerPrefix: string, exact: boolean, pgid?: number): Promise<number[]> {
-  if (onLinux) return pidsWithEnvironment(markerPrefix, exact);
-  return pgid === undefined ? [] : descendantsAndGroup(pgid);
-}
 
 /**
  * The fallback where cgroups are not at hand (no root, macOS): each tree is
@@ -25,16 +18,27 @@ export class GroupContainment implements Containment {
   readonly marker: string;
   readonly #save: () => Promise<void>;
   readonly #groups = new Map<GroupTree, RecordedGroup>();
+  readonly #scan: MarkerScan;
   #next = 0;
 
   /** `save` records the live groups (for a successor to reap after a crash). */
   constructor(instance: string, save: (groups: RecordedGroup[]) => Promise<void>) {
     this.marker = `${TREE_VARIABLE}=${instance}/`;
+    this.#scan = new MarkerScan(this.marker);
     this.#save = () => save([...this.#groups.values()]);
   }
 
+  /** Live processes of the tree marked `marker` (every tree of this executor: null), plus `pgid`'s group where given. */
+  async #members(marker: string | null, pgid?: number): Promise<number[]> {
+    if (!onLinux) return pgid === undefined ? [] : descendantsAndGroup(pgid);
+    const found = await this.#scan.scan();
+    return marker === null ? [...found.values()].flat() : (found.get(marker) ?? []);
+  }
+
   newTree(): ProcessTree {
-    const tree: GroupTree = new GroupTree(`${this.marker}${++this.#next}`, {
+    const marker = `${this.marker}${++this.#next}`;
+    const tree: GroupTree = new GroupTree(marker, {
+      members: (pgid) => this.#members(marker, pgid),
       adopted: async (pgid) => {
         this.#groups.set(tree, { pgid, startTime: (await startTimeOf(pgid)) ?? '' });
         await this.#save();
@@ -48,12 +52,14 @@ export class GroupContainment implements Containment {
 
   async close(): Promise<void> {
     for (const { pgid } of this.#groups.values()) signalPid(-pgid, 'SIGKILL');
-    for (const pid of await members(this.marker, false)) signalPid(pid, 'SIGKILL');
+    for (const pid of await this.#members(null)) signalPid(pid, 'SIGKILL');
     this.#groups.clear();
   }
 }
 
 interface TreeOwner {
+  /** The tree's live processes, its group's where given. */
+  members(pgid?: number): Promise<number[]>;
   adopted(pgid: number): Promise<void>;
   released(): Promise<void>;
 }
@@ -85,7 +91,7 @@ class GroupTree implements ProcessTree {
 
   async signal(signal: NodeJS.Signals): Promise<void> {
     if (this.#pgid !== undefined) signalPid(-this.#pgid, signal);
-    for (const pid of await members(this.#marker, true, this.#pgid)) signalPid(pid, signal);
+    for (const pid of await this.#owner.members(this.#pgid)) signalPid(pid, signal);
   }
 
   kill(): Promise<void> {
@@ -94,7 +100,7 @@ class GroupTree implements ProcessTree {
 
   async release(): Promise<boolean> {
     if (this.#pgid !== undefined && groupAlive(this.#pgid)) return false;
-    if ((await members(this.#marker, true)).length > 0) return false;
+    if ((await this.#owner.members()).length > 0) return false;
     await this.#owner.released();
     return true;
   }

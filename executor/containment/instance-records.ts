@@ -62,10 +62,17 @@ async function privateDirectory(directory: string): Promise<void> {
   if ((found.mode & 0o022) !== 0) throw new Error(`${directory} is writable by others`);
 }
 
-/** This executor's record file in the state directory: written on change, removed at shutdown. */
+/**
+ * This executor's record file in the state directory: written on change,
+ * removed at shutdown. Records asked for while one is being written are
+ * folded into one write of the latest: a thousand groups started at once
+ * are not a thousand rewrites of a growing file.
+ */
 export class InstanceRecords {
   readonly #file: string;
-  #writing: Promise<void> = Promise.resolve();
+  /** The latest record not yet written. */
+  #pending: InstanceRecord | null = null;
+  #writing: Promise<void> | null = null;
 
   private constructor(file: string) {
     this.#file = file;
@@ -76,18 +83,29 @@ export class InstanceRecords {
     return new InstanceRecords(join(directory, `${instance}.json`));
   }
 
-  /** Replaces the record (writes are serialized; each is atomic). */
+  /** Replaces the record; resolves once it (or a later one) is written, atomically. */
   write(record: InstanceRecord): Promise<void> {
-    const text = JSON.stringify(record);
-    this.#writing = this.#writing.then(async () => {
-      await writeFile(`${this.#file}.tmp`, text, { mode: 0o600 });
-      await rename(`${this.#file}.tmp`, this.#file);
-    });
+    this.#pending = record;
+    this.#writing ??= this.#writeLatest();
     return this.#writing;
   }
 
+  async #writeLatest(): Promise<void> {
+    try {
+      for (let record = this.#pending; record !== null; record = this.#pending) {
+        this.#pending = null;
+        await writeFile(`${this.#file}.tmp`, JSON.stringify(record), { mode: 0o600 });
+        await rename(`${this.#file}.tmp`, this.#file);
+      }
+    } finally {
+      // In the same turn as the last check: a record asked for from now on starts a new write.
+      this.#writing = null;
+    }
+  }
+
   async remove(): Promise<void> {
-    await this.#writing.catch(() => {});
+    this.#pending = null;
+    await this.#writing?.catch(() => {});
     await rm(this.#file, { force: true });
   }
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -33,25 +33,6 @@ export function groupAlive(pgid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/**
- * Pids of live processes whose environment has the entry `entry` (or, not
- * `exact`, an entry starting with it). Linux only; empty elsewhere.
- */
-export async function pidsWithEnvironment(entry: string, exact: boolean): Promise<number[]> {
-  if (!onLinux) return [];
-  const found: number[] = [];
-  const entries = await readdir('/proc').catch(() => [] as string[]);
-  await Promise.all(
-    entries
-      .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
-      .map(async (name) => {
-        const environ = `\0${await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '')}`;
-        if (environ.includes(exact ? `\0${entry}\0` : `\0${entry}`)) found.push(Number(name));
-      }),
-  );
-  return found;
 }
 
 /** Live members of process group `pgid` and their descendants, from `ps` (where /proc is not at hand). */

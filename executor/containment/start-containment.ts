@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { CgroupContainment, reapCgroup } from './cgroup-containment.ts';
 import { GroupContainment } from './group-containment.ts';
 import { type InstanceRecord, InstanceRecords, orphanedRecords } from './instance-records.ts';
-import { pidsWithEnvironment, signalPid, startTimeOf } from './proc-info.ts';
+import { markedPids } from './marker-scan.ts';
+import { signalPid, startTimeOf } from './proc-info.ts';
 import type { Containment, ContainmentMode } from './process-tree.ts';
 
 export interface ContainmentOptions {
@@ -19,7 +20,7 @@ async function reap(record: InstanceRecord): Promise<number> {
   let killed = 0;
   if (record.cgroup?.includes('/relaykit/')) killed += await reapCgroup(record.cgroup);
   if (record.marker) {
-    for (const pid of await pidsWithEnvironment(record.marker, false)) {
+    for (const pid of [...(await markedPids(record.marker)).values()].flat()) {
       signalPid(pid, 'SIGKILL');
       killed++;
     }

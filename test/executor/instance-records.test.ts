@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InstanceRecords } from '../../executor/containment/instance-records.ts';
@@ -23,5 +23,25 @@ describe('the state directory', () => {
     for (const directory of ['/proc/relaykit-state', '/proc/relaykit-state/inner']) {
       await expect(InstanceRecords.open(directory, 'one')).rejects.toThrow(`cannot create ${directory}: `);
     }
+  });
+
+  it('keeps the latest of the records asked for at once, each caller told once it is on disk', async () => {
+    const records = await InstanceRecords.open(scratch.path, 'one');
+    const groups = Array.from({ length: 100 }, (_, i) => ({ pgid: 1000 + i, startTime: String(i) }));
+    const writes = groups.map((_, i) =>
+      records.write({
+        pid: process.pid,
+        startTime: '1',
+        mode: 'process-group',
+        groups: groups.slice(0, i + 1),
+      }),
+    );
+    await Promise.all(writes);
+    const onDisk = JSON.parse(await readFile(join(scratch.path, 'one.json'), 'utf8'));
+    expect(onDisk.groups).toEqual(groups);
+    await records.write({ pid: process.pid, startTime: '1', mode: 'process-group', groups: [] });
+    expect(JSON.parse(await readFile(join(scratch.path, 'one.json'), 'utf8')).groups).toEqual([]);
+    await records.remove();
+    expect(existsSync(join(scratch.path, 'one.json'))).toBe(false);
   });
 });
