@@ -208,44 +208,58 @@ async function suiteLatency(worker: WorkerUnderTest): Promise<void> {
   }
 }
 
+/** Rows of one scale size; `label` names the runs (`1000 streams`, …). */
+function addScaleRows(
+  label: string,
+  streams: number,
+  { shape, runs }: Awaited<ReturnType<typeof measureScaleSize>>,
+) {
+  const failed = runs.reduce((s, r) => s + r.failed, 0);
+  if (failed > 0)
+    problems.push(
+      `scale ${label}: ${failed} stream runs failed (${runs.find((r) => r.firstError)?.firstError})`,
+    );
+  const completed = runs.reduce((s, r) => s + r.completed, 0);
+  const how = shape.hold ? 'all open at once' : `at most ${shape.sockets * shape.streamsPerSocket} at once`;
+  add(
+    'scale',
+    `${label}: per-stream completion, p50`,
+    'ms',
+    runs.map((r) => r.perStreamMs.median),
+    `${shape.sockets} harness socket(s) × ${shape.streamsPerSocket}, ${how}; ${completed}/${streams * runs.length} completed`,
+  );
+  add(
+    'scale',
+    `${label}: per-stream completion, p99`,
+    'ms',
+    runs.map((r) => r.perStreamMs.p99),
+  );
+  add(
+    'scale',
+    `${label}: all completed (wall)`,
+    's',
+    runs.map((r) => r.wallMs / 1000),
+  );
+  add(
+    'scale',
+    `${label}: executor peak RSS`,
+    'MiB',
+    runs.map((r) => r.executorPeakRssBytes / MiB),
+  );
+}
+
 async function suiteScale(worker: WorkerUnderTest): Promise<void> {
   const out: Record<string, unknown[]> = {};
   for (const streams of settings.scaleStreams) {
-    const { shape, runs } = await measureScaleSize(worker, streams, settings, securityProfile);
-    out[String(streams)] = runs;
-    const failed = runs.reduce((s, r) => s + r.failed, 0);
-    if (failed > 0)
-      problems.push(
-        `scale ${streams}: ${failed} stream runs failed (${runs.find((r) => r.firstError)?.firstError})`,
-      );
-    const completed = runs.reduce((s, r) => s + r.completed, 0);
-    const how = shape.hold ? 'all open at once' : `at most ${shape.sockets * shape.streamsPerSocket} at once`;
-    add(
-      'scale',
-      `${streams} streams: per-stream completion, p50`,
-      'ms',
-      runs.map((r) => r.perStreamMs.median),
-      `${shape.sockets} harness socket(s) × ${shape.streamsPerSocket}, ${how}; ${completed}/${streams * runs.length} completed`,
-    );
-    add(
-      'scale',
-      `${streams} streams: per-stream completion, p99`,
-      'ms',
-      runs.map((r) => r.perStreamMs.p99),
-    );
-    add(
-      'scale',
-      `${streams} streams: all completed (wall)`,
-      's',
-      runs.map((r) => r.wallMs / 1000),
-    );
-    add(
-      'scale',
-      `${streams} streams: executor peak RSS`,
-      'MiB',
-      runs.map((r) => r.executorPeakRssBytes / MiB),
-    );
+    const measured = await measureScaleSize(worker, streams, settings, securityProfile);
+    out[String(streams)] = measured.runs;
+    addScaleRows(`${streams} streams`, streams, measured);
   }
+  // The containment an executor without root (or a writable cgroup) gets, at the largest size held at once.
+  const streams = Math.max(...settings.scaleStreams.filter((n) => n <= 1000));
+  const groups = await measureScaleSize(worker, streams, settings, securityProfile, 'process-group');
+  out[`${streams}, process groups`] = groups.runs;
+  addScaleRows(`${streams} streams, process-group containment`, streams, groups);
   raw.scale = out;
 }
 

@@ -106,7 +106,7 @@ export class Session {
     this.#starting.add(processId);
     try {
       // Inside the try: a tree that cannot be made (no cgroup left) fails this start only.
-      const tree = this.#options.containment.newTree();
+      const tree = await this.#options.containment.newTree();
       let driver: ProcessDriver;
       try {
         driver = await spawnDriver(params, tree, this.#options.spawner);

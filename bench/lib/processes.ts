@@ -2,6 +2,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import type { ContainmentMode } from '../../executor/index.ts';
 import { SECURE_PROFILE, type SecurityProfile } from '../../proto/secure-relay.ts';
 import { RELAYKIT_BIN as BIN, readyLine } from '../../sim/executor-process.ts';
 
@@ -62,6 +63,8 @@ export interface RelayExecutorSettings {
   securityProfile?: SecurityProfile;
   /** Run the compiled CLI (dist/) instead of the sources. */
   compiled?: boolean;
+  /** `--containment`; default: the executor's own (auto). */
+  containment?: ContainmentMode;
 }
 
 /** `relaykit executor --registry …`, registered with `registryUrl`. */
@@ -85,6 +88,7 @@ export function spawnRelayExecutor(
   ];
   if (settings.rto === 'fixed') args.push('--rto', 'fixed-500ms');
   if (settings.maxStreams !== undefined) args.push('--max-streams', String(settings.maxStreams));
+  if (settings.containment !== undefined) args.push('--containment', settings.containment);
   return start(args, /registered/, { ...process.env, RELAYKIT_EXECUTOR_TOKEN: token });
 }
 

@@ -13,6 +13,8 @@
  * its `echo` has exited and the clients beyond a socket's share wait their
  * turn (the churn of many short sessions).
  */
+
+import type { ContainmentMode } from '../../executor/index.ts';
 import { type HarnessClient, openRelaySocket, type SharedRelaySocket } from '../../harness/index.ts';
 import type { SecurityProfile } from '../../proto/secure-relay.ts';
 import { procRss } from '../../sim/memory.ts';
@@ -142,7 +144,8 @@ async function measureScale(
 }
 
 /**
- * The runs of one size on a fresh executor with every limit at its default;
+ * The runs of one size on a fresh executor with every limit at its default
+ * (containment too, unless `containment` is given);
  * the churn of more than 1,000 sessions is measured once, with no warm-up.
  */
 export async function measureScaleSize(
@@ -150,8 +153,9 @@ export async function measureScaleSize(
   streams: number,
   settings: { runs: number; warmup: number },
   securityProfile: SecurityProfile,
+  containment?: ContainmentMode,
 ): Promise<{ shape: ScaleShape; runs: ScaleRun[] }> {
-  const system = await relaySystem(worker, { securityProfile });
+  const system = await relaySystem(worker, { securityProfile, containment });
   const shape = scaleShape(streams);
   const once = streams > 1000;
   try {

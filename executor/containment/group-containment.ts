@@ -35,7 +35,7 @@ export class GroupContainment implements Containment {
     return marker === null ? [...found.values()].flat() : (found.get(marker) ?? []);
   }
 
-  newTree(): ProcessTree {
+  async newTree(): Promise<ProcessTree> {
     const marker = `${this.marker}${++this.#next}`;
     const tree: GroupTree = new GroupTree(marker, {
       members: (pgid) => this.#members(marker, pgid),

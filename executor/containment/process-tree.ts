@@ -32,7 +32,8 @@ export interface ProcessTree {
 
 export interface Containment {
   readonly mode: ContainmentMode;
-  newTree(): ProcessTree;
+  /** A new, empty tree (in cgroup mode its cgroup is made off the executor's thread). */
+  newTree(): Promise<ProcessTree>;
   /** Kills every tree not yet released and removes this executor's record (shutdown). */
   close(): Promise<void>;
 }

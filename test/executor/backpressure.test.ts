@@ -73,7 +73,7 @@ describe('output backpressure', () => {
           cols: 80,
           rows: 24,
         },
-        containment.newTree(),
+        await containment.newTree(),
       );
       drivers.push(driver);
       driver.pause();

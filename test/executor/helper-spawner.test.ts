@@ -66,15 +66,15 @@ describe('the spawn helper', () => {
     const spawner = new HelperSpawner(silentLogger(), use, idleMs);
     const trees: ProcessTree[] = [];
     opened.push({ containment, spawner, trees });
-    const spawn = (s: SpawnSpec) => {
-      const tree = containment.newTree();
+    /** Forks in a tree made beforehand (`tree`), so the fork is asked for in this turn. */
+    const spawnIn = async (s: SpawnSpec, tree: ProcessTree) => {
       trees.push(tree);
-      return spawner.spawn(s, tree).then((child) => {
-        tree.adopt(child.pid);
-        return child;
-      });
+      const child = await spawner.spawn(s, tree);
+      tree.adopt(child.pid);
+      return child;
     };
-    return { containment, spawner, spawn, trees };
+    const spawn = async (s: SpawnSpec) => spawnIn(s, await containment.newTree());
+    return { containment, spawner, spawn, spawnIn, trees };
   }
 
   afterEach(async () => {
@@ -185,10 +185,11 @@ describe('the spawn helper', () => {
   });
 
   it('never runs a command twice when the helper dies while handing processes over', async () => {
-    const { spawn } = await setUp('always');
+    const { containment, spawnIn } = await setUp('always');
     const log = join(scratch.path, 'runs');
-    const starts = Array.from({ length: 3 }, (_, i) =>
-      spawn(spec('/bin/sh', ['-c', `echo run$0 >> ${log}; sleep 30`, String(i)])),
+    const trees = await Promise.all([0, 1, 2].map(() => containment.newTree()));
+    const starts = trees.map((tree, i) =>
+      spawnIn(spec('/bin/sh', ['-c', `echo run$0 >> ${log}; sleep 30`, String(i)]), tree),
     );
     // This thread is held until a command ran: the helper forked it and is handing it over, but
     // the executor reads nothing of that before the helper dies.
