@@ -1,3 +1,4 @@
+import { withFrameHeadroom } from '../proto/codec/index.ts';
 import type { OutputStream } from '../proto/rpc/index.ts';
 import { base64Length, ENCODED_UTF8, OutputParams, writeBase64 } from '../rpc/index.ts';
 
@@ -8,6 +9,15 @@ export interface OutputNotification {
 }
 
 const TAIL = '"}}';
+
+/** From this size a notification gets a buffer of its own anyway (Buffer's pool serves only smaller ones). */
+const BULK_NOTIFICATION_BYTES = 4096;
+
+/** A notification's bytes with room for a relay frame's header in front: in cleartext its frame is made where it lies. */
+function bulkBuffer(length: number): Buffer {
+  const view = withFrameHeadroom(length);
+  return Buffer.from(view.buffer, view.byteOffset, view.length);
+}
 
 /**
  * The `process/output` notification of one chunk, carrying its own UTF-8
@@ -24,7 +34,8 @@ export function outputNotification(
 ): OutputNotification {
   const head = `{"method":"process/output","params":{"processId":${JSON.stringify(processId)},"seq":${JSON.stringify(seq)},"stream":${JSON.stringify(stream)},"chunk":"`;
   const headBytes = Buffer.byteLength(head, 'utf8');
-  const bytes = Buffer.allocUnsafe(headBytes + base64Length(data.length) + TAIL.length);
+  const length = headBytes + base64Length(data.length) + TAIL.length;
+  const bytes = length < BULK_NOTIFICATION_BYTES ? Buffer.allocUnsafe(length) : bulkBuffer(length);
   bytes.write(head, 0, 'utf8');
   bytes.write(TAIL, writeBase64(bytes, headBytes, data), 'latin1');
   return {

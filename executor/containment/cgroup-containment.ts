@@ -83,6 +83,31 @@ export async function reapCgroup(instanceDirectory: string): Promise<number> {
 }
 
 /**
+ * Moves the executor into a cgroup below `directory` and back, once, so a
+ * delegated but unwritable cgroup.procs fails at start-up, not at the
+ * first process; the reason it failed, or undefined. Throws when the
+ * executor got in and cannot get back out: it must then run nothing.
+ */
+function probeMove(directory: string, ownProcs: string): string | undefined {
+  const probe = join(directory, 'probe');
+  try {
+    mkdirSync(probe);
+  } catch (err) {
+    return `cannot create a cgroup in ${directory}: ${(err as NodeJS.ErrnoException).code ?? err}`;
+  }
+  let failure: string | undefined;
+  try {
+    new CgroupTree(probe, ownProcs, () => {}).enter(() => undefined);
+  } catch (err) {
+    failure = `cannot move the executor between cgroups: ${(err as NodeJS.ErrnoException).code ?? err}`;
+  }
+  if (procsOf(probe).includes(process.pid))
+    throw new Error(`the executor is stuck in ${probe}: it moved in and cannot move back (${failure})`);
+  removeNow(probe);
+  return failure;
+}
+
+/**
  * One cgroup v2 per process tree, below `<own cgroup>/relaykit/<instance>`.
  * The executor moves itself into a tree's cgroup for the instant of the
  * fork (node's and node-pty's forks are synchronous), so the child is born
@@ -93,6 +118,9 @@ export class CgroupContainment implements Containment {
   readonly directory: string;
   readonly #ownProcs: string;
   readonly #trees = new Set<CgroupTree>();
+  /** cgroups being made (`newTree`), which close waits for before it reaps. */
+  readonly #making = new Set<Promise<unknown>>();
+  #closed = false;
   #next = 0;
 
   private constructor(directory: string, ownProcs: string) {
@@ -120,16 +148,7 @@ export class CgroupContainment implements Containment {
       return 'the kernel has no cgroup.kill (Linux 5.14 or later is needed)';
     }
     const ownProcs = join(own, 'cgroup.procs');
-    // A move into a cgroup and back, tried once: a delegated but unwritable cgroup.procs fails here, not at the first start.
-    const probe = join(directory, 'probe');
-    let failure: string | undefined;
-    try {
-      mkdirSync(probe);
-      new CgroupTree(probe, ownProcs, () => {}).enter(() => undefined);
-    } catch (err) {
-      failure = `cannot move the executor between cgroups: ${(err as NodeJS.ErrnoException).code ?? err}`;
-    }
-    removeNow(probe);
+    const failure = probeMove(directory, ownProcs);
     if (failure !== undefined) {
       removeNow(directory);
       return failure;
@@ -138,14 +157,28 @@ export class CgroupContainment implements Containment {
   }
 
   async newTree(): Promise<ProcessTree> {
+    if (this.#closed) throw new Error('process containment has ended');
     const directory = join(this.directory, String(++this.#next));
-    await mkdir(directory);
+    const made = mkdir(directory);
+    this.#making.add(made);
+    try {
+      await made;
+    } finally {
+      this.#making.delete(made);
+    }
+    if (this.#closed) {
+      // Closed while the cgroup was being made: the reap has passed, so nothing may start in it.
+      await remove(directory);
+      throw new Error('process containment has ended');
+    }
     const tree = new CgroupTree(directory, this.#ownProcs, () => this.#trees.delete(tree));
     this.#trees.add(tree);
     return tree;
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled(this.#making);
     await Promise.all([...this.#trees].map((tree) => tree.kill()));
     await reapCgroup(this.directory);
   }

@@ -25,7 +25,8 @@ export class GroupContainment implements Containment {
   constructor(instance: string, save: (groups: RecordedGroup[]) => Promise<void>) {
     this.marker = `${TREE_VARIABLE}=${instance}/`;
     this.#scan = new MarkerScan(this.marker);
-    this.#save = () => save([...this.#groups.values()]);
+    // Best effort: a record that cannot be written leaves the previous one, and the next change writes again.
+    this.#save = () => save([...this.#groups.values()]).catch(() => {});
   }
 
   /** Live processes of the tree marked `marker` (every tree of this executor: null), plus `pgid`'s group where given. */
@@ -86,7 +87,7 @@ class GroupTree implements ProcessTree {
 
   adopt(pid: number): void {
     this.#pgid = pid;
-    void this.#owner.adopted(pid).catch(() => {});
+    void this.#owner.adopted(pid);
   }
 
   async signal(signal: NodeJS.Signals): Promise<void> {

@@ -91,16 +91,26 @@ export class InstanceRecords {
   }
 
   async #writeLatest(): Promise<void> {
+    // Past this await `#writing` holds this promise, so the end below always clears it.
+    await null;
+    let failed: unknown;
     try {
       for (let record = this.#pending; record !== null; record = this.#pending) {
         this.#pending = null;
-        await writeFile(`${this.#file}.tmp`, JSON.stringify(record), { mode: 0o600 });
-        await rename(`${this.#file}.tmp`, this.#file);
+        failed = undefined;
+        try {
+          await writeFile(`${this.#file}.tmp`, JSON.stringify(record), { mode: 0o600 });
+          await rename(`${this.#file}.tmp`, this.#file);
+        } catch (err) {
+          // A later record, if one came meanwhile, is still tried.
+          failed = err;
+        }
       }
     } finally {
       // In the same turn as the last check: a record asked for from now on starts a new write.
       this.#writing = null;
     }
+    if (failed !== undefined) throw failed;
   }
 
   async remove(): Promise<void> {

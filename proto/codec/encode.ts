@@ -1,4 +1,5 @@
 import { BODY_FIELD_NUMBER, RELAY_FRAME_VERSION, type RelayFrame } from './frame.ts';
+import { takeFrameHeadroom } from './frame-headroom.ts';
 
 const utf8 = new TextEncoder();
 
@@ -45,7 +46,8 @@ function bytesFieldSize(length: number): number {
  * omitted, the chosen oneof body is always written, even when empty.
  * The output is byte-identical to protobuf-es `toBinary` of the generated
  * schema (checked by test/proto/codec.test.ts). Written by hand into one
- * buffer of the exact size: this runs once per frame on every hot path.
+ * buffer of the exact size (or around a data payload that has room for
+ * it): this runs once per frame on every hot path.
  */
 export function encodeFrame(frame: RelayFrame): Uint8Array {
   const version = checkUint32(frame.version);
@@ -102,7 +104,10 @@ export function encodeFrame(frame: RelayFrame): Uint8Array {
     1 +
     varintSize(bodyLen) +
     bodyLen;
-  const out = new Uint8Array(size);
+  // A data payload made with room in front (frame-headroom.ts) becomes the frame where it lies.
+  const inPlace =
+    body.case === 'data' && blob !== undefined ? takeFrameHeadroom(blob, size - blob.length) : null;
+  const out = inPlace ?? new Uint8Array(size);
   let pos = 0;
   const varint = (value: number) => {
     while (value > 0x7f) {
@@ -120,7 +125,7 @@ export function encodeFrame(frame: RelayFrame): Uint8Array {
   const bytesField = (tag: number, bytes: Uint8Array) => {
     out[pos++] = tag;
     varint(bytes.length);
-    out.set(bytes, pos);
+    if (inPlace === null || bytes !== blob) out.set(bytes, pos);
     pos += bytes.length;
   };
 

@@ -13,6 +13,7 @@ export {
   type RelayFrameBody,
   type RelayFrameKind,
 } from './frame.ts';
+export { FRAME_HEADROOM_BYTES, withFrameHeadroom } from './frame-headroom.ts';
 export { ownerField, withOwner } from './owner.ts';
 export { type FrameHeader, peekHeader } from './peek.ts';
 export { validateFrame, validateHeader } from './validate.ts';

@@ -1,9 +1,25 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InstanceRecords } from '../../executor/containment/instance-records.ts';
 import { useScratchDir } from './fixture.ts';
+
+/** The paths written through node:fs/promises, in order (the records' own writes among them). */
+const writes: string[] = vi.hoisted(() => []);
+vi.mock('node:fs/promises', async (original) => {
+  const fs = await original<typeof import('node:fs/promises')>();
+  return {
+    ...fs,
+    writeFile: (
+      path: string,
+      ...rest: Parameters<typeof fs.writeFile> extends [unknown, ...infer R] ? R : never
+    ) => {
+      writes.push(String(path));
+      return fs.writeFile(path, ...rest);
+    },
+  };
+});
 
 describe('the state directory', () => {
   const scratch = useScratchDir('relaykit-state-');
@@ -25,23 +41,40 @@ describe('the state directory', () => {
     }
   });
 
-  it('keeps the latest of the records asked for at once, each caller told once it is on disk', async () => {
+  it('writes the records asked for at once as one, the latest; each caller told once its own is on disk', async () => {
     const records = await InstanceRecords.open(scratch.path, 'one');
+    const file = join(scratch.path, 'one.json');
     const groups = Array.from({ length: 100 }, (_, i) => ({ pgid: 1000 + i, startTime: String(i) }));
-    const writes = groups.map((_, i) =>
-      records.write({
-        pid: process.pid,
-        startTime: '1',
-        mode: 'process-group',
-        groups: groups.slice(0, i + 1),
+    writes.length = 0;
+    await Promise.all(
+      groups.map(async (_, i) => {
+        await records.write({
+          pid: process.pid,
+          startTime: '1',
+          mode: 'process-group',
+          groups: groups.slice(0, i + 1),
+        });
+        const onDisk = JSON.parse(await readFile(file, 'utf8'));
+        expect(onDisk.groups.length).toBeGreaterThanOrEqual(i + 1);
       }),
     );
-    await Promise.all(writes);
-    const onDisk = JSON.parse(await readFile(join(scratch.path, 'one.json'), 'utf8'));
-    expect(onDisk.groups).toEqual(groups);
-    await records.write({ pid: process.pid, startTime: '1', mode: 'process-group', groups: [] });
-    expect(JSON.parse(await readFile(join(scratch.path, 'one.json'), 'utf8')).groups).toEqual([]);
+    expect(JSON.parse(await readFile(file, 'utf8')).groups).toEqual(groups);
+    // All asked for in one turn: one write, of the last.
+    expect(writes.filter((path) => path === `${file}.tmp`)).toHaveLength(1);
     await records.remove();
-    expect(existsSync(join(scratch.path, 'one.json'))).toBe(false);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('fails a write the disk refuses, and writes the next record once it can', async () => {
+    const directory = join(scratch.path, 'state');
+    const records = await InstanceRecords.open(directory, 'one');
+    await rm(directory, { recursive: true });
+    await expect(records.write({ pid: process.pid, startTime: '1', mode: 'cgroup' })).rejects.toThrow(
+      'ENOENT',
+    );
+    await mkdir(directory);
+    await records.write({ pid: process.pid, startTime: '2', mode: 'cgroup' });
+    expect(JSON.parse(await readFile(join(directory, 'one.json'), 'utf8')).startTime).toBe('2');
+    await records.remove();
   });
 });

@@ -29,16 +29,17 @@ describe('finding marked processes', () => {
     "names each process under its tree's whole marker, and none of another executor's",
     async () => {
       const one = await marked('instance-a/1');
+      const ten = await marked('instance-a/10');
       const two = await marked('instance-a/2');
       const alsoTwo = await marked('instance-a/2');
       await marked('instance-b/1');
       const found = await markedPids(`${TREE_VARIABLE}=instance-a/`);
       expect(found.get(`${TREE_VARIABLE}=instance-a/1`)).toEqual([one]);
+      expect(found.get(`${TREE_VARIABLE}=instance-a/10`)).toEqual([ten]);
       expect([...(found.get(`${TREE_VARIABLE}=instance-a/2`) ?? [])].sort()).toEqual([two, alsoTwo].sort());
-      expect([...found.keys()].sort()).toEqual([
-        `${TREE_VARIABLE}=instance-a/1`,
-        `${TREE_VARIABLE}=instance-a/2`,
-      ]);
+      expect([...found.keys()].sort()).toEqual(
+        ['instance-a/1', 'instance-a/10', 'instance-a/2'].map((m) => `${TREE_VARIABLE}=${m}`),
+      );
     },
   );
 });
@@ -71,5 +72,17 @@ describe('a shared marker scan', () => {
     reader.finish(1);
     for (const answer of await Promise.all(later)) expect(answer).toEqual(new Map([['marker/read', [1]]]));
     expect(reader.reads()).toBe(2);
+  });
+
+  it('fails the requests of a scan that could not read, and scans again for the next', async () => {
+    let reads = 0;
+    const scan = new MarkerScan('marker/', async () => {
+      reads += 1;
+      if (reads === 1) throw new Error('no /proc');
+      return new Map([['marker/1', [42]]]);
+    });
+    await expect(scan.scan()).rejects.toThrow('no /proc');
+    expect((await scan.scan()).get('marker/1')).toEqual([42]);
+    expect(reads).toBe(2);
   });
 });
