@@ -1,3 +1,4 @@
+import { withFrameHeadroom } from '../proto/codec/index.ts';
 import { SecureChannelError } from './errors.ts';
 import type { CipherState } from './noise/cipher-state.ts';
 import { TAG_LEN } from './noise/crypto.ts';
@@ -34,7 +35,8 @@ export class TransportCipher {
     if (length + TAG_LEN > MAX_NOISE_MESSAGE) {
       throw new SecureChannelError('message_too_large', `transport plaintext of ${length} bytes`);
     }
-    return this.#cipher.encryptWithAd(NO_AD, plaintext);
+    // A record travels as one relay data frame: sealed after room for the frame's header, it is not copied again.
+    return this.#cipher.encryptWithAd(NO_AD, plaintext, withFrameHeadroom);
   }
 
   decrypt(ciphertext: Uint8Array): Uint8Array {

@@ -1,5 +1,5 @@
 import { SecureChannelError } from '../errors.ts';
-import { aesGcmOpen, aesGcmSeal, TAG_LEN } from './crypto.ts';
+import { aesGcmOpen, aesGcmSeal, type SealedBuffer, TAG_LEN } from './crypto.ts';
 
 /** 2^64 − 1 is reserved by the Noise specification (§5.1) and never used. */
 const MAX_NONCE = 2n ** 64n - 1n;
@@ -28,13 +28,17 @@ export class CipherState {
     this.#nonce = 0n;
   }
 
-  /** Encrypts the plaintext, or its parts as one plaintext. */
-  encryptWithAd(ad: Uint8Array, plaintext: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  /** Encrypts the plaintext, or its parts as one plaintext (into `allocate(length)` once keyed). */
+  encryptWithAd(
+    ad: Uint8Array,
+    plaintext: Uint8Array | readonly Uint8Array[],
+    allocate?: SealedBuffer,
+  ): Uint8Array {
     if (this.#key === undefined) {
       return plaintext instanceof Uint8Array ? plaintext.slice() : new Uint8Array(Buffer.concat(plaintext));
     }
     this.#checkNonce();
-    const ciphertext = aesGcmSeal(this.#key, this.#nonce, ad, plaintext);
+    const ciphertext = aesGcmSeal(this.#key, this.#nonce, ad, plaintext, allocate);
     this.#nonce += 1n;
     return ciphertext;
   }

@@ -35,19 +35,36 @@ function view(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
 }
 
-/** AES-256-GCM of the plaintext (or of its parts, in order); returns ciphertext ‖ 16-byte tag. */
+/** Where a sealed message is written: `length` bytes. */
+export type SealedBuffer = (length: number) => Uint8Array;
+
+const plainBuffer: SealedBuffer = (length) => new Uint8Array(length);
+
+/**
+ * AES-256-GCM of the plaintext (or of its parts, in order); returns
+ * ciphertext ‖ 16-byte tag, written into `allocate(length)`.
+ */
 export function aesGcmSeal(
   key: Uint8Array,
   counter: bigint,
   ad: Uint8Array,
   plaintext: Uint8Array | readonly Uint8Array[],
+  allocate: SealedBuffer = plainBuffer,
 ): Uint8Array {
+  const parts = plaintext instanceof Uint8Array ? [plaintext] : plaintext;
   const cipher = createCipheriv('aes-256-gcm', key, gcmNonce(counter));
   cipher.setAAD(ad);
-  const out = (plaintext instanceof Uint8Array ? [plaintext] : plaintext).map((part) => cipher.update(part));
-  cipher.final();
-  out.push(cipher.getAuthTag());
-  return view(Buffer.concat(out));
+  const sealed = allocate(parts.reduce((sum, part) => sum + part.length, TAG_LEN));
+  let at = 0;
+  for (const part of parts) {
+    const ciphertext = cipher.update(part);
+    sealed.set(ciphertext, at);
+    at += ciphertext.length;
+  }
+  const rest = cipher.final(); // GCM yields nothing more; kept in case it ever does.
+  sealed.set(rest, at);
+  sealed.set(cipher.getAuthTag(), at + rest.length);
+  return sealed;
 }
 
 /** Inverse of `aesGcmSeal`; `undefined` when authentication fails. */

@@ -1,5 +1,6 @@
 import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { encodeFrame, RELAY_FRAME_VERSION } from '../../proto/codec/index.ts';
 import { TransportCipher } from '../../secure/index.ts';
 import { CipherState } from '../../secure/noise/cipher-state.ts';
 import { errorCode } from './support.ts';
@@ -22,6 +23,22 @@ describe('a transport cipher', () => {
     const cipher = createCipheriv('aes-256-gcm', key, nonce);
     const expected = Buffer.concat([cipher.update(bytes('record')), cipher.final(), cipher.getAuthTag()]);
     expect(Buffer.from(ours).equals(expected)).toBe(true);
+  });
+
+  it('seals a record, from its parts, after room for its relay frame, which then takes no copy of it', () => {
+    const parts = [bytes('{"method":'), bytes('"process/output"}')];
+    const record = pair().send.encrypt(parts);
+    const plain = new CipherState(key).encryptWithAd(new Uint8Array(0), bytes('{"method":"process/output"}'));
+    expect(Buffer.from(record).equals(Buffer.from(plain))).toBe(true);
+    const frame = encodeFrame({
+      version: RELAY_FRAME_VERSION,
+      streamId: 'stream-1',
+      ack: 0,
+      ackBits: 0,
+      body: { case: 'data', value: { seq: 1, segmentIndex: 0, segmentCount: 1, payload: record } },
+    });
+    expect(frame.buffer).toBe(record.buffer);
+    expect(Buffer.from(frame).subarray(-record.length).equals(Buffer.from(plain))).toBe(true);
   });
 
   it('decrypts records in order and counts nonces from 0', () => {
