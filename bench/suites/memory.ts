@@ -30,6 +30,14 @@ export interface MemoryRun {
   harnessPeakRssBytes: number;
 }
 
+/** The RSS of `pid` (`what` names it in errors) after it was left alone for IDLE_SETTLE_MS. */
+async function settledRss(pid: number, what: string): Promise<number> {
+  await sleep(IDLE_SETTLE_MS);
+  const rss = procRss(pid)?.rss;
+  if (rss === undefined) throw new Error(`${what} has no RSS to read`);
+  return rss;
+}
+
 /** RSS of a relay executor registered and idle for a few seconds (no stream has been opened). */
 async function measureIdleRss(
   worker: WorkerUnderTest,
@@ -38,10 +46,7 @@ async function measureIdleRss(
 ): Promise<number> {
   const system = await relaySystem(worker, { securityProfile, compiled });
   try {
-    await sleep(IDLE_SETTLE_MS);
-    const rss = procRss(system.executor.pid)?.rss;
-    if (rss === undefined) throw new Error('the idle executor has no RSS to read');
-    return rss;
+    return await settledRss(system.executor.pid, 'the idle executor');
   } finally {
     await system.stop();
   }
@@ -51,10 +56,7 @@ async function measureIdleRss(
 async function measureLibraryFloorRss(): Promise<number> {
   const floor = await spawnLibraryFloor();
   try {
-    await sleep(IDLE_SETTLE_MS);
-    const rss = procRss(floor.pid)?.rss;
-    if (rss === undefined) throw new Error('the library floor has no RSS to read');
-    return rss;
+    return await settledRss(floor.pid, 'the library floor');
   } finally {
     await floor.stop();
   }

@@ -78,7 +78,7 @@ export async function reapCgroup(instanceDirectory: string): Promise<number> {
     killed += procsOf(directory).length;
     await killAndRemove(directory);
   }
-  removeNow(instanceDirectory);
+  await remove(instanceDirectory);
   return killed;
 }
 

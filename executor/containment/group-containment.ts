@@ -1,9 +1,17 @@
+import { CoalescedRun } from './coalesced-run.ts';
 import type { RecordedGroup } from './instance-records.ts';
-import { MarkerScan, TREE_VARIABLE } from './marker-scan.ts';
+import { markedPids, TREE_VARIABLE } from './marker-scan.ts';
 import { descendantsAndGroup, groupAlive, signalPid, startTimeOf } from './proc-info.ts';
 import type { Containment, ProcessTree } from './process-tree.ts';
 
 const onLinux = process.platform === 'linux';
+
+/**
+ * Scans of /proc start at least this far apart: every signal and every
+ * release needs one, and each reads every process's environment, so the
+ * requests of a thousand trees ending at once share a few scans.
+ */
+const SCAN_GAP_MS = 50;
 
 /**
  * The fallback where cgroups are not at hand (no root, macOS): each tree is
@@ -18,13 +26,13 @@ export class GroupContainment implements Containment {
   readonly marker: string;
   readonly #save: () => Promise<void>;
   readonly #groups = new Map<GroupTree, RecordedGroup>();
-  readonly #scan: MarkerScan;
+  readonly #scan: CoalescedRun<Map<string, number[]>>;
   #next = 0;
 
   /** `save` records the live groups (for a successor to reap after a crash). */
   constructor(instance: string, save: (groups: RecordedGroup[]) => Promise<void>) {
     this.marker = `${TREE_VARIABLE}=${instance}/`;
-    this.#scan = new MarkerScan(this.marker);
+    this.#scan = new CoalescedRun(() => markedPids(this.marker), SCAN_GAP_MS);
     // Best effort: a record that cannot be written leaves the previous one, and the next change writes again.
     this.#save = () => save([...this.#groups.values()]).catch(() => {});
   }
@@ -32,7 +40,7 @@ export class GroupContainment implements Containment {
   /** Live processes of the tree marked `marker` (every tree of this executor: null), plus `pgid`'s group where given. */
   async #members(marker: string | null, pgid?: number): Promise<number[]> {
     if (!onLinux) return pgid === undefined ? [] : descendantsAndGroup(pgid);
-    const found = await this.#scan.scan();
+    const found = await this.#scan.run();
     return marker === null ? [...found.values()].flat() : (found.get(marker) ?? []);
   }
 

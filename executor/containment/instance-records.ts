@@ -1,6 +1,7 @@
 import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { CoalescedRun } from './coalesced-run.ts';
 import { startTimeOf } from './proc-info.ts';
 import type { ContainmentMode } from './process-tree.ts';
 
@@ -72,7 +73,7 @@ export class InstanceRecords {
   readonly #file: string;
   /** The latest record not yet written. */
   #pending: InstanceRecord | null = null;
-  #writing: Promise<void> | null = null;
+  readonly #writes = new CoalescedRun(() => this.#writeLatest());
 
   private constructor(file: string) {
     this.#file = file;
@@ -86,36 +87,21 @@ export class InstanceRecords {
   /** Replaces the record; resolves once it (or a later one) is written, atomically. */
   write(record: InstanceRecord): Promise<void> {
     this.#pending = record;
-    this.#writing ??= this.#writeLatest();
-    return this.#writing;
+    return this.#writes.run();
   }
 
   async #writeLatest(): Promise<void> {
-    // Past this await `#writing` holds this promise, so the end below always clears it.
-    await null;
-    let failed: unknown;
-    try {
-      for (let record = this.#pending; record !== null; record = this.#pending) {
-        this.#pending = null;
-        failed = undefined;
-        try {
-          await writeFile(`${this.#file}.tmp`, JSON.stringify(record), { mode: 0o600 });
-          await rename(`${this.#file}.tmp`, this.#file);
-        } catch (err) {
-          // A later record, if one came meanwhile, is still tried.
-          failed = err;
-        }
-      }
-    } finally {
-      // In the same turn as the last check: a record asked for from now on starts a new write.
-      this.#writing = null;
-    }
-    if (failed !== undefined) throw failed;
+    const record = this.#pending;
+    this.#pending = null;
+    if (record === null) return;
+    await writeFile(`${this.#file}.tmp`, JSON.stringify(record), { mode: 0o600 });
+    await rename(`${this.#file}.tmp`, this.#file);
   }
 
   async remove(): Promise<void> {
     this.#pending = null;
-    await this.#writing?.catch(() => {});
+    // A run after every write asked for so far: once it is done, none is under way.
+    await this.#writes.run().catch(() => {});
     await rm(this.#file, { force: true });
   }
 }

@@ -1,5 +1,4 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The environment variable that marks every process of a tree in process-group mode. */
 export const TREE_VARIABLE = 'RELAYKIT_PROCESS_TREE';
@@ -27,51 +26,4 @@ export async function markedPids(prefix: string): Promise<Map<string, number[]>>
       }),
   );
   return found;
-}
-
-/** Scans of one executor's marked processes start at least this far apart. */
-export const SCAN_GAP_MS = 50;
-
-/**
- * Scans for one executor's marked processes, shared: a request joins the
- * next scan that has not started reading, which starts once the one
- * reading has ended and at least SCAN_GAP_MS after it began. A thousand
- * trees released at once thus cost a few scans of /proc, not a thousand
- * (each reads every process's environment); an answer never predates its
- * request.
- */
-export class MarkerScan {
-  readonly #prefix: string;
-  readonly #read: (prefix: string) => Promise<Map<string, number[]>>;
-  /** The scan requests join: not reading yet. */
-  #next: Promise<Map<string, number[]>> | null = null;
-  #reading: Promise<Map<string, number[]>> | null = null;
-  #lastStart = Number.NEGATIVE_INFINITY;
-
-  constructor(prefix: string, read = markedPids) {
-    this.#prefix = prefix;
-    this.#read = read;
-  }
-
-  /** Live processes by marker, from a scan that starts after this call. */
-  scan(): Promise<Map<string, number[]>> {
-    this.#next ??= this.#scheduled();
-    return this.#next;
-  }
-
-  async #scheduled(): Promise<Map<string, number[]>> {
-    await this.#reading?.catch(() => {});
-    const wait = this.#lastStart + SCAN_GAP_MS - performance.now();
-    if (wait > 0) await sleep(wait);
-    // From here on, a request waits for a later scan.
-    this.#next = null;
-    this.#lastStart = performance.now();
-    const reading = this.#read(this.#prefix);
-    this.#reading = reading;
-    try {
-      return await reading;
-    } finally {
-      if (this.#reading === reading) this.#reading = null;
-    }
-  }
 }

@@ -61,9 +61,8 @@ export function aesGcmSeal(
     sealed.set(ciphertext, at);
     at += ciphertext.length;
   }
-  const rest = cipher.final(); // GCM yields nothing more; kept in case it ever does.
-  sealed.set(rest, at);
-  sealed.set(cipher.getAuthTag(), at + rest.length);
+  cipher.final(); // GCM yields nothing more here.
+  sealed.set(cipher.getAuthTag(), at);
   return sealed;
 }
 
